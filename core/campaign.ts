@@ -1,0 +1,102 @@
+import { show, type Problem } from './errors';
+import type { Campaign, Step } from './model';
+import { templateProblems } from './templating';
+
+/** SPEC §3: the timings offered to the campaign's first step when it is an email. */
+export const FIRST_EMAIL_TIMINGS = ['choose_at_launch', 'at_time', 'task'] as const;
+/** SPEC §3: the timings offered to every other email step. */
+export const LATER_EMAIL_TIMINGS = ['same_as_previous', 'at_time', 'task'] as const;
+
+/** What an editor should offer an email step at `index` of `steps` (SPEC §3). */
+export function sendChoices(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): {
+  timings: readonly string[];
+  followUp: boolean;
+} {
+  const first = index === 0;
+  return {
+    timings: first ? FIRST_EMAIL_TIMINGS : LATER_EMAIL_TIMINGS,
+    followUp: !first && steps[index - 1]?.type === 'email',
+  };
+}
+
+/** Index of the nearest email step before `index` on an earlier day (SPEC R6's P), or −1. */
+export function previousEmailOnEarlierDay(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): number {
+  const day = steps[index]!.day;
+  for (let i = index - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    if (step.type === 'email' && step.day < day) return i;
+  }
+  return -1;
+}
+
+function describe(step: Step): string {
+  return step.type === 'email' ? `email "${step.id}"` : `${step.type} step "${step.id}"`;
+}
+
+/**
+ * The rules of SPEC §2, §3 and §8 that a campaign's structure must meet before it
+ * can be launched; an editor shows each problem at its path, a launch refuses on any.
+ * @returns `problems` (block launch) and `warnings` (allowed, but said: a day-1
+ *   `same_as_previous` sends at launch, which SPEC R6 does not recommend). Paths start
+ *   with `campaign.`.
+ */
+export function campaignProblems(campaign: Campaign): { problems: Problem[]; warnings: Problem[] } {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const { steps } = campaign;
+  const at = (index: number, field: string): string => `campaign.steps[${index}]${field ? `.${field}` : ''}`;
+  if (steps.length === 0) {
+    problems.push({ path: 'campaign.steps', message: 'a campaign with no steps cannot be launched; add a first step on day 1' });
+  }
+  const seen = new Set<string>();
+  steps.forEach((step, index) => {
+    if (seen.has(step.id)) problems.push({ path: at(index, 'id'), message: `${show(step.id)} is used by an earlier step; step ids must be unique` });
+    seen.add(step.id);
+    if (index === 0 && step.day !== 1) {
+      problems.push({ path: at(0, 'day'), message: `the first step must be on day 1, not day ${step.day}` });
+    }
+    const before = steps[index - 1];
+    if (before && step.day < before.day) {
+      problems.push({ path: at(index, 'day'), message: `day ${step.day} comes after day ${before.day}; days never decrease along the campaign` });
+    }
+    const fields: [string, string][] =
+      step.type === 'email' ? [['subject', step.subject ?? ''], ['body', step.body]] : [['title', step.title], ['notes', step.notes]];
+    for (const [field, source] of fields) {
+      for (const message of templateProblems(source)) problems.push({ path: at(index, field), message });
+    }
+    if (step.type !== 'email') return;
+    const { timing, followUp } = step.send;
+    const choices = sendChoices(steps, index);
+    if (!choices.timings.includes(timing)) {
+      problems.push({
+        path: at(index, 'send.timing'),
+        message: `${show(timing)} is not offered ${index === 0 ? 'for the first step' : 'after the first step'} (choose ${choices.timings.join(', ')})`,
+      });
+    }
+    if (followUp && !choices.followUp) {
+      problems.push({
+        path: at(index, 'send.followUp'),
+        message: before
+          ? `the step before (${describe(before)}) is not an email, so there is nothing to thread onto`
+          : 'the first step has no earlier email to thread onto',
+      });
+    }
+    if (!followUp && !step.subject?.trim()) {
+      problems.push({ path: at(index, 'subject'), message: `is required for an email that is not a follow-up; got ${show(step.subject)}` });
+    }
+    if (timing === 'same_as_previous' && index > 0 && previousEmailOnEarlierDay(steps, index) < 0) {
+      if (step.day > 1) {
+        problems.push({
+          path: at(index, 'send.timing'),
+          message: `"same_as_previous" needs an email on a day before day ${step.day}, and there is none; pick "at_time" or add an earlier email`,
+        });
+      } else {
+        warnings.push({
+          path: at(index, 'send.timing'),
+          message: '"same_as_previous" on day 1 sends at the moment of launch (not recommended); pick "at_time" to choose the time',
+        });
+      }
+    }
+  });
+  return { problems, warnings };
+}

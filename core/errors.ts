@@ -1,0 +1,52 @@
+/**
+ * One refusal of bad input: where it is (`path`, as the person would write it,
+ * e.g. `campaign.steps[2].send.time`) and why, with the offending value quoted
+ * in `message`.
+ */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Thrown when input is refused (SPEC §8). `problems` holds every problem found,
+ * in input order; `message` is the first one as `<path>: <reason>`.
+ */
+export class InputError extends Error {
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    const first = problems[0];
+    super(first ? `${first.path}: ${first.message}` : 'invalid input');
+    this.name = 'InputError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Formats a path of keys and indexes as a person reads it: `['steps', 2, 'day']`
+ * becomes `steps[2].day`, with an optional prefix (`campaign` → `campaign.steps[2].day`).
+ */
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Shows a value inside a message: strings quoted, long values shortened to 60 characters. */
+export function show(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = 'nothing';
+  else if (typeof value === 'string') text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}

@@ -1,0 +1,165 @@
+import { InputError, show } from './errors';
+import { campaignProblems, previousEmailOnEarlierDay } from './campaign';
+import type { Campaign } from './model';
+import { DAY_MS, addBusinessDays, businessDaysBetween, parseClockTime, wallDay, wallMinute, type ZoneClock } from './zones';
+
+/**
+ * The due-time resolver: SPEC §4 rules R2–R8 for one enrollment. Instants are UTC
+ * epoch ms; day dates are day numbers (days since 1970-01-01) in the enrollment's zone.
+ */
+
+const MINUTE_MS = 60_000;
+
+/** What a step produces when it falls due (SPEC §10 `action`). */
+export type StepAction = 'send_email' | 'create_task';
+
+/** A campaign prepared for resolving many enrollments: rules checked once, times parsed once. */
+export interface CompiledCampaign {
+  readonly skipWeekends: boolean;
+  /** `taskTime` in minutes of the local day. */
+  readonly taskMinute: number;
+  readonly steps: readonly CompiledStep[];
+}
+
+export interface CompiledStep {
+  readonly id: string;
+  readonly day: number;
+  readonly isEmail: boolean;
+  readonly action: StepAction;
+  readonly timing: 'choose_at_launch' | 'at_time' | 'same_as_previous' | 'task';
+  /** `at_time`: minutes of the local day; otherwise −1. */
+  readonly minute: number;
+  /** `same_as_previous`: index of R6's P, or −1 when there is none (day 1: due at launch). */
+  readonly previousEmail: number;
+  readonly followUp: boolean;
+}
+
+/**
+ * Checks `campaign` (SPEC §2, §3, §8) and prepares it for {@link resolveEnrollment}.
+ * @throws InputError listing every problem, each with its `campaign.steps[i]…` path.
+ */
+export function compileCampaign(campaign: Campaign): CompiledCampaign {
+  const { problems } = campaignProblems(campaign);
+  if (problems.length > 0) throw new InputError(problems);
+  return {
+    skipWeekends: campaign.skipWeekends,
+    taskMinute: parseClockTime(campaign.taskTime)!,
+    steps: campaign.steps.map((step, index): CompiledStep => {
+      if (step.type !== 'email') {
+        return { id: step.id, day: step.day, isEmail: false, action: 'create_task', timing: 'task', minute: -1, previousEmail: -1, followUp: false };
+      }
+      const { timing, time, followUp } = step.send;
+      return {
+        id: step.id,
+        day: step.day,
+        isEmail: true,
+        action: timing === 'task' ? 'create_task' : 'send_email',
+        timing,
+        minute: timing === 'at_time' ? parseClockTime(time!)! : -1,
+        previousEmail: timing === 'same_as_previous' ? previousEmailOnEarlierDay(campaign.steps, index) : -1,
+        followUp,
+      };
+    }),
+  };
+}
+
+/** Whether the campaign's first step takes a send time at launch (SPEC R4, R5). */
+export function firstStepTakesSendTime(campaign: CompiledCampaign): 'required' | 'optional' | 'none' {
+  const first = campaign.steps[0];
+  if (!first || !first.isEmail) return 'none';
+  if (first.timing === 'choose_at_launch') return 'required';
+  return first.timing === 'at_time' ? 'optional' : 'none';
+}
+
+/**
+ * Checks the launch's first send time against SPEC R4/R5.
+ * @param launchAt the launch instant, UTC ms. @param firstSendAt the picked send time, UTC ms, or null.
+ * @throws InputError at `launch.firstSendAt` when it is missing for `choose_at_launch`,
+ *   before the launch instant, or given for a first step that takes none.
+ */
+export function checkLaunch(campaign: CompiledCampaign, launchAt: number, firstSendAt: number | null): void {
+  const need = firstStepTakesSendTime(campaign);
+  const first = campaign.steps[0];
+  const fail = (message: string): never => {
+    throw new InputError([{ path: 'launch.firstSendAt', message }]);
+  };
+  if (firstSendAt === null) {
+    if (need === 'required') fail(`is required: the first step "${first!.id}" is "choose_at_launch", so a send time must be picked at launch`);
+    return;
+  }
+  const shown = show(new Date(firstSendAt).toISOString());
+  if (need === 'none') {
+    fail(`${shown} was given, but the first step "${first?.id}" is ${first?.isEmail ? 'an email task' : 'a task'}, which takes no send time`);
+  }
+  if (firstSendAt < launchAt) {
+    fail(`${shown} is before the launch instant ${show(new Date(launchAt).toISOString())}; pick a send time that has not passed`);
+  }
+}
+
+/** What already happened to a step (SPEC §10 `events`, R6, R8). */
+export interface StepDone {
+  readonly type: 'sent' | 'completed' | 'skipped';
+  /** UTC ms. */
+  readonly at: number;
+  /** Sent by hand from a task or the compose window: R6 then takes this time. */
+  readonly manual: boolean;
+  /** Marked as sent outside the app: a follow-up cannot thread onto it (R10). */
+  readonly outside: boolean;
+}
+
+export interface ResolvedStep {
+  readonly index: number;
+  readonly action: StepAction;
+  /** When the step falls due, UTC ms: the later of its own instant and its release (R8). */
+  readonly dueAt: number;
+  /** True when `dueAt` is later than the step's own instant (a day-1 time passed at launch, or a late release). */
+  readonly late: boolean;
+  /** The step's day date after R8 shifts, as a day number in the zone. */
+  readonly dayDate: number;
+  /** What already happened, when known; later steps are planned as done at their `dueAt`. */
+  readonly done: StepDone | undefined;
+}
+
+/**
+ * Resolves when each step of one enrollment falls due (SPEC R2–R8).
+ * @param zone R1's zone Z for this person.
+ * @param launchAt the launch instant, UTC ms. @param firstSendAt R4/R5's send time picked at
+ *   launch, UTC ms, or null (already checked by {@link checkLaunch}).
+ * @param done what happened to each step so far, by step index; steps must be done in order.
+ * @returns one entry per step, in campaign order; `dueAt` never decreases along it.
+ */
+export function resolveEnrollment(
+  campaign: CompiledCampaign,
+  zone: ZoneClock,
+  launchAt: number,
+  firstSendAt: number | null,
+  done: readonly (StepDone | undefined)[] = [],
+): ResolvedStep[] {
+  const { steps, skipWeekends, taskMinute } = campaign;
+  const firstDay = wallDay(zone.toWall(launchAt));
+  const resolved: ResolvedStep[] = [];
+  let shift = 0;
+  let release = launchAt;
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
+    const offset = step.day - 1 + shift;
+    const dayDate = skipWeekends ? addBusinessDays(firstDay, offset) : firstDay + offset;
+    let own: number;
+    if (index === 0 && firstSendAt !== null && step.action === 'send_email') own = firstSendAt;
+    else if (step.timing === 'at_time') own = zone.fromWall(dayDate * DAY_MS + step.minute * MINUTE_MS);
+    else if (step.timing === 'task') own = zone.fromWall(dayDate * DAY_MS + taskMinute * MINUTE_MS);
+    else if (step.timing === 'same_as_previous' && step.previousEmail >= 0) {
+      const previous = done[step.previousEmail];
+      const previousAt = previous?.type === 'sent' && previous.manual ? previous.at : resolved[step.previousEmail]!.dueAt;
+      own = zone.fromWall(dayDate * DAY_MS + wallMinute(zone.toWall(previousAt)) * MINUTE_MS);
+    } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
+    const dueAt = own > release ? own : release;
+    const stepDone = done[index];
+    const doneAt = stepDone ? stepDone.at : dueAt;
+    const doneDay = wallDay(zone.toWall(doneAt));
+    if (doneDay > dayDate) shift += skipWeekends ? businessDaysBetween(dayDate, doneDay) : doneDay - dayDate;
+    release = doneAt;
+    resolved.push({ index, action: step.action, dueAt, late: dueAt > own, dayDate, done: stepDone });
+  }
+  return resolved;
+}

@@ -1,0 +1,158 @@
+import { Liquid, type Template } from 'liquidjs';
+import type { Contact, Mailbox } from './model';
+
+/**
+ * Merge-field templates (SPEC §2) in Liquid syntax, rendered with liquidjs.
+ * An output that renders empty without a `default` blocks the person's email:
+ * it is reported, never sent as "Hi ,".
+ */
+
+/** The merge fields SPEC §2 names; imported columns are `custom.<column>`. */
+export const KNOWN_FIELDS = [
+  'first_name',
+  'last_name',
+  'email',
+  'company',
+  'title',
+  'phone',
+  'sender_name',
+  'sender_email',
+] as const;
+
+/** Variables a person receives in every template: contact fields, sender fields and `custom.*`. */
+export interface MergeContext {
+  first_name?: string | undefined;
+  last_name?: string | undefined;
+  email?: string | undefined;
+  company?: string | undefined;
+  title?: string | undefined;
+  phone?: string | undefined;
+  sender_name?: string | undefined;
+  sender_email?: string | undefined;
+  custom: Record<string, string>;
+}
+
+/** Builds the merge context for one person sending from one mailbox. */
+export function mergeContext(contact: Contact, mailbox: Pick<Mailbox, 'name' | 'email'>): MergeContext {
+  return {
+    first_name: contact.firstName,
+    last_name: contact.lastName,
+    email: contact.email,
+    company: contact.company,
+    title: contact.title,
+    phone: contact.phone,
+    sender_name: mailbox.name,
+    sender_email: mailbox.email,
+    custom: contact.custom,
+  };
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Output escaping per template kind: merged values never become markup in an HTML body. */
+type Escape = 'html' | 'none';
+
+const engines = new Map<Escape, { liquid: Liquid; empties: string[] }>();
+function engine(escape: Escape): { liquid: Liquid; empties: string[] } {
+  let entry = engines.get(escape);
+  if (!entry) {
+    const empties: string[] = [];
+    const liquid = new Liquid({
+      strictFilters: true,
+      ownPropertyOnly: true,
+      cache: 500,
+      // Sees each output's value after its filters: an empty one without a default is what blocks.
+      outputEscape: (value: unknown) => {
+        const text = value === undefined || value === null ? '' : String(value);
+        if (text.trim() === '') empties.push('');
+        return escape === 'html' ? text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : text;
+      },
+    });
+    entry = { liquid, empties };
+    engines.set(escape, entry);
+  }
+  return entry;
+}
+
+const parsed = new Map<string, Template[]>();
+function parse(liquid: Liquid, source: string): Template[] {
+  let templates = parsed.get(source);
+  if (!templates) {
+    templates = liquid.parse(source);
+    if (parsed.size > 2000) parsed.clear();
+    parsed.set(source, templates);
+  }
+  return templates;
+}
+
+/**
+ * Problems with a template's merge fields before anything is rendered: a Liquid
+ * syntax error, or a field that is not one SPEC §2 knows (`{{ contact.firstname }}`
+ * pasted from another tool), with the known field it most likely meant.
+ * @returns reasons, each naming the field; empty when the template is fine.
+ */
+export function templateProblems(source: string): string[] {
+  const { liquid } = engine('none');
+  let templates: Template[];
+  try {
+    templates = parse(liquid, source);
+  } catch (error) {
+    return [`is not a valid template: ${(error as Error).message}`];
+  }
+  const problems: string[] = [];
+  for (const field of new Set(liquid.globalFullVariablesSync(templates))) {
+    if ((KNOWN_FIELDS as readonly string[]).includes(field)) continue;
+    if (/^custom\.[^.]+$/.test(field) || /^custom\[.+\]$/.test(field)) continue;
+    const guess = suggestField(field);
+    problems.push(`unknown merge field "${field}"${guess ? `; did you mean "${guess}"?` : ` (known: ${KNOWN_FIELDS.join(', ')}, custom.<column>)`}`);
+  }
+  return problems;
+}
+
+function suggestField(field: string): string | undefined {
+  const bare = field.replace(/^(contact|lead|person|recipient|sender|user)\./i, '').toLowerCase().replace(/[^a-z]/g, '');
+  const prefix = /^(sender|user)\./i.test(field) ? 'sender' : '';
+  return KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === prefix + bare) ??
+    KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === bare);
+}
+
+/** A rendered template, or the reason it is blocked. */
+export type Rendered = { ok: true; text: string } | { ok: false; blocked: string };
+
+/**
+ * Renders `source` for one person. `escape: 'html'` escapes merged values for an
+ * HTML body; `'none'` is for subjects and plain text.
+ * @returns `{ ok: false, blocked }` naming the empty fields when an output renders
+ *   empty without a `default` (SPEC §2), or the template does not parse.
+ */
+export function renderTemplate(source: string, context: MergeContext, escape: Escape = 'none'): Rendered {
+  if (!source.includes('{')) return { ok: true, text: source };
+  const { liquid, empties } = engine(escape);
+  let templates: Template[];
+  try {
+    templates = parse(liquid, source);
+  } catch (error) {
+    return { ok: false, blocked: `the template does not parse: ${(error as Error).message}` };
+  }
+  empties.length = 0;
+  const text = liquid.renderSync(templates, context) as string;
+  if (empties.length === 0) return { ok: true, text };
+  const missing = liquid
+    .globalFullVariablesSync(templates)
+    .filter((field) => isEmpty(lookup(context, field)));
+  const names = missing.length > 0 ? missing.join(', ') : 'a merge field';
+  return { ok: false, blocked: `missing ${names} (empty, and no default given)` };
+}
+
+function lookup(context: MergeContext, field: string): unknown {
+  let value: unknown = context;
+  for (const part of field.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || String(value).trim() === '';
+}

@@ -1,0 +1,99 @@
+import { convert } from 'html-to-text';
+import { DateTime } from 'luxon';
+
+/**
+ * Follow-up threading (SPEC R10): the reply subject, the `In-Reply-To` and
+ * `References` headers of RFC 5322 §3.6.4, and the quoted previous message.
+ */
+
+const REPLY_PREFIX = /^\s*(?:re\s*(?:\[\d+\])?\s*:\s*)+/i;
+
+/** `Re: ` + the subject with any reply prefixes removed: never `Re: Re:`. */
+export function replySubject(previousSubject: string): string {
+  return `Re: ${previousSubject.replace(REPLY_PREFIX, '')}`;
+}
+
+/** Splits a header of message ids (`<a@x> <b@y>`) into `['<a@x>', '<b@y>']`. */
+export function parseMessageIds(header: string | undefined): string[] {
+  return header ? (header.match(/<[^<>\s]+>/g) ?? []) : [];
+}
+
+/**
+ * A new Message-ID `<uuid@domain>` for mail sent from `senderEmail` (RFC 5322 §3.6.4).
+ * Uses `crypto.randomUUID`, present in Node ≥ 19 and every browser the app runs in.
+ */
+export function newMessageId(senderEmail: string): string {
+  const domain = senderEmail.slice(senderEmail.lastIndexOf('@') + 1) || 'campaign-desk.invalid';
+  return `<${globalThis.crypto.randomUUID()}@${domain}>`;
+}
+
+/** The parts of a sent message that a reply needs. */
+export interface SentMessage {
+  messageId: string;
+  /** The parent's `References` ids, oldest first. */
+  references?: readonly string[] | undefined;
+  /** The parent's `In-Reply-To` ids. */
+  inReplyTo?: readonly string[] | undefined;
+}
+
+/**
+ * Headers of a reply to `parent` (RFC 5322 §3.6.4): `In-Reply-To` is the parent's
+ * Message-ID; `References` is the parent's References (or, lacking them, its single
+ * In-Reply-To) followed by the parent's Message-ID.
+ * @returns ids in angle brackets; join `references` with a space for the header.
+ */
+export function replyHeaders(parent: SentMessage): { inReplyTo: string; references: string[] } {
+  let ancestry: readonly string[] = parent.references ?? [];
+  if (ancestry.length === 0 && parent.inReplyTo?.length === 1) ancestry = parent.inReplyTo;
+  return { inReplyTo: parent.messageId, references: [...ancestry, parent.messageId] };
+}
+
+/** What the attribution line and the quote need of the previous email, as it was sent. */
+export interface QuotedMessage {
+  html: string;
+  text: string;
+  /** When it was sent, UTC epoch ms. */
+  sentAt: number;
+  senderName: string;
+  senderEmail: string;
+}
+
+/**
+ * The attribution line above a quote: `On Fri, Mar 6, 2026 at 9:30 AM, Rep One <rep@example.com> wrote:`,
+ * with the time shown in `zone` (the sender's IANA zone).
+ */
+export function attributionLine(previous: QuotedMessage, zone: string): string {
+  const when = DateTime.fromMillis(previous.sentAt, { zone }).setLocale('en-US');
+  const sender = previous.senderName ? `${previous.senderName} <${previous.senderEmail}>` : previous.senderEmail;
+  return `On ${when.toFormat('EEE, MMM d, yyyy')} at ${when.toFormat('h:mm a')}, ${sender} wrote:`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Plain text of an HTML body, for the text/plain part (html-to-text, links kept as `text [url]`). */
+export function htmlToText(html: string): string {
+  return convert(html, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] });
+}
+
+/**
+ * A follow-up's HTML body: the new body, the attribution line, then the previous
+ * HTML body in a `blockquote` (the form Gmail and Outlook collapse as a quote).
+ */
+export function quoteHtml(newHtml: string, previous: QuotedMessage, zone: string): string {
+  return (
+    `${newHtml}\n<div class="cd-quote-attribution">${escapeHtml(attributionLine(previous, zone))}</div>\n` +
+    `<blockquote style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">${previous.html}</blockquote>`
+  );
+}
+
+/** A follow-up's plain-text body: the new text, the attribution line, then every previous line prefixed `> `. */
+export function quoteText(newText: string, previous: QuotedMessage, zone: string): string {
+  const quoted = previous.text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => (line === '' ? '>' : `> ${line}`))
+    .join('\n');
+  return `${newText}\n\n${attributionLine(previous, zone)}\n${quoted}`;
+}
