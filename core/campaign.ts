@@ -8,7 +8,10 @@ export const FIRST_EMAIL_TIMINGS = ['choose_at_launch', 'at_time', 'task'] as co
 export const LATER_EMAIL_TIMINGS = ['same_as_previous', 'at_time', 'task'] as const;
 
 /** What an editor should offer an email step at `index` of `steps` (SPEC §3). */
-export function sendChoices(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): {
+export function sendChoices(
+  steps: readonly Pick<Step, 'type' | 'day'>[],
+  index: number,
+): {
   timings: readonly string[];
   followUp: boolean;
 } {
@@ -46,21 +49,39 @@ export function campaignProblems(campaign: Campaign): { problems: Problem[]; war
   const { steps } = campaign;
   const at = (index: number, field: string): string => `campaign.steps[${index}]${field ? `.${field}` : ''}`;
   if (steps.length === 0) {
-    problems.push({ path: 'campaign.steps', message: 'a campaign with no steps cannot be launched; add a first step on day 1' });
+    problems.push({
+      path: 'campaign.steps',
+      message: 'a campaign with no steps cannot be launched; add a first step on day 1',
+    });
   }
   const seen = new Set<string>();
   steps.forEach((step, index) => {
-    if (seen.has(step.id)) problems.push({ path: at(index, 'id'), message: `${show(step.id)} is used by an earlier step; step ids must be unique` });
+    if (seen.has(step.id))
+      problems.push({
+        path: at(index, 'id'),
+        message: `${show(step.id)} is used by an earlier step; step ids must be unique`,
+      });
     seen.add(step.id);
     if (index === 0 && step.day !== 1) {
       problems.push({ path: at(0, 'day'), message: `the first step must be on day 1, not day ${step.day}` });
     }
     const before = steps[index - 1];
     if (before && step.day < before.day) {
-      problems.push({ path: at(index, 'day'), message: `day ${step.day} comes after day ${before.day}; days never decrease along the campaign` });
+      problems.push({
+        path: at(index, 'day'),
+        message: `day ${step.day} comes after day ${before.day}; days never decrease along the campaign`,
+      });
     }
     const fields: [string, string][] =
-      step.type === 'email' ? [['subject', step.subject ?? ''], ['body', step.body]] : [['title', step.title], ['notes', step.notes]];
+      step.type === 'email'
+        ? [
+            ['subject', step.subject ?? ''],
+            ['body', step.body],
+          ]
+        : [
+            ['title', step.title],
+            ['notes', step.notes],
+          ];
     for (const [field, source] of fields) {
       for (const message of templateProblems(source)) problems.push({ path: at(index, field), message });
     }
@@ -82,7 +103,10 @@ export function campaignProblems(campaign: Campaign): { problems: Problem[]; war
       });
     }
     if (!followUp && !step.subject?.trim()) {
-      problems.push({ path: at(index, 'subject'), message: `is required for an email that is not a follow-up; got ${show(step.subject)}` });
+      problems.push({
+        path: at(index, 'subject'),
+        message: `is required for an email that is not a follow-up; got ${show(step.subject)}`,
+      });
     }
     if (timing === 'same_as_previous' && index > 0 && previousEmailOnEarlierDay(steps, index) < 0) {
       if (step.day > 1) {
@@ -93,7 +117,8 @@ export function campaignProblems(campaign: Campaign): { problems: Problem[]; war
       } else {
         warnings.push({
           path: at(index, 'send.timing'),
-          message: '"same_as_previous" on day 1 sends at the moment of launch (not recommended); pick "at_time" to choose the time',
+          message:
+            '"same_as_previous" on day 1 sends at the moment of launch (not recommended); pick "at_time" to choose the time',
         });
       }
     }

@@ -33,7 +33,8 @@ export const EmailAddress = z.string().check((ctx) => {
   if (!value.includes('@')) reason = 'has no "@"';
   else if (/\s/.test(value)) reason = 'contains a space or line break';
   else if (!/^[^@]+@[^@]+\.[^@]+$/.test(value)) reason = 'is not of the form name@domain.tld';
-  if (reason) ctx.issues.push({ code: 'custom', message: `${show(value)} is not an email address (it ${reason})`, input: value });
+  if (reason)
+    ctx.issues.push({ code: 'custom', message: `${show(value)} is not an email address (it ${reason})`, input: value });
 });
 
 export const Mailbox = z.object({
@@ -80,11 +81,21 @@ export const SendOption = z
   .transform((send, ctx) => {
     const timing = send.timing ?? (send.followUp ? 'same_as_previous' : undefined);
     if (timing === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['timing'], message: 'is required (one of choose_at_launch, at_time, same_as_previous, task)', input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timing'],
+        message: 'is required (one of choose_at_launch, at_time, same_as_previous, task)',
+        input: undefined,
+      });
       return z.NEVER;
     }
     if (timing === 'at_time' && send.time === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['time'], message: 'is required when timing is "at_time" (24-hour HH:mm)', input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['time'],
+        message: 'is required when timing is "at_time" (24-hour HH:mm)',
+        input: undefined,
+      });
       return z.NEVER;
     }
     return { timing, time: send.time, followUp: send.followUp };
@@ -132,7 +143,11 @@ export const StepEvent = z.object({
   contactId: z.string().min(1),
   stepId: z.string().min(1),
   type: z.enum(['sent', 'completed', 'skipped']),
-  at: z.iso.datetime({ offset: true, error: (issue) => `${show(issue.input)} is not an ISO 8601 instant with a zone designator (e.g. "2026-03-06T14:00:00Z")` }),
+  at: z.iso.datetime({
+    offset: true,
+    error: (issue) =>
+      `${show(issue.input)} is not an ISO 8601 instant with a zone designator (e.g. "2026-03-06T14:00:00Z")`,
+  }),
   /** `sent` only: the salesperson sent it by hand (task or compose window), so R6 takes its real time. */
   manual: z.boolean().default(false),
   /** `sent` only: marked as sent outside the app, so a follow-up cannot thread onto it (R10). */

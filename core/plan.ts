@@ -16,7 +16,8 @@ import { parseOrThrow } from './validate';
 
 const Instant = z.iso.datetime({
   offset: true,
-  error: (issue) => `${show(issue.input)} is not an ISO 8601 instant with a zone designator (e.g. "2026-03-06T14:00:00Z")`,
+  error: (issue) =>
+    `${show(issue.input)} is not an ISO 8601 instant with a zone designator (e.g. "2026-03-06T14:00:00Z")`,
 });
 
 const Launch = z.object({
@@ -61,7 +62,12 @@ function section<S extends z.ZodType>(raw: Record<string, unknown>, key: string,
  */
 export function plan(scenario: unknown): PlanOutput {
   if (scenario === null || typeof scenario !== 'object' || Array.isArray(scenario)) {
-    throw new InputError([{ path: '(root)', message: `a scenario is a JSON object with mailbox, campaign, contacts and launch; got ${show(scenario)}` }]);
+    throw new InputError([
+      {
+        path: '(root)',
+        message: `a scenario is a JSON object with mailbox, campaign, contacts and launch; got ${show(scenario)}`,
+      },
+    ]);
   }
   const raw = scenario as Record<string, unknown>;
   const mailbox = section(raw, 'mailbox', Mailbox);
@@ -78,7 +84,12 @@ export function plan(scenario: unknown): PlanOutput {
   const contactIndex = new Map<string, number>();
   contacts.forEach((contact, index) => {
     if (contactIndex.has(contact.id)) {
-      throw new InputError([{ path: `contacts[${index}].id`, message: `${show(contact.id)} is used by an earlier contact; ids must be unique` }]);
+      throw new InputError([
+        {
+          path: `contacts[${index}].id`,
+          message: `${show(contact.id)} is used by an earlier contact; ids must be unique`,
+        },
+      ]);
     }
     contactIndex.set(contact.id, index);
   });
@@ -167,15 +178,25 @@ function eventsByContact(
     }
     const step = steps[index]!;
     if (event.type === 'sent' && step.type !== 'email') {
-      problems.push({ path: `${path}.type`, message: `"sent" fits email steps only; "${step.id}" is a ${step.type} step (use "completed" or "skipped")` });
+      problems.push({
+        path: `${path}.type`,
+        message: `"sent" fits email steps only; "${step.id}" is a ${step.type} step (use "completed" or "skipped")`,
+      });
     }
     if (event.type === 'completed' && step.type === 'email' && step.send.timing !== 'task') {
-      problems.push({ path: `${path}.type`, message: `"completed" fits tasks only; "${step.id}" is an email that sends by itself (use "sent" or "skipped")` });
+      problems.push({
+        path: `${path}.type`,
+        message: `"completed" fits tasks only; "${step.id}" is an email that sends by itself (use "sent" or "skipped")`,
+      });
     }
     const at = Date.parse(event.at);
     if (at < launchAt) problems.push({ path: `${path}.at`, message: `${show(event.at)} is before the launch instant` });
     const done = byContact.get(event.contactId) ?? [];
-    if (done[index]) problems.push({ path: `${path}.stepId`, message: `step ${show(event.stepId)} already has an event for this contact` });
+    if (done[index])
+      problems.push({
+        path: `${path}.stepId`,
+        message: `step ${show(event.stepId)} already has an event for this contact`,
+      });
     done[index] = { type: event.type, at, manual: event.manual, outside: event.outside };
     byContact.set(event.contactId, done);
   });
@@ -191,7 +212,10 @@ function eventsByContact(
         break;
       }
       if (entry.at < previousAt) {
-        problems.push({ path: 'events', message: `contact ${show(contactId)}: step "${steps[index]!.id}" is done before the step ahead of it` });
+        problems.push({
+          path: 'events',
+          message: `contact ${show(contactId)}: step "${steps[index]!.id}" is done before the step ahead of it`,
+        });
         break;
       }
       previousAt = entry.at;
@@ -216,7 +240,8 @@ export function runPlan(text: string): { code: 0 | 2; stdout: string; stderr: st
   try {
     return { code: 0, stdout: `${JSON.stringify(plan(scenario), null, 2)}\n`, stderr: '' };
   } catch (error) {
-    if (error instanceof InputError) return { code: 2, stdout: '', stderr: `error: ${error.message.replace(/\s*\n\s*/g, ' ')}\n` };
+    if (error instanceof InputError)
+      return { code: 2, stdout: '', stderr: `error: ${error.message.replace(/\s*\n\s*/g, ' ')}\n` };
     throw error;
   }
 }

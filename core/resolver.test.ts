@@ -6,7 +6,11 @@ const due = (steps: ReturnType<typeof planSteps>) => steps.map((step) => step.du
 describe('SPEC §9 worked examples (sender zone America/New_York)', () => {
   it('1: day-1 at_time 09:30, launched 09:00 EST, is due 14:30Z and not late', () => {
     const [s1] = planSteps({ launchAt: '2026-03-06T14:00:00Z', steps: [atTime('s1', 1, '09:30')] });
-    expect(s1).toMatchObject({ dueAt: '2026-03-06T14:30:00.000Z', local: '2026-03-06T09:30:00.000-05:00', late: false });
+    expect(s1).toMatchObject({
+      dueAt: '2026-03-06T14:30:00.000Z',
+      local: '2026-03-06T09:30:00.000-05:00',
+      late: false,
+    });
   });
 
   it('1b: the same launched at 15:00Z is due at launch and marked late', () => {
@@ -15,7 +19,10 @@ describe('SPEC §9 worked examples (sender zone America/New_York)', () => {
   });
 
   it('2: day 3 at_time 09:00 from a Friday launch is Sunday 09:00 EDT, across the DST change', () => {
-    const steps = planSteps({ launchAt: '2026-03-06T14:00:00Z', steps: [atTime('s1', 1, '09:30'), atTime('s2', 3, '09:00')] });
+    const steps = planSteps({
+      launchAt: '2026-03-06T14:00:00Z',
+      steps: [atTime('s1', 1, '09:30'), atTime('s2', 3, '09:00')],
+    });
     expect(steps[1]).toMatchObject({ dueAt: '2026-03-08T13:00:00.000Z', local: '2026-03-08T09:00:00.000-04:00' });
   });
 
@@ -29,12 +36,22 @@ describe('SPEC §9 worked examples (sender zone America/New_York)', () => {
   });
 
   it('4: day 2 at 02:30 on the spring-forward night moves forward to 03:30 EDT', () => {
-    const steps = planSteps({ launchAt: '2026-03-07T15:00:00Z', steps: [atTime('s1', 1, '10:30'), atTime('s2', 2, '02:30')] });
-    expect(steps[1]).toMatchObject({ dueAt: '2026-03-08T07:30:00.000Z', local: '2026-03-08T03:30:00.000-04:00', late: false });
+    const steps = planSteps({
+      launchAt: '2026-03-07T15:00:00Z',
+      steps: [atTime('s1', 1, '10:30'), atTime('s2', 2, '02:30')],
+    });
+    expect(steps[1]).toMatchObject({
+      dueAt: '2026-03-08T07:30:00.000Z',
+      local: '2026-03-08T03:30:00.000-04:00',
+      late: false,
+    });
   });
 
   it('5: day 2 at 01:30 on the fall-back night takes the first occurrence (EDT)', () => {
-    const steps = planSteps({ launchAt: '2026-10-31T15:00:00Z', steps: [atTime('s1', 1, '11:30'), atTime('s2', 2, '01:30')] });
+    const steps = planSteps({
+      launchAt: '2026-10-31T15:00:00Z',
+      steps: [atTime('s1', 1, '11:30'), atTime('s2', 2, '01:30')],
+    });
     expect(steps[1]).toMatchObject({ dueAt: '2026-11-01T05:30:00.000Z', local: '2026-11-01T01:30:00.000-04:00' });
   });
 
@@ -74,24 +91,38 @@ describe('SPEC §9 worked examples (sender zone America/New_York)', () => {
       ],
     });
     expect(steps[1]!.dueAt).toBe('2026-03-10T13:00:00.000Z');
-    expect(steps[2]).toMatchObject({ dueAt: '2026-03-12T14:00:00.000Z', local: '2026-03-12T10:00:00.000-04:00', late: false });
+    expect(steps[2]).toMatchObject({
+      dueAt: '2026-03-12T14:00:00.000Z',
+      local: '2026-03-12T10:00:00.000-04:00',
+      late: false,
+    });
   });
 });
 
 describe('DST and unusual zones', () => {
   it('a 25-hour day: day 2 after fall-back keeps the wall time (calendar days, not 24 h)', () => {
-    const steps = planSteps({ launchAt: '2026-10-31T13:00:00Z', steps: [atTime('s1', 1, '10:00'), atTime('s2', 2, '10:00')] });
+    const steps = planSteps({
+      launchAt: '2026-10-31T13:00:00Z',
+      steps: [atTime('s1', 1, '10:00'), atTime('s2', 2, '10:00')],
+    });
     // Sat 10:00 EDT = 14:00Z; Sun 10:00 EST = 15:00Z: 25 hours apart.
     expect(due(steps)).toEqual(['2026-10-31T14:00:00.000Z', '2026-11-01T15:00:00.000Z']);
   });
 
   it('a 23-hour day: day 2 after spring-forward keeps the wall time', () => {
-    const steps = planSteps({ launchAt: '2026-03-07T13:00:00Z', steps: [atTime('s1', 1, '10:00'), atTime('s2', 2, '10:00')] });
+    const steps = planSteps({
+      launchAt: '2026-03-07T13:00:00Z',
+      steps: [atTime('s1', 1, '10:00'), atTime('s2', 2, '10:00')],
+    });
     expect(due(steps)).toEqual(['2026-03-07T15:00:00.000Z', '2026-03-08T14:00:00.000Z']);
   });
 
   it('a half-hour offset zone (Asia/Kolkata, UTC+05:30)', () => {
-    const steps = planSteps({ zone: 'Asia/Kolkata', launchAt: '2026-03-06T02:00:00Z', steps: [atTime('s1', 1, '09:00')] });
+    const steps = planSteps({
+      zone: 'Asia/Kolkata',
+      launchAt: '2026-03-06T02:00:00Z',
+      steps: [atTime('s1', 1, '09:00')],
+    });
     expect(steps[0]).toMatchObject({ dueAt: '2026-03-06T03:30:00.000Z', local: '2026-03-06T09:00:00.000+05:30' });
   });
 
@@ -121,7 +152,10 @@ describe('DST and unusual zones', () => {
   });
 
   it('the launch date is taken in the zone: 02:00Z Saturday is still Friday in New York', () => {
-    const steps = planSteps({ launchAt: '2026-03-07T02:00:00Z', steps: [atTime('s1', 1, '23:30'), atTime('s2', 2, '09:00')] });
+    const steps = planSteps({
+      launchAt: '2026-03-07T02:00:00Z',
+      steps: [atTime('s1', 1, '23:30'), atTime('s2', 2, '09:00')],
+    });
     expect(due(steps)).toEqual(['2026-03-07T04:30:00.000Z', '2026-03-07T14:00:00.000Z']);
   });
 });
@@ -173,7 +207,11 @@ describe('weekends (skipWeekends)', () => {
 
 describe('R4–R8 details', () => {
   it('R5: a send time given at launch replaces an at_time first step', () => {
-    const out = planSteps({ launchAt: '2026-03-06T14:00:00Z', firstSendAt: '2026-03-06T18:00:00Z', steps: [atTime('s1', 1, '09:30')] });
+    const out = planSteps({
+      launchAt: '2026-03-06T14:00:00Z',
+      firstSendAt: '2026-03-06T18:00:00Z',
+      steps: [atTime('s1', 1, '09:30')],
+    });
     expect(out[0]).toMatchObject({ dueAt: '2026-03-06T18:00:00.000Z', late: false });
   });
 
@@ -187,7 +225,10 @@ describe('R4–R8 details', () => {
   });
 
   it('R8: a step is never due before the step ahead of it is done (same day, earlier time)', () => {
-    const out = planSteps({ launchAt: '2026-03-09T13:00:00Z', steps: [atTime('s1', 1, '11:00'), atTime('s2', 1, '10:00')] });
+    const out = planSteps({
+      launchAt: '2026-03-09T13:00:00Z',
+      steps: [atTime('s1', 1, '11:00'), atTime('s2', 1, '10:00')],
+    });
     expect(out[1]).toMatchObject({ dueAt: '2026-03-09T15:00:00.000Z', late: true });
   });
 
@@ -219,7 +260,11 @@ describe('R4–R8 details', () => {
   });
 
   it('R7: tasks fall due at taskTime on their day', () => {
-    const out = planSteps({ launchAt: '2026-03-09T12:00:00Z', taskTime: '08:45', steps: [call('s1', 1), email('s2', 2, { timing: 'task' })] });
+    const out = planSteps({
+      launchAt: '2026-03-09T12:00:00Z',
+      taskTime: '08:45',
+      steps: [call('s1', 1), email('s2', 2, { timing: 'task' })],
+    });
     expect(out.map((s) => [s.action, s.local])).toEqual([
       ['create_task', '2026-03-09T08:45:00.000-04:00'],
       ['create_task', '2026-03-10T08:45:00.000-04:00'],
@@ -229,11 +274,7 @@ describe('R4–R8 details', () => {
   it('R10: a follow-up of a follow-up is still "Re: " once', () => {
     const out = planSteps({
       launchAt: '2026-03-09T12:00:00Z',
-      steps: [
-        atTime('s1', 1, '09:00'),
-        email('s2', 2, { followUp: true }, ''),
-        email('s3', 3, { followUp: true }, ''),
-      ],
+      steps: [atTime('s1', 1, '09:00'), email('s2', 2, { followUp: true }, ''), email('s3', 3, { followUp: true }, '')],
     });
     expect(out.map((s) => s.subject)).toEqual(['Subject s1', 'Re: Subject s1', 'Re: Subject s1']);
   });
@@ -242,7 +283,9 @@ describe('R4–R8 details', () => {
     const out = planSteps({
       launchAt: '2026-03-09T12:00:00Z',
       steps: [email('s1', 1, { timing: 'task' }), email('s2', 2, { followUp: true }, 'Following up')],
-      events: [{ contactId: 'c1', stepId: 's1', type: 'sent', at: '2026-03-09T14:00:00Z', manual: true, outside: true }],
+      events: [
+        { contactId: 'c1', stepId: 's1', type: 'sent', at: '2026-03-09T14:00:00Z', manual: true, outside: true },
+      ],
     });
     expect(out[1]!.subject).toBe('Following up');
   });
@@ -251,7 +294,14 @@ describe('R4–R8 details', () => {
     const out = planSteps({
       launchAt: '2026-03-09T12:00:00Z',
       contacts: [{ id: 'c1', email: 'x@example.org' }],
-      steps: [email('s1', 1, { timing: 'at_time', time: '09:00' }, 'Hi {{ first_name }}, about {{ company | default: "your team" }}')],
+      steps: [
+        email(
+          's1',
+          1,
+          { timing: 'at_time', time: '09:00' },
+          'Hi {{ first_name }}, about {{ company | default: "your team" }}',
+        ),
+      ],
     });
     expect(out[0]!.subject).toBeUndefined();
     expect(out[0]!.blocked).toMatch(/first_name/);

@@ -1,7 +1,15 @@
 import { InputError, show } from './errors';
 import { campaignProblems, previousEmailOnEarlierDay } from './campaign';
 import type { Campaign } from './model';
-import { DAY_MS, addBusinessDays, businessDaysBetween, parseClockTime, wallDay, wallMinute, type ZoneClock } from './zones';
+import {
+  DAY_MS,
+  addBusinessDays,
+  businessDaysBetween,
+  parseClockTime,
+  wallDay,
+  wallMinute,
+  type ZoneClock,
+} from './zones';
 
 /**
  * The due-time resolver: SPEC §4 rules R2–R8 for one enrollment. Instants are UTC
@@ -46,7 +54,16 @@ export function compileCampaign(campaign: Campaign): CompiledCampaign {
     taskMinute: parseClockTime(campaign.taskTime)!,
     steps: campaign.steps.map((step, index): CompiledStep => {
       if (step.type !== 'email') {
-        return { id: step.id, day: step.day, isEmail: false, action: 'create_task', timing: 'task', minute: -1, previousEmail: -1, followUp: false };
+        return {
+          id: step.id,
+          day: step.day,
+          isEmail: false,
+          action: 'create_task',
+          timing: 'task',
+          minute: -1,
+          previousEmail: -1,
+          followUp: false,
+        };
       }
       const { timing, time, followUp } = step.send;
       return {
@@ -84,15 +101,20 @@ export function checkLaunch(campaign: CompiledCampaign, launchAt: number, firstS
     throw new InputError([{ path: 'launch.firstSendAt', message }]);
   };
   if (firstSendAt === null) {
-    if (need === 'required') fail(`is required: the first step "${first!.id}" is "choose_at_launch", so a send time must be picked at launch`);
+    if (need === 'required')
+      fail(`is required: the first step "${first!.id}" is "choose_at_launch", so a send time must be picked at launch`);
     return;
   }
   const shown = show(new Date(firstSendAt).toISOString());
   if (need === 'none') {
-    fail(`${shown} was given, but the first step "${first?.id}" is ${first?.isEmail ? 'an email task' : 'a task'}, which takes no send time`);
+    fail(
+      `${shown} was given, but the first step "${first?.id}" is ${first?.isEmail ? 'an email task' : 'a task'}, which takes no send time`,
+    );
   }
   if (firstSendAt < launchAt) {
-    fail(`${shown} is before the launch instant ${show(new Date(launchAt).toISOString())}; pick a send time that has not passed`);
+    fail(
+      `${shown} is before the launch instant ${show(new Date(launchAt).toISOString())}; pick a send time that has not passed`,
+    );
   }
 }
 
@@ -150,7 +172,8 @@ export function resolveEnrollment(
     else if (step.timing === 'task') own = zone.fromWall(dayDate * DAY_MS + taskMinute * MINUTE_MS);
     else if (step.timing === 'same_as_previous' && step.previousEmail >= 0) {
       const previous = done[step.previousEmail];
-      const previousAt = previous?.type === 'sent' && previous.manual ? previous.at : resolved[step.previousEmail]!.dueAt;
+      const previousAt =
+        previous?.type === 'sent' && previous.manual ? previous.at : resolved[step.previousEmail]!.dueAt;
       own = zone.fromWall(dayDate * DAY_MS + wallMinute(zone.toWall(previousAt)) * MINUTE_MS);
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
     const dueAt = own > release ? own : release;

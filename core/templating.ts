@@ -47,7 +47,13 @@ export function mergeContext(contact: Contact, mailbox: Pick<Mailbox, 'name' | '
   };
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Output escaping per template kind: merged values never become markup in an HTML body. */
 type Escape = 'html' | 'none';
@@ -104,16 +110,23 @@ export function templateProblems(source: string): string[] {
     if ((KNOWN_FIELDS as readonly string[]).includes(field)) continue;
     if (/^custom\.[^.]+$/.test(field) || /^custom\[.+\]$/.test(field)) continue;
     const guess = suggestField(field);
-    problems.push(`unknown merge field "${field}"${guess ? `; did you mean "${guess}"?` : ` (known: ${KNOWN_FIELDS.join(', ')}, custom.<column>)`}`);
+    problems.push(
+      `unknown merge field "${field}"${guess ? `; did you mean "${guess}"?` : ` (known: ${KNOWN_FIELDS.join(', ')}, custom.<column>)`}`,
+    );
   }
   return problems;
 }
 
 function suggestField(field: string): string | undefined {
-  const bare = field.replace(/^(contact|lead|person|recipient|sender|user)\./i, '').toLowerCase().replace(/[^a-z]/g, '');
+  const bare = field
+    .replace(/^(contact|lead|person|recipient|sender|user)\./i, '')
+    .toLowerCase()
+    .replace(/[^a-z]/g, '');
   const prefix = /^(sender|user)\./i.test(field) ? 'sender' : '';
-  return KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === prefix + bare) ??
-    KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === bare);
+  return (
+    KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === prefix + bare) ??
+    KNOWN_FIELDS.find((known) => known.replace(/_/g, '') === bare)
+  );
 }
 
 /** A rendered template, or the reason it is blocked. */
@@ -137,9 +150,7 @@ export function renderTemplate(source: string, context: MergeContext, escape: Es
   empties.length = 0;
   const text = liquid.renderSync(templates, context) as string;
   if (empties.length === 0) return { ok: true, text };
-  const missing = liquid
-    .globalFullVariablesSync(templates)
-    .filter((field) => isEmpty(lookup(context, field)));
+  const missing = liquid.globalFullVariablesSync(templates).filter((field) => isEmpty(lookup(context, field)));
   const names = missing.length > 0 ? missing.join(', ') : 'a merge field';
   return { ok: false, blocked: `missing ${names} (empty, and no default given)` };
 }

@@ -62,7 +62,7 @@ const validity = new Map<string, boolean>();
 export function isIanaZone(name: string): boolean {
   const cached = validity.get(name);
   if (cached !== undefined) return cached;
-  const ok = (name === 'UTC' || /^[A-Za-z_]+(?:\/[A-Za-z0-9_+\-]+)+$/.test(name)) && IANAZone.isValidZone(name);
+  const ok = (name === 'UTC' || /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+$/.test(name)) && IANAZone.isValidZone(name);
   validity.set(name, ok);
   return ok;
 }

@@ -14,7 +14,9 @@ let text: string;
 try {
   text = readFileSync(file, 'utf8');
 } catch (error) {
-  process.stderr.write(`error: (file): cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+  process.stderr.write(
+    `error: (file): cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,
+  );
   process.exit(2);
 }
 const result = runPlan(text);

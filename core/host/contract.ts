@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * The one typed contract between the renderer and its host (Electron main over
+ * IPC, or the Node web host over a WebSocket). Every call and event the renderer
+ * can use is named here, with zod schemas that the host validates each input
+ * against before acting. Names read `domain/verb-kebab`.
+ *
+ * Recipe, "add a host call": add an entry to {@link hostCalls}, implement it in
+ * `electron/host/services.ts` (TypeScript will insist), call it from the renderer
+ * with `host.call('domain/verb', input)`.
+ */
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** Which host serves the renderer: the desktop app, or the web host for the browser build. */
+  host: z.enum(['electron', 'web']),
+  platform: z.string(),
+  /** The host machine's IANA zone. */
+  timeZone: z.string(),
+  /** True only for a web host started with `--test-mode` (movable clock, forced offline). */
+  testMode: z.boolean(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+const NoInput = z.object({}).strict();
+
+/** Every call the renderer can make of the host: input and output schemas. */
+export const hostCalls = {
+  'app/get-info': { input: NoInput, output: AppInfo },
+  /** The host's clock, UTC ms: the real one, or the movable test clock in test mode. */
+  'clock/now': { input: NoInput, output: z.object({ now: z.number() }) },
+} as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
+
+/** Every event the host can send the renderer: payload schemas. */
+export const hostEvents = {
+  /** The host's view of the network changed (SPEC §5: no send leaves while offline). */
+  'net/online-changed': z.object({ online: z.boolean() }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type HostCallName = keyof typeof hostCalls;
+export type HostCallInput<N extends HostCallName> = z.input<(typeof hostCalls)[N]['input']>;
+export type HostCallOutput<N extends HostCallName> = z.output<(typeof hostCalls)[N]['output']>;
+export type HostEventName = keyof typeof hostEvents;
+export type HostEventPayload<E extends HostEventName> = z.output<(typeof hostEvents)[E]>;
+
+/** The host's side: one handler per call, given a validated input. */
+export type HostHandlers = {
+  [N in HostCallName]: (input: z.output<(typeof hostCalls)[N]['input']>) => Promise<HostCallOutput<N>>;
+};
+
+/**
+ * What the preload exposes as `window.campaignDesk`, and what the WebSocket
+ * transport implements: the whole bridge. Calls reject with an Error whose
+ * message names the refused field when the host refuses an input.
+ */
+export interface HostBridge {
+  call<N extends HostCallName>(name: N, input: HostCallInput<N>): Promise<HostCallOutput<N>>;
+  /** Subscribes to a host event; returns the function that unsubscribes. */
+  on<E extends HostEventName>(event: E, listener: (payload: HostEventPayload<E>) => void): () => void;
+}
+
+/** The WebSocket wire format of the web host (JSON text frames). */
+export type WireRequest = { id: number; call: string; input: unknown };
+export type WireMessage =
+  | { id: number; ok: true; data: unknown }
+  | { id: number; ok: false; error: string }
+  | { event: string; payload: unknown };
+
+export function isHostCallName(name: string): name is HostCallName {
+  return Object.hasOwn(hostCalls, name);
+}

@@ -1,0 +1,110 @@
+import type {
+  HostBridge,
+  HostCallInput,
+  HostCallName,
+  HostCallOutput,
+  HostEventName,
+  HostEventPayload,
+  WireMessage,
+} from '../../../core/host/contract';
+
+/**
+ * The renderer's only way to reach the host. The transport is picked once at
+ * start: the preload's `window.campaignDesk` inside Electron, else a WebSocket to
+ * the web host (`/host` on the page's own origin, or `?host=ws://…` in the URL).
+ */
+export interface HostClient extends HostBridge {
+  /** Like `call`, but never rejects: `{ data }` or `{ error }` with the host's message. */
+  tryCall<N extends HostCallName>(
+    name: N,
+    input: HostCallInput<N>,
+  ): Promise<{ data: HostCallOutput<N>; error?: undefined } | { data?: undefined; error: string }>;
+}
+
+function withTryCall(bridge: HostBridge): HostClient {
+  return {
+    call: (name, input) => bridge.call(name, input),
+    on: (event, listener) => bridge.on(event, listener),
+    async tryCall(name, input) {
+      try {
+        return { data: await bridge.call(name, input) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    },
+  };
+}
+
+/** A bridge over the web host's WebSocket; reconnects with backoff when the host restarts. */
+export function webSocketBridge(url: string): HostBridge {
+  let socket: WebSocket | undefined;
+  let opened: Promise<WebSocket> | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (data: unknown) => void; reject: (error: Error) => void }>();
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+  function connect(): Promise<WebSocket> {
+    opened ??= new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.addEventListener('open', () => {
+        socket = ws;
+        resolve(ws);
+      });
+      ws.addEventListener('message', (event) => {
+        const message = JSON.parse(String(event.data)) as WireMessage;
+        if ('event' in message) {
+          for (const listener of listeners.get(message.event) ?? []) listener(message.payload);
+          return;
+        }
+        const waiter = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.ok) waiter?.resolve(message.data);
+        else waiter?.reject(new Error(message.error));
+      });
+      ws.addEventListener('close', () => {
+        socket = undefined;
+        opened = undefined;
+        for (const waiter of pending.values())
+          waiter.reject(new Error('the connection to the Campaign Desk host was lost'));
+        pending.clear();
+        reject(new Error(`cannot reach the Campaign Desk host at ${url}`));
+      });
+    });
+    return opened;
+  }
+
+  return {
+    async call(name, input) {
+      const ws = socket ?? (await connect());
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (data: unknown) => void, reject });
+        ws.send(JSON.stringify({ id, call: name, input }));
+      });
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const entry = listener as (payload: unknown) => void;
+      set.add(entry);
+      void connect().catch(() => undefined);
+      return () => set.delete(entry);
+    },
+  };
+}
+
+function hostSocketUrl(): string {
+  const named = new URLSearchParams(location.search).get('host');
+  if (named) return named;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/host`;
+}
+
+let client: HostClient | undefined;
+
+/** The app's host client (created on first use). */
+export function useHost(): HostClient {
+  client ??= withTryCall(window.campaignDesk ?? webSocketBridge(hostSocketUrl()));
+  return client;
+}
+
+export type { HostEventName, HostEventPayload };
