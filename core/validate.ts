@@ -18,9 +18,9 @@ function toProblem(issue: z.core.$ZodIssue, prefix: string): Problem {
   const input = 'input' in issue ? issue.input : undefined;
   let message = issue.message;
   if (issue.code === 'invalid_type' && input === undefined) message = `is required (${issue.expected})`;
-  else if (issue.code === 'invalid_union' && input !== null && typeof input === 'object' && 'type' in input) {
-    message = `${show((input as { type: unknown }).type)} is not a step type (use email, call, linkedin or custom)`;
-    return { path: `${path}.type`, message };
+  else if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') {
+    const type = input !== null && typeof input === 'object' && 'type' in input ? input.type : input;
+    message = `${show(type)} is not a step type (use email, call, linkedin or custom)`;
   } else if (issue.code !== 'custom' && !message.includes(show(input))) message = `${message}; got ${show(input)}`;
   return { path, message };
 }
