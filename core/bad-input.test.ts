@@ -16,8 +16,10 @@ function refusal(input: Record<string, unknown>): string {
   throw new Error('the scenario was accepted');
 }
 
-function withPatch(patch: (s: Record<string, any>) => void, input: ScenarioInput = base): Record<string, unknown> {
-  const s = scenario(input) as Record<string, any>;
+type Json = { [key: string]: Json } & Record<string, unknown>;
+
+function withPatch(patch: (s: Json) => void, input: ScenarioInput = base): Record<string, unknown> {
+  const s = scenario(input) as Json;
   patch(s);
   return s;
 }
