@@ -16,10 +16,10 @@ function refusal(input: Record<string, unknown>): string {
   throw new Error('the scenario was accepted');
 }
 
-type Json = { [key: string]: Json } & Record<string, unknown>;
+type Scenario = Record<string, unknown> & { mailbox: Record<string, unknown> };
 
-function withPatch(patch: (s: Json) => void, input: ScenarioInput = base): Record<string, unknown> {
-  const s = scenario(input) as Json;
+function withPatch(patch: (s: Scenario) => void, input: ScenarioInput = base): Record<string, unknown> {
+  const s = scenario(input) as Scenario;
   patch(s);
   return s;
 }
