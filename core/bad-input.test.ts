@@ -16,7 +16,7 @@ function refusal(input: Record<string, unknown>): string {
   throw new Error('the scenario was accepted');
 }
 
-type Scenario = Record<string, unknown> & { mailbox: Record<string, unknown> };
+type Scenario = Record<string, unknown> & { mailbox?: Record<string, unknown> };
 
 function withPatch(patch: (s: Scenario) => void, input: ScenarioInput = base): Record<string, unknown> {
   const s = scenario(input) as Scenario;
@@ -26,7 +26,7 @@ function withPatch(patch: (s: Scenario) => void, input: ScenarioInput = base): R
 
 describe('bad input is refused with the field path and the value (SPEC §8)', () => {
   it('a misspelt zone, offering the IANA name', () => {
-    expect(refusal(withPatch((s) => (s.mailbox.timeZone = 'America/New_Yrok')))).toBe(
+    expect(refusal(withPatch((s) => (s.mailbox!.timeZone = 'America/New_Yrok')))).toBe(
       'mailbox.timeZone: "America/New_Yrok" is not an IANA time-zone name; did you mean "America/New_York"?',
     );
   });
@@ -37,7 +37,7 @@ describe('bad input is refused with the field path and the value (SPEC §8)', ()
   });
 
   it('an abbreviation zone, offering a city zone', () => {
-    expect(refusal(withPatch((s) => (s.mailbox.timeZone = 'EST')))).toBe(
+    expect(refusal(withPatch((s) => (s.mailbox!.timeZone = 'EST')))).toBe(
       'mailbox.timeZone: "EST" is not an IANA time-zone name; did you mean "America/New_York"?',
     );
   });
