@@ -1,0 +1,21 @@
+/**
+ * `npm run bench [-- <group> …]`: runs every benchmark group (or the named ones)
+ * and prints one line per figure, `BENCH <name> <value> <unit>`.
+ * Results and how they were taken are kept in docs/BENCHMARKS.md.
+ */
+import { benchPlan, benchResolver } from './resolver.bench';
+
+const groups: Record<string, () => void | Promise<void>> = {
+  resolver: benchResolver,
+  plan: benchPlan,
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in groups));
+if (unknown.length > 0) {
+  console.error(
+    `error: group: ${unknown.map((name) => JSON.stringify(name)).join(', ')} is not a benchmark group (groups: ${Object.keys(groups).join(', ')})`,
+  );
+  process.exit(2);
+}
+for (const name of asked.length > 0 ? asked : Object.keys(groups)) await groups[name]!();

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { renderTemplate, templateProblems, type MergeContext } from './templating';
+
+const ana: MergeContext = { first_name: 'Ana', company: 'Globex', custom: { Region: 'EMEA' }, sender_name: 'Rep One' };
+
+describe('merge-field templates (SPEC §2)', () => {
+  it('renders known fields, defaults and custom columns', () => {
+    const out = renderTemplate('Hi {{ first_name }} at {{ company }} ({{ custom.Region }}), from {{ sender_name }}', ana);
+    expect(out).toEqual({ ok: true, text: 'Hi Ana at Globex (EMEA), from Rep One' });
+  });
+
+  it('uses the default for an empty field', () => {
+    expect(renderTemplate('For {{ company | default: "your team" }}', { custom: {} })).toEqual({
+      ok: true,
+      text: 'For your team',
+    });
+  });
+
+  it('blocks an empty field without a default, naming it: never "Hi ,"', () => {
+    expect(renderTemplate('Hi {{ first_name }},', { first_name: '  ', custom: {} })).toEqual({
+      ok: false,
+      blocked: 'missing first_name (empty, and no default given)',
+    });
+  });
+
+  it('blocks a missing custom column', () => {
+    const out = renderTemplate('Region: {{ custom.Territory }}', ana);
+    expect(out).toEqual({ ok: false, blocked: 'missing custom.Territory (empty, and no default given)' });
+  });
+
+  it('escapes merged values in an HTML body, not in a subject', () => {
+    const context: MergeContext = { company: 'Smith & <Sons>', custom: {} };
+    expect(renderTemplate('<p>{{ company }}</p>', context, 'html')).toEqual({
+      ok: true,
+      text: '<p>Smith &amp; &lt;Sons&gt;</p>',
+    });
+    expect(renderTemplate('About {{ company }}', context)).toEqual({ ok: true, text: 'About Smith & <Sons>' });
+  });
+
+  it('flags unknown fields with the field they most likely meant', () => {
+    expect(templateProblems('Hi {{ contact.firstname }} {{ LastName }} {{ org }}')).toEqual([
+      'unknown merge field "contact.firstname"; did you mean "first_name"?',
+      'unknown merge field "LastName"; did you mean "last_name"?',
+      'unknown merge field "org" (known: first_name, last_name, email, company, title, phone, sender_name, sender_email, custom.<column>)',
+    ]);
+  });
+
+  it('accepts every known field, custom columns and variables the template assigns itself', () => {
+    expect(
+      templateProblems(
+        '{% assign greeting = "Hi" %}{{ greeting }} {{ first_name }} {{ last_name }} {{ email }} {{ company }} {{ title }} {{ phone }} {{ sender_name }} {{ sender_email }} {{ custom.Notes }}',
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports a syntax error and an unknown filter as problems', () => {
+    expect(templateProblems('Hi {{ first_name ')[0]).toMatch(/^is not a valid template: output "{{ first_name " not closed/);
+    expect(templateProblems('{{ first_name | shout }}')[0]).toMatch(/^is not a valid template: undefined filter: shout/);
+  });
+});
