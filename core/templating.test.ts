@@ -5,7 +5,10 @@ const ana: MergeContext = { first_name: 'Ana', company: 'Globex', custom: { Regi
 
 describe('merge-field templates (SPEC §2)', () => {
   it('renders known fields, defaults and custom columns', () => {
-    const out = renderTemplate('Hi {{ first_name }} at {{ company }} ({{ custom.Region }}), from {{ sender_name }}', ana);
+    const out = renderTemplate(
+      'Hi {{ first_name }} at {{ company }} ({{ custom.Region }}), from {{ sender_name }}',
+      ana,
+    );
     expect(out).toEqual({ ok: true, text: 'Hi Ana at Globex (EMEA), from Rep One' });
   });
 
@@ -54,7 +57,11 @@ describe('merge-field templates (SPEC §2)', () => {
   });
 
   it('reports a syntax error and an unknown filter as problems', () => {
-    expect(templateProblems('Hi {{ first_name ')[0]).toMatch(/^is not a valid template: output "{{ first_name " not closed/);
-    expect(templateProblems('{{ first_name | shout }}')[0]).toMatch(/^is not a valid template: undefined filter: shout/);
+    expect(templateProblems('Hi {{ first_name ')[0]).toMatch(
+      /^is not a valid template: output "{{ first_name " not closed/,
+    );
+    expect(templateProblems('{{ first_name | shout }}')[0]).toMatch(
+      /^is not a valid template: undefined filter: shout/,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { attributionLine, newMessageId, parseMessageIds, quoteHtml, quoteText, replyHeaders, replySubject } from './threading';
+import {
+  attributionLine,
+  newMessageId,
+  parseMessageIds,
+  quoteHtml,
+  quoteText,
+  replyHeaders,
+  replySubject,
+} from './threading';
 
 const previous = {
   html: '<p>Hi Ana,</p><p>Is Globex planning anything for Q2?</p>',
@@ -22,9 +30,10 @@ describe('follow-up threading (SPEC R10, RFC 5322 §3.6.4)', () => {
       inReplyTo: '<a@example.com>',
       references: ['<a@example.com>'],
     });
-    expect(
-      replyHeaders({ messageId: '<c@example.com>', references: ['<a@example.com>', '<b@example.com>'] }),
-    ).toEqual({ inReplyTo: '<c@example.com>', references: ['<a@example.com>', '<b@example.com>', '<c@example.com>'] });
+    expect(replyHeaders({ messageId: '<c@example.com>', references: ['<a@example.com>', '<b@example.com>'] })).toEqual({
+      inReplyTo: '<c@example.com>',
+      references: ['<a@example.com>', '<b@example.com>', '<c@example.com>'],
+    });
   });
 
   it('falls back to the parent In-Reply-To when it has no References', () => {
