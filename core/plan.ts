@@ -235,7 +235,7 @@ export function runPlan(text: string): { code: 0 | 2; stdout: string; stderr: st
   try {
     scenario = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return { code: 2, stdout: '', stderr: `error: (file): not valid JSON: ${(error as Error).message}\n` };
+    return { code: 2, stdout: '', stderr: `error: (file): ${describeJsonError(text, (error as Error).message)}\n` };
   }
   try {
     return { code: 0, stdout: `${JSON.stringify(plan(scenario), null, 2)}\n`, stderr: '' };
@@ -244,4 +244,20 @@ export function runPlan(text: string): { code: 0 | 2; stdout: string; stderr: st
       return { code: 2, stdout: '', stderr: `error: ${error.message.replace(/\s*\n\s*/g, ' ')}\n` };
     throw error;
   }
+}
+
+/** A JSON parse error as a person editing the file needs it: line and column, and a hint for a CSV given by mistake. */
+function describeJsonError(text: string, message: string): string {
+  if (/^\uFEFF?[^{[\s]/.test(text) && /[,;]/.test(text.split('\n')[0] ?? '')) {
+    return 'not valid JSON: this looks like a CSV file; plan takes a scenario in JSON (see docs/examples/scenario.json)';
+  }
+  const position = /position (\d+)/.exec(message);
+  const offset = position ? Number(position[1]) : /end of JSON input/i.test(message) ? text.length : undefined;
+  if (offset === undefined)
+    return `not valid JSON: ${message.replace(/, ".*" is not valid JSON$/s, '').replace(/\s+/g, ' ')}`;
+  const before = text.slice(0, offset).split('\n');
+  const reason = message
+    .replace(/\s*in JSON at position \d+.*$/, '')
+    .replace(/^Unexpected end of JSON input$/, 'the file ends too early');
+  return `not valid JSON at line ${before.length}, column ${before.at(-1)!.length + 1}: ${reason}`;
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
-const example = join(root, '..', 'shared', 'examples', 'scenario-spec-examples.json');
+// A copy of ../shared/examples/scenario-spec-examples.json, so a lone clone runs it too.
+const example = join(root, 'docs', 'examples', 'scenario.json');
 
 /** Runs the command exactly as a person would: `npm run --silent plan -- FILE`. */
 function planCommand(file: string): { code: number | null; stdout: string; stderr: string } {
@@ -68,7 +69,7 @@ describe('the plan command (SPEC §10), run as a process', () => {
     const { code, stdout, stderr } = planCommand(tempFile('{ "mailbox": '));
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^error: \(file\): not valid JSON: .+\n$/);
+    expect(stderr).toMatch(/^error: \(file\): not valid JSON at line 1, column \d+: .+\n$/);
     expect(stderr.split('\n')).toHaveLength(2);
   });
 
@@ -87,6 +88,6 @@ describe('the plan command (SPEC §10), run as a process', () => {
   it('refuses a file that does not exist', () => {
     const { code, stderr } = planCommand('/nonexistent/scenario.json');
     expect(code).toBe(2);
-    expect(stderr).toBe('error: (file): cannot read "/nonexistent/scenario.json": ENOENT\n');
+    expect(stderr).toBe('error: (file): "/nonexistent/scenario.json" was not found\n');
   });
 });

@@ -14,9 +14,15 @@ let text: string;
 try {
   text = readFileSync(file, 'utf8');
 } catch (error) {
-  process.stderr.write(
-    `error: (file): cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,
-  );
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'was not found'
+      : code === 'EISDIR'
+        ? 'is a folder, not a file'
+        : `cannot be read (${code ?? (error as Error).message})`;
+  process.stderr.write(`error: (file): ${JSON.stringify(file)} ${why}
+`);
   process.exit(2);
 }
 const result = runPlan(text);

@@ -42,7 +42,9 @@ if (electron) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(
-    "Electron's desktop binary is not available here (it downloads on first launch and this machine could not fetch it), so Campaign Desk runs as a browser app instead:",
+    process.env.CAMPAIGN_DESK_WEB === '1'
+      ? 'CAMPAIGN_DESK_WEB=1: Campaign Desk runs as a browser app:'
+      : "Electron's desktop binary is not available here (it downloads on first launch and this machine could not fetch it), so Campaign Desk runs as a browser app instead:",
   );
   const host = spawn(bin('tsx'), [join(root, 'electron', 'host', 'cli.ts')], {
     cwd: root,

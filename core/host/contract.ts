@@ -26,11 +26,27 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 const NoInput = z.object({}).strict();
 
+/** A secret's name: `smtp:<mailbox id>`. */
+const SecretKey = z.string().regex(/^smtp:[A-Za-z0-9-]{1,64}$/, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>)`,
+});
+
 /** Every call the renderer can make of the host: input and output schemas. */
 export const hostCalls = {
   'app/get-info': { input: NoInput, output: AppInfo },
   /** The host's clock, UTC ms: the real one, or the movable test clock in test mode. */
   'clock/now': { input: NoInput, output: z.object({ now: z.number() }) },
+  /**
+   * Stores a secret (a mailbox's SMTP password) in the host's secret store: Electron's
+   * safeStorage in the app, memory (or an environment variable) in the web host. Secrets
+   * never enter IndexedDB.
+   */
+  'secrets/set': {
+    input: z.object({ key: SecretKey, value: z.string().min(1).max(4096) }).strict(),
+    output: z.object({}),
+  },
+  'secrets/has': { input: z.object({ key: SecretKey }).strict(), output: z.object({ present: z.boolean() }) },
+  'secrets/delete': { input: z.object({ key: SecretKey }).strict(), output: z.object({}) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 /** Every event the host can send the renderer: payload schemas. */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createHostServices } from './services';
+import { createHostServices, memorySecretStore } from './services';
 import { startWebHost } from './web-server';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
-const handlers = createHostServices({ host: 'web', version, testMode: values['test-mode'] });
+const handlers = createHostServices({
+  host: 'web',
+  version,
+  testMode: values['test-mode'],
+  secrets: memorySecretStore({ CAMPAIGN_DESK_SMTP_PASSWORD: process.env.CAMPAIGN_DESK_SMTP_PASSWORD }),
+});
 
 let serve: Parameters<typeof startWebHost>[0]['serve'] = values.static;
 let vite: { close(): Promise<void>; middlewares: (req: never, res: never, next: () => void) => void } | undefined;
@@ -45,7 +50,8 @@ if (values.dev) {
 
 try {
   const host = await startWebHost({ handlers, port, serve });
-  console.log(`Campaign Desk is running at ${host.url} — open it in your browser (Ctrl+C to stop).`);
+  const mode = values.dev ? ' (development: pages reload as you edit)' : '';
+  console.log(`Campaign Desk is running at ${host.url}${mode} — open it in your browser (Ctrl+C to stop).`);
   const stop = async (): Promise<void> => {
     await host.close();
     await vite?.close();

@@ -8,17 +8,40 @@ import { parseOrThrow } from '../../core/validate';
  * connectivity probe here.
  */
 
+/** Where secrets live: Electron's safeStorage in the app, memory in the web host. */
+export interface SecretStore {
+  set(key: string, value: string): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * The web host's secret store: memory only, so a password typed into the browser build
+ * lasts until the host stops. `CAMPAIGN_DESK_SMTP_PASSWORD`, when set, answers for every
+ * mailbox (for running the browser build against a real server).
+ */
+export function memorySecretStore(env: Record<string, string | undefined> = {}): SecretStore {
+  const secrets = new Map<string, string>();
+  return {
+    set: async (key, value) => void secrets.set(key, value),
+    get: async (key) => secrets.get(key) ?? env.CAMPAIGN_DESK_SMTP_PASSWORD,
+    delete: async (key) => void secrets.delete(key),
+  };
+}
+
 export interface HostOptions {
   host: AppInfo['host'];
   version: string;
   testMode?: boolean;
   /** The clock, UTC ms; tests move it. */
   now?: () => number;
+  secrets?: SecretStore;
 }
 
 /** Creates one handler per call of the host contract. */
 export function createHostServices(options: HostOptions): HostHandlers {
   const now = options.now ?? Date.now;
+  const secrets = options.secrets ?? memorySecretStore();
   return {
     'app/get-info': async () => ({
       name: 'Campaign Desk',
@@ -29,6 +52,15 @@ export function createHostServices(options: HostOptions): HostHandlers {
       testMode: options.testMode ?? false,
     }),
     'clock/now': async () => ({ now: now() }),
+    'secrets/set': async ({ key, value }) => {
+      await secrets.set(key, value);
+      return {};
+    },
+    'secrets/has': async ({ key }) => ({ present: (await secrets.get(key)) !== undefined }),
+    'secrets/delete': async ({ key }) => {
+      await secrets.delete(key);
+      return {};
+    },
   };
 }
 

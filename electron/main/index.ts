@@ -2,6 +2,7 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createHostServices, dispatch } from '../host/services';
 import { CONTENT_SECURITY_POLICY } from '../host/csp';
+import { safeStorageSecretStore } from './secrets';
 
 /**
  * Electron main: app lifecycle and the window; the host services themselves live
@@ -11,7 +12,6 @@ import { CONTENT_SECURITY_POLICY } from '../host/csp';
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
-const handlers = createHostServices({ host: 'electron', version: app.getVersion() });
 let window: BrowserWindow | undefined;
 
 function createWindow(): BrowserWindow {
@@ -50,6 +50,11 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  const handlers = createHostServices({
+    host: 'electron',
+    version: app.getVersion(),
+    secrets: safeStorageSecretStore(),
   });
   ipcMain.handle('host:call', (_event, name: unknown, input: unknown) => dispatch(handlers, String(name), input));
   window = createWindow();

@@ -1,0 +1,68 @@
+import type { Table } from 'dexie';
+import { useDb, type CampaignDeskDb } from './database';
+import type { FeedEventRecord } from './records';
+
+/** What one change a person makes records besides itself: its outbox mutation and, usually, a Live Feed row. */
+export interface Change {
+  /** Mutation name for the sync server, `domain/verb` (e.g. `campaign/rename`). */
+  name: string;
+  args: unknown;
+  feed?: Omit<FeedEventRecord, 'id' | 'at'> & {
+    /** Update the campaign's last row of the same kind if it is younger than this many ms, instead of adding one. */
+    coalesceMs?: number;
+  };
+}
+
+/** The current time, UTC ms; one place so the engine's test clock can replace it later. */
+export function now(): number {
+  return Date.now();
+}
+
+/** This device's id (also the sync client id), created once and kept in `meta`. */
+export async function deviceId(db: CampaignDeskDb = useDb()): Promise<string> {
+  return db.transaction('rw', db.meta, async () => {
+    const row = await db.meta.get('deviceId');
+    if (row) return row.value as string;
+    const id = crypto.randomUUID();
+    await db.meta.put({ key: 'deviceId', value: id });
+    return id;
+  });
+}
+
+/**
+ * Runs `work` and records its change in one read-write transaction over `tables`,
+ * the Live Feed, the outbox and `meta`: either all of it is stored or none of it.
+ * `work` must await nothing but Dexie (STYLE.md: no I/O inside a transaction).
+ * @returns what `work` returns. @throws whatever `work` throws; nothing is then written.
+ */
+export async function inChange<T>(
+  tables: Table[],
+  work: () => Promise<{ result: T; change: Change }>,
+  at: number = now(),
+): Promise<T> {
+  const db = useDb();
+  return db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
+    const { result, change } = await work();
+    let clientId = (await db.meta.get('deviceId'))?.value as string | undefined;
+    if (!clientId) {
+      clientId = crypto.randomUUID();
+      await db.meta.put({ key: 'deviceId', value: clientId });
+    }
+    await db.outbox.add({ clientId, name: change.name, args: change.args, at });
+    await db.meta.put({ key: 'hadData', value: true });
+    if (change.feed) {
+      const { coalesceMs, ...row } = change.feed;
+      const last =
+        coalesceMs && row.campaignId
+          ? await db.feed
+              .where('[campaignId+at]')
+              .between([row.campaignId, at - coalesceMs], [row.campaignId, at], true, true)
+              .last()
+          : undefined;
+      if (last && last.kind === row.kind && last.id !== undefined)
+        await db.feed.update(last.id, { at, text: row.text });
+      else await db.feed.add({ ...row, at });
+    }
+    return result;
+  });
+}

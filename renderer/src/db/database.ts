@@ -1,0 +1,77 @@
+import Dexie, { type EntityTable } from 'dexie';
+import type {
+  CampaignRecord,
+  ContactRecord,
+  EnrollmentRecord,
+  FeedEventRecord,
+  MailboxRecord,
+  MetaRecord,
+  OutboxRecord,
+  StepRunRecord,
+  TaskRecord,
+  TemplateRecord,
+} from './records';
+import { v1 } from './v1';
+
+/** The local database: IndexedDB through Dexie, typed per table. */
+export class CampaignDeskDb extends Dexie {
+  mailboxes!: EntityTable<MailboxRecord, 'id'>;
+  contacts!: EntityTable<ContactRecord, 'id'>;
+  templates!: EntityTable<TemplateRecord, 'id'>;
+  campaigns!: EntityTable<CampaignRecord, 'id'>;
+  enrollments!: EntityTable<EnrollmentRecord, 'id'>;
+  stepRuns!: EntityTable<StepRunRecord, 'id'>;
+  tasks!: EntityTable<TaskRecord, 'id'>;
+  feed!: EntityTable<FeedEventRecord, 'id'>;
+  outbox!: EntityTable<OutboxRecord, 'mutationId'>;
+  meta!: EntityTable<MetaRecord, 'key'>;
+
+  constructor(name = 'campaign-desk') {
+    super(name);
+    v1(this);
+  }
+}
+
+let instance: CampaignDeskDb | undefined;
+
+/** The app's database (one per page). The e2e suite gives each test a fresh one through the page's storage. */
+export function useDb(): CampaignDeskDb {
+  instance ??= new CampaignDeskDb();
+  return instance;
+}
+
+/** Replaces the app's database, for unit tests. */
+export function setDb(db: CampaignDeskDb): void {
+  instance = db;
+}
+
+/** Why the database could not open, in words a salesperson can act on; the data is never touched. */
+export function describeOpenFailure(error: unknown): { title: string; detail: string } {
+  const name = (error as { name?: string })?.name ?? '';
+  const inner = (error as { inner?: { name?: string } })?.inner?.name ?? '';
+  const message = (error as Error)?.message ?? String(error);
+  if (name === 'VersionError' || inner === 'VersionError') {
+    return {
+      title: 'Your data was saved by a newer version of Campaign Desk',
+      detail:
+        'This version cannot read it. Install the latest Campaign Desk to open it; nothing has been changed or deleted.',
+    };
+  }
+  if (name === 'QuotaExceededError' || inner === 'QuotaExceededError') {
+    return {
+      title: 'Your disk is full',
+      detail:
+        'Campaign Desk could not open its database because there is no space left. Free some disk space and reopen the app; your data is intact.',
+    };
+  }
+  if (name === 'DatabaseClosedError' && /blocked/i.test(message)) {
+    return {
+      title: 'Another Campaign Desk window is holding the database',
+      detail: 'Close the other Campaign Desk windows or tabs, then reopen this one. Nothing has been changed.',
+    };
+  }
+  return {
+    title: 'Campaign Desk could not open its database',
+    detail: `${message}. Your data has not been changed or deleted; restart the app, and if this keeps happening, send us the app's logs.`,
+  };
+}

@@ -1,0 +1,169 @@
+import type { Step } from '../../../core/model';
+
+/**
+ * The shapes stored in IndexedDB. Instants are UTC epoch ms; zones are IANA names.
+ * Every record a person edits carries `version` (incremented on each change) so the
+ * sync issue can detect edits made on a stale copy.
+ */
+
+export interface MailboxRecord {
+  id: string;
+  name: string;
+  email: string;
+  timeZone: string;
+  smtp: { host: string; port: number; security: 'tls' | 'starttls' | 'none'; user: string };
+  /** True when the host's secret store holds this mailbox's password (never stored here). */
+  hasPassword: boolean;
+  dailyLimit: number;
+  minGapMs: number;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export interface ContactRecord {
+  id: string;
+  email: string;
+  /** Lower-cased address: the unique key duplicates are found by. */
+  emailKey: string;
+  firstName: string;
+  lastName: string;
+  company: string;
+  title: string;
+  phone: string;
+  timeZone: string;
+  notes: string;
+  custom: Record<string, string>;
+  unsubscribed: boolean;
+  bounced: boolean;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export interface TemplateRecord {
+  id: string;
+  name: string;
+  subject: string;
+  body: string;
+  updatedAt: number;
+  version: number;
+}
+
+export type CampaignStatus = 'draft' | 'active' | 'paused';
+
+export interface CampaignRecord {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  /** 1 when archived (a number, so it can be indexed). */
+  archived: 0 | 1;
+  mailboxId: string | null;
+  timeZoneMode: 'sender' | 'recipient';
+  skipWeekends: boolean;
+  taskTime: string;
+  /** Steps in campaign order, stored with the campaign: they change together. */
+  steps: Step[];
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export type EnrollmentStatus = 'active' | 'paused' | 'finished' | 'removed';
+
+/**
+ * One person in one campaign. Only the *next* step is materialised (SPEC R8 releases
+ * steps one at a time): `nextStepIndex`, `nextDueAt`, `nextAction`.
+ */
+export interface EnrollmentRecord {
+  id: string;
+  campaignId: string;
+  contactId: string;
+  mailboxId: string;
+  /** R1's zone Z for this person. */
+  zone: string;
+  status: EnrollmentStatus;
+  launchedAt: number;
+  firstSendAt: number | null;
+  /** The device that launched it: only that device sends its emails (SPEC §7). */
+  deviceId: string;
+  nextStepIndex: number;
+  nextDueAt: number;
+  nextAction: 'send_email' | 'create_task';
+  /** R8: days (or business days) later steps have shifted so far. */
+  shiftDays: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type StepRunState = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped' | 'blocked';
+
+/** A step as it was really carried out: the sent copy of an email (follow-ups quote it). */
+export interface StepRunRecord {
+  id: string;
+  enrollmentId: string;
+  stepId: string;
+  state: StepRunState;
+  dueAt: number;
+  messageId: string | null;
+  references: string[];
+  subject: string;
+  html: string;
+  text: string;
+  sentAt: number | null;
+  manual: boolean;
+  smtpReply: string | null;
+  updatedAt: number;
+}
+
+export interface TaskRecord {
+  id: string;
+  enrollmentId: string;
+  campaignId: string;
+  contactId: string;
+  stepId: string;
+  kind: 'call' | 'linkedin' | 'custom' | 'email';
+  title: string;
+  notes: string;
+  dueAt: number;
+  status: 'open' | 'done' | 'skipped';
+  completedAt: number | null;
+}
+
+export type FeedKind =
+  | 'campaign.created'
+  | 'campaign.edited'
+  | 'campaign.renamed'
+  | 'campaign.duplicated'
+  | 'campaign.archived'
+  | 'campaign.restored'
+  | 'campaign.launched'
+  | 'contacts.imported'
+  | 'contact.created'
+  | 'contact.edited'
+  | 'contact.deleted'
+  | 'mailbox.saved'
+  | 'mailbox.deleted';
+
+export interface FeedEventRecord {
+  id?: number;
+  at: number;
+  kind: FeedKind;
+  text: string;
+  campaignId?: string;
+  contactId?: string;
+}
+
+/** A change waiting to be pushed to the sync server, written in the same transaction as the change. */
+export interface OutboxRecord {
+  mutationId?: number;
+  clientId: string;
+  name: string;
+  args: unknown;
+  at: number;
+}
+
+export interface MetaRecord {
+  key: string;
+  value: unknown;
+}

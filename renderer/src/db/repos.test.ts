@@ -1,0 +1,259 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../../core/errors';
+import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
+import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
+import {
+  createContact,
+  deleteContacts,
+  importContacts,
+  restoreContacts,
+  updateContact,
+  type ContactInput,
+} from './repos/contacts';
+import { launch, previewLaunch } from './repos/launch';
+import { saveMailbox, type MailboxInput } from './repos/mailboxes';
+
+let db: CampaignDeskDb;
+let n = 0;
+beforeEach(async () => {
+  db = new CampaignDeskDb(`test-${++n}`);
+  setDb(db);
+  await db.open();
+});
+
+const blank: ContactInput = {
+  email: '',
+  firstName: '',
+  lastName: '',
+  company: '',
+  title: '',
+  phone: '',
+  timeZone: '',
+  notes: '',
+  custom: {},
+};
+const person = (patch: Partial<ContactInput>): ContactInput => ({ ...blank, ...patch });
+const mailbox: MailboxInput = {
+  name: 'Rep One',
+  email: 'rep@example.com',
+  timeZone: 'America/New_York',
+  smtp: { host: 'smtp.example.com', port: 587, security: 'starttls', user: 'rep' },
+  dailyLimit: 400,
+  minGapMs: 20_000,
+};
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof InputError) return error.message;
+    throw error;
+  }
+  throw new Error('accepted');
+}
+
+describe('schema v1', () => {
+  it('opens with every table the app needs', () => {
+    expect(db.verno).toBe(1);
+    expect(db.tables.map((t) => t.name).sort()).toEqual(
+      [
+        'campaigns',
+        'contacts',
+        'enrollments',
+        'feed',
+        'mailboxes',
+        'meta',
+        'outbox',
+        'stepRuns',
+        'tasks',
+        'templates',
+      ].sort(),
+    );
+    expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
+  });
+
+  it('explains a database written by a newer version without touching it', () => {
+    const error = Object.assign(new Error('The requested version (1) is less than the existing version (5).'), {
+      name: 'VersionError',
+    });
+    expect(describeOpenFailure(error).title).toBe('Your data was saved by a newer version of Campaign Desk');
+  });
+});
+
+describe('every change writes its outbox row and Live Feed row in the same transaction', () => {
+  it('creating a contact', async () => {
+    const contact = await createContact(person({ email: 'Ana@Example.org', firstName: 'Ana', lastName: 'Lima' }));
+    expect(await db.contacts.get(contact.id)).toMatchObject({
+      email: 'Ana@Example.org',
+      emailKey: 'ana@example.org',
+      version: 1,
+    });
+    expect((await db.outbox.toArray()).map((row) => row.name)).toEqual(['contact/create']);
+    expect((await db.feed.toArray()).map((row) => row.text)).toEqual(['Added contact Ana Lima']);
+  });
+
+  it('a refused change writes nothing at all', async () => {
+    await createContact(person({ email: 'ana@example.org' }));
+    expect(await refusal(createContact(person({ email: 'ANA@example.org' })))).toBe(
+      'email: "ANA@example.org" is already a contact',
+    );
+    expect(await refusal(createContact(person({ email: 'bob.example.org' })))).toBe(
+      'email: "bob.example.org" is not an email address (it has no "@")',
+    );
+    expect(await refusal(createContact(person({ email: 'bob@example.org', timeZone: 'EST' })))).toBe(
+      'timeZone: "EST" is not an IANA time-zone name; did you mean "America/New_York"?',
+    );
+    expect(await db.contacts.count()).toBe(1);
+    expect(await db.outbox.count()).toBe(1);
+    expect(await db.feed.count()).toBe(1);
+  });
+
+  it('editing campaign steps coalesces Live Feed rows but records every mutation', async () => {
+    const campaign = await createCampaign('Q2 outreach');
+    const v2 = await saveCampaign(campaign.id, { skipWeekends: true }, 1);
+    await saveCampaign(campaign.id, { taskTime: '10:00' }, v2.version);
+    expect((await db.outbox.toArray()).map((row) => row.name)).toEqual([
+      'campaign/create',
+      'campaign/update',
+      'campaign/update',
+    ]);
+    expect((await db.feed.toArray()).map((row) => row.kind)).toEqual(['campaign.created', 'campaign.edited']);
+  });
+
+  it('a save made on a stale version is refused, keeping what the other window saved', async () => {
+    const campaign = await createCampaign('Q2 outreach');
+    await saveCampaign(campaign.id, { taskTime: '10:00' }, 1);
+    expect(await refusal(saveCampaign(campaign.id, { taskTime: '11:00' }, 1))).toMatch(
+      /^version: this campaign was changed in another window/,
+    );
+    expect((await db.campaigns.get(campaign.id))!.taskTime).toBe('10:00');
+  });
+});
+
+describe('campaigns', () => {
+  it('rename, duplicate and archive', async () => {
+    const campaign = await createCampaign('  Q2 outreach ');
+    await renameCampaign(campaign.id, 'Q2 EMEA');
+    const copy = await duplicateCampaign(campaign.id);
+    await setArchived(campaign.id, true);
+    const all = await db.campaigns.toArray();
+    expect(all.map((c) => [c.name, c.archived, c.status])).toEqual(
+      expect.arrayContaining([
+        ['Q2 EMEA', 1, 'draft'],
+        ['Q2 EMEA (copy)', 0, 'draft'],
+      ]),
+    );
+    expect(copy.id).not.toBe(campaign.id);
+    expect(await refusal(renameCampaign(campaign.id, '   '))).toBe('name: a campaign needs a name');
+  });
+});
+
+describe('contacts', () => {
+  it('delete and undo restore the same records', async () => {
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    const deleted = await deleteContacts([ana.id]);
+    expect(await db.contacts.count()).toBe(0);
+    await restoreContacts(deleted);
+    expect(await db.contacts.get(ana.id)).toEqual(ana);
+  });
+
+  it('edit keeps the id and bumps the version', async () => {
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    const edited = await updateContact(
+      ana.id,
+      person({ email: 'ana@example.org', firstName: 'Ana Maria', timeZone: 'Europe/Berlin' }),
+    );
+    expect(edited).toMatchObject({ id: ana.id, firstName: 'Ana Maria', timeZone: 'Europe/Berlin', version: 2 });
+  });
+
+  it('import merges or skips duplicates by address, in the file and in the database', async () => {
+    await createContact(person({ email: 'ana@example.org', firstName: 'Ana', company: 'Globex' }));
+    const rows = [
+      person({ email: 'ANA@example.org', title: 'Head of Operations', custom: { Region: 'EMEA' } }),
+      person({ email: 'kenji@example.net', firstName: 'Kenji' }),
+      person({ email: 'kenji@example.net', company: 'Initech' }),
+    ];
+    expect(await importContacts(rows, 'merge', 'a.csv')).toEqual({ added: 1, merged: 2, skipped: 0 });
+    const ana = await db.contacts.where('emailKey').equals('ana@example.org').first();
+    expect(ana).toMatchObject({
+      firstName: 'Ana',
+      company: 'Globex',
+      title: 'Head of Operations',
+      custom: { Region: 'EMEA' },
+      version: 2,
+    });
+    expect(await db.contacts.where('emailKey').equals('kenji@example.net').first()).toMatchObject({
+      firstName: 'Kenji',
+      company: 'Initech',
+    });
+
+    expect(await importContacts([person({ email: 'ana@example.org', title: 'CEO' })], 'skip', 'b.csv')).toEqual({
+      added: 0,
+      merged: 0,
+      skipped: 1,
+    });
+    expect((await db.contacts.where('emailKey').equals('ana@example.org').first())!.title).toBe('Head of Operations');
+    expect((await db.feed.orderBy('at').last())!.text).toBe('Imported b.csv: 0 added, 1 skipped as duplicates');
+  });
+});
+
+describe('mailboxes', () => {
+  it('refuses a bad port or zone naming the field', async () => {
+    expect(await refusal(saveMailbox({ ...mailbox, timeZone: 'America/New_Yrok' }, false))).toBe(
+      'timeZone: "America/New_Yrok" is not an IANA time-zone name; did you mean "America/New_York"?',
+    );
+    expect(await refusal(saveMailbox({ ...mailbox, smtp: { ...mailbox.smtp, port: 70000 } }, false))).toMatch(
+      /^smtp\.port: .*70000/,
+    );
+    expect(await db.mailboxes.count()).toBe(0);
+  });
+});
+
+describe('launch', () => {
+  it('writes one enrollment per person with the first due instant plan gives, all in one transaction', async () => {
+    await saveMailbox(mailbox, true);
+    const campaign = await createCampaign('Q2');
+    await saveCampaign(
+      campaign.id,
+      {
+        steps: [
+          {
+            id: 's1',
+            day: 1,
+            type: 'email',
+            subject: 'Hi {{ first_name }}',
+            body: '<p>Hi</p>',
+            send: { timing: 'at_time', time: '09:30', followUp: false },
+          },
+          { id: 's2', day: 3, type: 'call', title: 'Call', notes: '' },
+        ],
+      },
+      1,
+    );
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    const nobody = await createContact(person({ email: 'x@example.org' }));
+    const preview = await previewLaunch(campaign.id, [ana.id, nobody.id], Date.parse('2026-03-06T14:00:00Z'), null);
+    expect(preview.people[0]!.steps[0]).toMatchObject({ dueAt: '2026-03-06T14:30:00.000Z', subject: 'Hi Ana' });
+    expect(preview.people[1]).toMatchObject({
+      excluded: true,
+      warnings: ['step 1: subject: missing first_name (empty, and no default given)'],
+    });
+    const enrollments = await launch(preview);
+    expect(enrollments).toHaveLength(1);
+    expect(await db.enrollments.toArray()).toEqual([
+      expect.objectContaining({
+        contactId: ana.id,
+        zone: 'America/New_York',
+        nextStepIndex: 0,
+        nextDueAt: Date.parse('2026-03-06T14:30:00Z'),
+        status: 'active',
+      }),
+    ]);
+    expect((await db.campaigns.get(campaign.id))!.status).toBe('active');
+    expect((await db.feed.orderBy('at').last())!.text).toBe('Launched Q2 for Ana');
+    // Launching again from the same (now stale) preview is refused and writes nothing.
+    expect(await refusal(launch(preview))).toMatch(/^campaign: the campaign was edited after this preview/);
+    expect(await db.enrollments.count()).toBe(1);
+  });
+});

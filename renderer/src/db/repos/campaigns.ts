@@ -1,0 +1,199 @@
+import { InputError, show } from '../../../../core/errors';
+import type { Campaign, Step } from '../../../../core/model';
+import { useDb } from '../database';
+import { inChange, now } from '../change';
+import type { CampaignRecord } from '../records';
+
+/** Editing a campaign's content coalesces its Live Feed rows: one "edited" row per ten minutes of editing. */
+const EDIT_FEED_WINDOW_MS = 10 * 60_000;
+
+/** The campaign in core's shape, for the editor's checks and the resolver. */
+export function toCoreCampaign(record: CampaignRecord): Campaign {
+  return {
+    id: record.id,
+    name: record.name,
+    timeZoneMode: record.timeZoneMode,
+    skipWeekends: record.skipWeekends,
+    taskTime: record.taskTime,
+    steps: record.steps,
+  };
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new InputError([{ path: 'name', message: 'a campaign needs a name' }]);
+  if (trimmed.length > 200)
+    throw new InputError([{ path: 'name', message: `${show(trimmed)} is longer than 200 characters` }]);
+  return trimmed;
+}
+
+/** Creates an empty draft campaign sending from the first mailbox, if there is one. */
+export async function createCampaign(name: string): Promise<CampaignRecord> {
+  const db = useDb();
+  const at = now();
+  const trimmed = checkName(name);
+  return inChange(
+    [db.campaigns, db.mailboxes],
+    async () => {
+      const mailbox = await db.mailboxes.orderBy('email').first();
+      const record: CampaignRecord = {
+        id: crypto.randomUUID(),
+        name: trimmed,
+        status: 'draft',
+        archived: 0,
+        mailboxId: mailbox?.id ?? null,
+        timeZoneMode: 'sender',
+        skipWeekends: false,
+        taskTime: '09:00',
+        steps: [],
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+      };
+      await db.campaigns.add(record);
+      return {
+        result: record,
+        change: {
+          name: 'campaign/create',
+          args: record,
+          feed: { kind: 'campaign.created', text: `Created campaign ${trimmed}`, campaignId: record.id },
+        },
+      };
+    },
+    at,
+  );
+}
+
+async function mustGet(id: string): Promise<CampaignRecord> {
+  const record = await useDb().campaigns.get(id);
+  if (!record)
+    throw new InputError([{ path: 'campaignId', message: `${show(id)} is not a campaign (was it deleted?)` }]);
+  return record;
+}
+
+/**
+ * Saves a campaign's settings and steps as the editor holds them. Invalid states are
+ * stored (they block launch, not editing: SPEC §8).
+ * @param expectedVersion the version the editor loaded; a mismatch means another
+ *   window saved in between, and is refused so nothing typed there is overwritten.
+ */
+export async function saveCampaign(
+  id: string,
+  patch: Partial<Pick<CampaignRecord, 'mailboxId' | 'timeZoneMode' | 'skipWeekends' | 'taskTime' | 'steps'>>,
+  expectedVersion: number,
+): Promise<CampaignRecord> {
+  const db = useDb();
+  const at = now();
+  return inChange(
+    [db.campaigns],
+    async () => {
+      const current = await mustGet(id);
+      if (current.version !== expectedVersion) {
+        throw new InputError([
+          {
+            path: 'version',
+            message: `this campaign was changed in another window (version ${current.version}, this one had ${expectedVersion}); reload it`,
+          },
+        ]);
+      }
+      const next: CampaignRecord = { ...current, ...patch, updatedAt: at, version: current.version + 1 };
+      await db.campaigns.put(next);
+      return {
+        result: next,
+        change: {
+          name: 'campaign/update',
+          args: { id, patch, baseVersion: expectedVersion },
+          feed: {
+            kind: 'campaign.edited',
+            text: `Edited campaign ${next.name}`,
+            campaignId: id,
+            coalesceMs: EDIT_FEED_WINDOW_MS,
+          },
+        },
+      };
+    },
+    at,
+  );
+}
+
+/** Renames a campaign. @throws InputError at `name` when it is empty. */
+export async function renameCampaign(id: string, name: string): Promise<void> {
+  const db = useDb();
+  const trimmed = checkName(name);
+  await inChange([db.campaigns], async () => {
+    const current = await mustGet(id);
+    await db.campaigns.put({ ...current, name: trimmed, updatedAt: now(), version: current.version + 1 });
+    return {
+      result: undefined,
+      change: {
+        name: 'campaign/rename',
+        args: { id, name: trimmed },
+        feed: { kind: 'campaign.renamed', text: `Renamed campaign ${current.name} to ${trimmed}`, campaignId: id },
+      },
+    };
+  });
+}
+
+/** Copies a campaign's settings and steps into a new draft named "<name> (copy)". */
+export async function duplicateCampaign(id: string): Promise<CampaignRecord> {
+  const db = useDb();
+  const at = now();
+  return inChange(
+    [db.campaigns],
+    async () => {
+      const source = await mustGet(id);
+      const copy: CampaignRecord = {
+        ...source,
+        id: crypto.randomUUID(),
+        name: `${source.name} (copy)`,
+        status: 'draft',
+        archived: 0,
+        steps: structuredClone(source.steps) as Step[],
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+      };
+      await db.campaigns.add(copy);
+      return {
+        result: copy,
+        change: {
+          name: 'campaign/create',
+          args: copy,
+          feed: { kind: 'campaign.duplicated', text: `Duplicated ${source.name} as ${copy.name}`, campaignId: copy.id },
+        },
+      };
+    },
+    at,
+  );
+}
+
+/** Archives (hides from the list) or restores a campaign. An archived campaign with people still active is refused. */
+export async function setArchived(id: string, archived: boolean): Promise<void> {
+  const db = useDb();
+  await inChange([db.campaigns, db.enrollments], async () => {
+    const current = await mustGet(id);
+    if (archived) {
+      const active = await db.enrollments.where('[campaignId+status]').equals([id, 'active']).count();
+      if (active > 0)
+        throw new InputError([
+          {
+            path: 'archived',
+            message: `${current.name} still has ${active} active ${active === 1 ? 'person' : 'people'}; pause or finish it first`,
+          },
+        ]);
+    }
+    await db.campaigns.put({ ...current, archived: archived ? 1 : 0, updatedAt: now(), version: current.version + 1 });
+    return {
+      result: undefined,
+      change: {
+        name: 'campaign/archive',
+        args: { id, archived },
+        feed: {
+          kind: archived ? 'campaign.archived' : 'campaign.restored',
+          text: `${archived ? 'Archived' : 'Restored'} campaign ${current.name}`,
+          campaignId: id,
+        },
+      },
+    };
+  });
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { InputError, show } from '../../../../core/errors';
+import { EmailAddress, HeaderText, ZoneName } from '../../../../core/model';
+import { parseOrThrow } from '../../../../core/validate';
+import { useDb } from '../database';
+import { inChange, now } from '../change';
+import type { MailboxRecord } from '../records';
+
+/** The mailbox form (SPEC §1, R11). The password is not part of it: it goes to the host's secret store. */
+export const MailboxInput = z.object({
+  id: z.string().optional(),
+  name: HeaderText.refine((value) => value.trim() !== '', {
+    error: 'is required (the name people see, e.g. "Ana Lima")',
+  }),
+  email: EmailAddress,
+  timeZone: ZoneName,
+  smtp: z.object({
+    host: z.string().trim().min(1, { error: 'is required (e.g. smtp.example.com)' }),
+    port: z
+      .number({ error: (issue) => `${show(issue.input)} is not a port number` })
+      .int()
+      .min(1)
+      .max(65535),
+    security: z.enum(['tls', 'starttls', 'none']),
+    user: z.string(),
+  }),
+  dailyLimit: z.number().int().min(1, { error: 'must be at least 1 email a day' }).max(10_000),
+  minGapMs: z.number().int().min(0).max(3_600_000),
+});
+export type MailboxInput = z.input<typeof MailboxInput>;
+
+/**
+ * Adds or updates a mailbox.
+ * @param hasPassword whether the host now holds a password for it (set by the caller after `secrets/set`).
+ * @throws InputError naming the field (`smtp.port`, `timeZone`, …) and the value; nothing is stored then.
+ */
+export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Promise<MailboxRecord> {
+  const parsed = parseOrThrow(MailboxInput, input);
+  const db = useDb();
+  const at = now();
+  return inChange(
+    [db.mailboxes, db.campaigns],
+    async () => {
+      const current = parsed.id ? await db.mailboxes.get(parsed.id) : undefined;
+      const clash = await db.mailboxes.where('email').equals(parsed.email).first();
+      if (clash && clash.id !== current?.id)
+        throw new InputError([{ path: 'email', message: `${show(parsed.email)} is already a mailbox` }]);
+      const record: MailboxRecord = {
+        id: current?.id ?? crypto.randomUUID(),
+        name: parsed.name.trim(),
+        email: parsed.email,
+        timeZone: parsed.timeZone,
+        smtp: { ...parsed.smtp, host: parsed.smtp.host.trim() },
+        hasPassword,
+        dailyLimit: parsed.dailyLimit,
+        minGapMs: parsed.minGapMs,
+        createdAt: current?.createdAt ?? at,
+        updatedAt: at,
+        version: (current?.version ?? 0) + 1,
+      };
+      await db.mailboxes.put(record);
+      // A campaign created before any mailbox existed sends from the first one added.
+      if (!current)
+        await db.campaigns.filter((campaign) => campaign.mailboxId === null).modify({ mailboxId: record.id });
+      return {
+        result: record,
+        change: {
+          name: 'mailbox/save',
+          args: record,
+          feed: { kind: 'mailbox.saved', text: `Saved mailbox ${record.email}` },
+        },
+      };
+    },
+    at,
+  );
+}
+
+/** Deletes a mailbox. @throws InputError when a campaign that is not a draft sends from it. */
+export async function deleteMailbox(id: string): Promise<void> {
+  const db = useDb();
+  await inChange([db.mailboxes, db.campaigns], async () => {
+    const mailbox = await db.mailboxes.get(id);
+    if (!mailbox) return { result: undefined, change: { name: 'mailbox/delete', args: { id } } };
+    const using = await db.campaigns
+      .filter((campaign) => campaign.mailboxId === id && campaign.status !== 'draft')
+      .first();
+    if (using)
+      throw new InputError([
+        {
+          path: 'mailbox',
+          message: `${mailbox.email} sends for the campaign ${using.name}; pick another mailbox there first`,
+        },
+      ]);
+    await db.mailboxes.delete(id);
+    await db.campaigns.filter((campaign) => campaign.mailboxId === id).modify({ mailboxId: null });
+    return {
+      result: undefined,
+      change: {
+        name: 'mailbox/delete',
+        args: { id },
+        feed: { kind: 'mailbox.deleted', text: `Deleted mailbox ${mailbox.email}` },
+      },
+    };
+  });
+}
