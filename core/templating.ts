@@ -58,23 +58,35 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
 /** Output escaping per template kind: merged values never become markup in an HTML body. */
 type Escape = 'html' | 'none';
 
-const engines = new Map<Escape, { liquid: Liquid; empties: string[] }>();
-function engine(escape: Escape): { liquid: Liquid; empties: string[] } {
+/** Stands in the rendered text where an output came out empty, when marking is on (previews). */
+export const EMPTY_MARK = '\u0001';
+
+interface Engine {
+  liquid: Liquid;
+  empties: string[];
+  mark: boolean;
+}
+
+const engines = new Map<Escape, Engine>();
+function engine(escape: Escape): Engine {
   let entry = engines.get(escape);
   if (!entry) {
-    const empties: string[] = [];
-    const liquid = new Liquid({
+    const state: Engine = { liquid: undefined as unknown as Liquid, empties: [], mark: false };
+    state.liquid = new Liquid({
       strictFilters: true,
       ownPropertyOnly: true,
       cache: 500,
       // Sees each output's value after its filters: an empty one without a default is what blocks.
       outputEscape: (value: unknown) => {
         const text = value === undefined || value === null ? '' : String(value);
-        if (text.trim() === '') empties.push('');
+        if (text.trim() === '') {
+          state.empties.push('');
+          if (state.mark) return EMPTY_MARK;
+        }
         return escape === 'html' ? text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : text;
       },
     });
-    entry = { liquid, empties };
+    entry = state;
     engines.set(escape, entry);
   }
   return entry;
@@ -139,17 +151,58 @@ export type Rendered = { ok: true; text: string } | { ok: false; blocked: string
  *   empty without a `default` (SPEC §2), or the template does not parse.
  */
 export function renderTemplate(source: string, context: MergeContext, escape: Escape = 'none'): Rendered {
-  if (!source.includes('{')) return { ok: true, text: source };
-  const { liquid, empties } = engine(escape);
+  return render(source, context, escape, false).rendered;
+}
+
+/**
+ * Renders for an editor's preview: the text with {@link EMPTY_MARK} wherever an output
+ * came out empty (the caller highlights it), and whether the real send would be blocked.
+ */
+export function renderPreview(
+  source: string,
+  context: MergeContext,
+  escape: Escape = 'none',
+): { text: string; rendered: Rendered } {
+  return render(source, context, escape, true);
+}
+
+function render(
+  source: string,
+  context: MergeContext,
+  escape: Escape,
+  mark: boolean,
+): { text: string; rendered: Rendered } {
+  if (!source.includes('{')) return { text: source, rendered: { ok: true, text: source } };
+  const state = engine(escape);
+  const { liquid, empties } = state;
   let templates: Template[];
   try {
     templates = parse(liquid, source);
   } catch (error) {
-    return { ok: false, blocked: `the template does not parse: ${(error as Error).message}` };
+    return {
+      text: source,
+      rendered: { ok: false, blocked: `the template does not parse: ${(error as Error).message}` },
+    };
   }
   empties.length = 0;
-  const text = liquid.renderSync(templates, context) as string;
-  if (empties.length === 0) return { ok: true, text };
+  state.mark = mark;
+  let text: string;
+  try {
+    text = liquid.renderSync(templates, context) as string;
+  } finally {
+    state.mark = false;
+  }
+  return { text, rendered: blockedOrNot(text, templates, context, empties.length > 0, liquid) };
+}
+
+function blockedOrNot(
+  text: string,
+  templates: Template[],
+  context: MergeContext,
+  hasEmpty: boolean,
+  liquid: Liquid,
+): Rendered {
+  if (!hasEmpty) return { ok: true, text };
   const missing = liquid.globalFullVariablesSync(templates).filter((field) => isEmpty(lookup(context, field)));
   const names = missing.length > 0 ? missing.join(', ') : 'a merge field';
   return { ok: false, blocked: `missing ${names} (empty, and no default given)` };

@@ -34,6 +34,7 @@ for (const section of sections) {
 
 test('keyboard: Ctrl+4 opens Contacts and Ctrl+5 opens Settings', async ({ page }) => {
   await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Campaigns');
   await page.keyboard.press('Control+4');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Contacts');
   await page.keyboard.press('Control+5');

@@ -42,6 +42,12 @@ export const sections = [
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/campaigns' },
   ...sections.map(({ path, name, component, label }) => ({ path, name, component, meta: { title: label } })),
+  {
+    path: '/campaigns/:id',
+    name: 'campaign',
+    component: () => import('./views/CampaignEditorView.vue'),
+    meta: { title: 'Campaign' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/campaigns' },
 ];
 

@@ -46,7 +46,7 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
       if (clash && clash.id !== current?.id)
         throw new InputError([{ path: 'email', message: `${show(parsed.email)} is already a mailbox` }]);
       const record: MailboxRecord = {
-        id: current?.id ?? crypto.randomUUID(),
+        id: current?.id ?? parsed.id ?? crypto.randomUUID(),
         name: parsed.name.trim(),
         email: parsed.email,
         timeZone: parsed.timeZone,

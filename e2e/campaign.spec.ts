@@ -1,0 +1,215 @@
+import { expect, test } from '@playwright/test';
+import { DateTime } from 'luxon';
+import { plan } from '../core/plan';
+import { CampaignPage } from './pages/campaign';
+import { ContactsPage } from './pages/contacts';
+import { SettingsPage } from './pages/settings';
+
+const SHOTS = 'e2e/screenshots';
+
+test('builds a four-step campaign with every send option; the editor offers exactly SPEC §3’s choices at each position', async ({
+  page,
+}) => {
+  await new SettingsPage(page).goto();
+  await new SettingsPage(page).addMailbox();
+  const editor = new CampaignPage(page);
+  await editor.create('Q2 outreach');
+
+  // Step 1: the first email offers choose-at-launch, a fixed time or a task, and no threading.
+  const first = await editor.add('email');
+  expect(await editor.offered(first)).toEqual({ timings: ['choose_at_launch', 'at_time', 'task'], followUp: false });
+  await first.getByTestId('timing-choose_at_launch').check();
+  await first.getByTestId('step-subject').fill('Quick question, {{ first_name }}');
+  await first.getByTestId('step-body').click();
+  await page.keyboard.type('Hi ');
+  await first.getByTestId('merge-field').selectOption('first_name');
+  await page.keyboard.type(', is your team planning anything for Q2?');
+
+  // Step 2: a later email after an email offers same-as-previous, a fixed time, a task, and threading (on by default).
+  const second = await editor.add('email');
+  expect(await editor.offered(second)).toEqual({ timings: ['same_as_previous', 'at_time', 'task'], followUp: true });
+  await expect(second.getByTestId('follow-up')).toBeChecked();
+  await expect(second.getByTestId('timing-same_as_previous')).toBeChecked();
+  await expect(second.getByText('Re: Quick question, {{ first_name }}')).toBeVisible();
+  await second.getByTestId('step-body').click();
+  await page.keyboard.type('Bumping this up.');
+
+  // Step 3: a fixed time, unthreaded, with its own subject.
+  const third = await editor.add('email');
+  await third.getByTestId('follow-up').uncheck();
+  await third.getByTestId('timing-at_time').check();
+  await third.getByTestId('step-time').fill('14:15');
+  await third.getByTestId('step-subject').fill('An idea for {{ company | default: "your team" }}');
+  await third.getByTestId('step-body').click();
+  await page.keyboard.type('Here is the idea.');
+
+  // Step 4: an email task.
+  const fourth = await editor.add('email');
+  await fourth.getByTestId('follow-up').uncheck();
+  await fourth.getByTestId('timing-task').check();
+  await fourth.getByTestId('step-subject').fill('Last note');
+  await editor.waitSaved();
+  await expect(editor.cards).toHaveCount(4);
+  await expect(page.getByRole('heading', { name: 'Day 1' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Day 7' })).toBeVisible();
+  await expect(page.getByTestId('launch-open')).toBeEnabled();
+  await page.screenshot({ path: `${SHOTS}/campaign-editor.png`, fullPage: true });
+
+  // A call in between: the email after it offers no threading.
+  await editor.add('call');
+  const after = await editor.add('email');
+  expect(await editor.offered(after)).toEqual({ timings: ['same_as_previous', 'at_time', 'task'], followUp: false });
+  await editor.waitSaved();
+
+  // Reload: everything is still there, in order.
+  await page.reload();
+  await expect(editor.cards).toHaveCount(6);
+  await expect(editor.card(0)).toContainText('Quick question, {{ first_name }} · time chosen at launch');
+  await expect(editor.card(1)).toContainText('Reply in thread · same time as the previous email');
+  await expect(editor.card(2)).toContainText('An idea for {{ company | default: "your team" }} · at 14:15');
+  await expect(editor.card(3)).toContainText('Last note · as a task for you');
+});
+
+test('invalid states show inline with the rule and block launch, not editing; delete has undo', async ({ page }) => {
+  await new SettingsPage(page).goto();
+  await new SettingsPage(page).addMailbox();
+  const editor = new CampaignPage(page);
+  await editor.create('Rules');
+  await editor.add('call');
+  const email = await editor.add('email');
+  await editor.setDay(email, 3);
+  // same_as_previous on day 3 with no email on an earlier day
+  await email
+    .getByRole('button', { name: /Email/ })
+    .first()
+    .click()
+    .catch(() => undefined);
+  await editor.card(1).locator('.step-toggle').click();
+  await editor.card(1).getByTestId('timing-same_as_previous').check();
+  await expect(editor.card(1).getByTestId('send-problem')).toHaveText(
+    '"same_as_previous" needs an email on a day before day 3, and there is none; pick "at_time" or add an earlier email',
+  );
+  await editor.card(1).getByTestId('step-subject').fill('Hi {{ contact.firstname }}');
+  await expect(
+    editor.card(1).getByText('unknown merge field "contact.firstname"; did you mean "first_name"?'),
+  ).toBeVisible();
+  await expect(page.getByTestId('launch-open')).toBeDisabled();
+  await expect(page.getByTestId('launch-blocker')).toHaveText('Fix 2 problems before launch');
+  await page.screenshot({ path: `${SHOTS}/campaign-editor-problems.png`, fullPage: true });
+
+  await editor.card(1).getByTestId('timing-at_time').check();
+  await editor.card(1).getByTestId('step-subject').fill('Hi {{ first_name }}');
+  await editor.waitSaved();
+  await expect(page.getByTestId('launch-open')).toBeEnabled();
+
+  await editor.card(0).getByTestId('step-delete').click();
+  await expect(editor.cards).toHaveCount(1);
+  await page.getByTestId('toast').getByRole('button', { name: 'Undo' }).click();
+  await expect(editor.cards).toHaveCount(2);
+  await expect(editor.card(0)).toContainText('Call');
+});
+
+test('launch: the preview shows the instants the plan command gives, and launching is all or nothing', async ({
+  page,
+}) => {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox();
+  await new ContactsPage(page).goto();
+  await new ContactsPage(page).importCsv('contacts-sample.csv');
+
+  const editor = new CampaignPage(page);
+  await editor.create('Spring launch');
+  await page.getByTestId('campaign-zone-mode').selectOption('recipient');
+  const first = await editor.add('email');
+  await first.getByTestId('timing-choose_at_launch').check();
+  await first.getByTestId('step-subject').fill('Quick question, {{ first_name }}');
+  await first.getByTestId('step-body').click();
+  await page.keyboard.type('Hello');
+  const second = await editor.add('email');
+  await second.getByTestId('step-body').click();
+  await page.keyboard.type('Bumping this up.');
+  await editor.add('call');
+  const fourth = await editor.add('email');
+  await fourth.getByTestId('timing-at_time').check();
+  await fourth.getByTestId('step-time').fill('08:15');
+  await fourth.getByTestId('step-subject').fill('Closing the loop');
+  await editor.waitSaved();
+
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: 'Launch Spring launch' });
+  await dialog.getByTestId('launch-select-all').click();
+  await expect(dialog.getByTestId('launch-chosen')).toHaveText('5 chosen');
+  // A send time in the past is refused with the reason.
+  await dialog.getByTestId('launch-send-at').fill('2020-01-06T10:00');
+  await dialog.getByTestId('launch-preview').click();
+  await expect(dialog.getByTestId('launch-error')).toContainText('is before the launch instant');
+  // The real one: Friday 2030-03-08 10:10 in the mailbox zone (America/New_York).
+  await dialog.getByTestId('launch-send-at').fill('2030-03-08T10:10');
+  await dialog.getByTestId('launch-preview').click();
+  await expect(dialog.getByTestId('launch-summary')).toContainText('5 ready');
+  await page.screenshot({ path: `${SHOTS}/launch-preview.png`, fullPage: true });
+
+  // The same scenario through the plan command's logic.
+  const steps = [
+    {
+      id: 'a',
+      day: 1,
+      type: 'email',
+      subject: 'Quick question, {{ first_name }}',
+      body: '<p>Hello</p>',
+      send: { timing: 'choose_at_launch' },
+    },
+    {
+      id: 'b',
+      day: 3,
+      type: 'email',
+      body: '<p>Bumping this up.</p>',
+      send: { timing: 'same_as_previous', followUp: true },
+    },
+    { id: 'c', day: 5, type: 'call', title: '' },
+    {
+      id: 'd',
+      day: 7,
+      type: 'email',
+      subject: 'Closing the loop',
+      body: '',
+      send: { timing: 'at_time', time: '08:15' },
+    },
+  ];
+  const people = [
+    { id: 'ana', email: 'ana.lima@example.org', firstName: 'Ana', timeZone: 'Europe/Berlin' },
+    { id: 'kenji', email: 'kenji.mori@example.net', firstName: 'Kenji', timeZone: 'Asia/Tokyo' },
+    { id: 'priya', email: 'priya.nair@example.in', firstName: 'Priya', timeZone: 'Asia/Kolkata' },
+  ];
+  const expected = plan({
+    mailbox: { email: 'rep@example.com', name: 'Rep One', timeZone: 'America/New_York' },
+    campaign: { timeZoneMode: 'recipient', steps },
+    contacts: people,
+    launch: { at: DateTime.now().toUTC().toISO(), firstSendAt: '2030-03-08T15:10:00Z' },
+  });
+  for (const [i, person] of people.entries()) {
+    const enrollment = expected.enrollments[i]!;
+    for (const [s, step] of enrollment.steps.entries()) {
+      const shown = DateTime.fromISO(step.dueAt, { zone: enrollment.zone }).toFormat('ccc d LLL, HH:mm ZZZZ');
+      await expect(dialog.getByTestId(`preview-${person.email}-${s}`).getByTestId('their-time')).toHaveText(shown);
+    }
+  }
+  // Spot-check one by hand: Ana (Berlin) gets the day-3 follow-up on Sun 10 Mar at 16:10 CET.
+  await expect(dialog.getByTestId('preview-ana.lima@example.org-1').getByTestId('their-time')).toHaveText(
+    'Sun 10 Mar, 16:10 GMT+1',
+  );
+
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Launched Spring launch for 5 people');
+  await page.goto('/#/campaigns');
+  await expect(page.getByTestId('campaign-row').filter({ hasText: 'Spring launch' })).toContainText('Active');
+  await expect(page.getByTestId('campaign-row').filter({ hasText: 'Spring launch' }).locator('td').nth(3)).toHaveText(
+    '5',
+  );
+  await page.screenshot({ path: `${SHOTS}/campaigns-list.png` });
+  await page.reload();
+  await expect(page.getByTestId('campaign-row').filter({ hasText: 'Spring launch' }).locator('td').nth(3)).toHaveText(
+    '5',
+  );
+});

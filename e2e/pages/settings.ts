@@ -1,0 +1,25 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Settings → Mailboxes. */
+export class SettingsPage {
+  constructor(readonly page: Page) {}
+
+  async goto(): Promise<void> {
+    await this.page.goto('/#/settings');
+    await expect(this.page.getByRole('heading', { level: 1 })).toHaveText('Settings');
+  }
+
+  /** Adds a mailbox through the form; `zone` is its IANA zone. */
+  async addMailbox(email = 'rep@example.com', zone = 'America/New_York'): Promise<void> {
+    await this.page.getByTestId('mailbox-add').click();
+    const form = this.page.getByRole('dialog', { name: 'Add a mailbox' });
+    await form.getByTestId('mailbox-name').fill('Rep One');
+    await form.getByTestId('mailbox-email').fill(email);
+    await form.getByTestId('mailbox-zone').fill(zone);
+    await form.getByTestId('mailbox-host').fill('smtp.example.com');
+    await form.getByTestId('mailbox-user').fill('rep');
+    await form.getByTestId('mailbox-password').fill('s3cret');
+    await form.getByTestId('mailbox-save').click();
+    await expect(this.page.getByTestId('mailbox-row').filter({ hasText: email })).toBeVisible();
+  }
+}
