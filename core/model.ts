@@ -102,10 +102,17 @@ export const SendOption = z
   });
 export type SendOption = z.output<typeof SendOption>;
 
+/** The last day a step may be on: ten years, far past any real campaign, well inside what dates can hold. */
+export const MAX_DAY = 3650;
+
 const StepBase = {
   id: z.string().min(1),
   /** 1-based day of the campaign (SPEC §1): day 3 is the third day, not three days after the previous step. */
-  day: z.number().int().min(1),
+  day: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DAY, { error: (issue) => `day ${show(issue.input)} is past the longest campaign (${MAX_DAY} days)` }),
 };
 
 export const EmailStep = z.object({

@@ -4,7 +4,7 @@ import { InputError, show, type Problem } from './errors';
 import { Campaign, Contact, Mailbox, StepEvent, type Step } from './model';
 import { checkLaunch, compileCampaign, resolveEnrollment, type StepAction, type StepDone } from './resolver';
 import { mergeContext, renderTemplate, type MergeContext } from './templating';
-import { replySubject } from './threading';
+import { foldHeader, replySubject, stripReplyPrefix } from './threading';
 import { ZoneClock } from './zones';
 import { parseOrThrow } from './validate';
 
@@ -150,10 +150,10 @@ function emailSubject(
     if (previous === undefined) return { blocked: 'the previous step is not an email' };
     if (typeof previous !== 'string') return { blocked: `the email it follows up is blocked (${previous.blocked})` };
     // R10: a follow-up whose parent was not sent by the app goes as a new email.
-    return threads ? replySubject(previous) : previous.replace(/^\s*(?:re\s*:\s*)+/i, '');
+    return threads ? replySubject(previous) : stripReplyPrefix(previous);
   }
   const subject = renderTemplate(step.subject ?? '', context);
-  return subject.ok ? subject.text : { blocked: `subject: ${subject.blocked}` };
+  return subject.ok ? foldHeader(subject.text) : { blocked: `subject: ${subject.blocked}` };
 }
 
 function eventsByContact(
@@ -187,6 +187,12 @@ function eventsByContact(
       problems.push({
         path: `${path}.type`,
         message: `"completed" fits tasks only; "${step.id}" is an email that sends by itself (use "sent" or "skipped")`,
+      });
+    }
+    if (event.type !== 'sent' && (event.manual || event.outside)) {
+      problems.push({
+        path: `${path}.${event.manual ? 'manual' : 'outside'}`,
+        message: `applies to a "sent" event only, not "${event.type}"`,
       });
     }
     const at = Date.parse(event.at);

@@ -171,9 +171,13 @@ export function resolveEnrollment(
     else if (step.timing === 'at_time') own = zone.fromWall(dayDate * DAY_MS + step.minute * MINUTE_MS);
     else if (step.timing === 'task') own = zone.fromWall(dayDate * DAY_MS + taskMinute * MINUTE_MS);
     else if (step.timing === 'same_as_previous' && step.previousEmail >= 0) {
+      // R6: P's real time when the salesperson sent it by hand (a manual send, or any email task done), else its planned time.
       const previous = done[step.previousEmail];
-      const previousAt =
-        previous?.type === 'sent' && previous.manual ? previous.at : resolved[step.previousEmail]!.dueAt;
+      const byHand =
+        previous !== undefined &&
+        previous.type !== 'skipped' &&
+        (previous.manual || steps[step.previousEmail]!.timing === 'task');
+      const previousAt = byHand ? previous.at : resolved[step.previousEmail]!.dueAt;
       own = zone.fromWall(dayDate * DAY_MS + wallMinute(zone.toWall(previousAt)) * MINUTE_MS);
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
     const dueAt = own > release ? own : release;

@@ -58,6 +58,48 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
 /** Output escaping per template kind: merged values never become markup in an HTML body. */
 type Escape = 'html' | 'none';
 
+/** A file system that holds nothing: `include`, `render` and `layout` can never read a file. */
+const NO_FILES = {
+  exists: async () => false,
+  existsSync: () => false,
+  readFile: async (file: string): Promise<string> => {
+    throw new Error(`templates cannot read files (${file})`);
+  },
+  readFileSync: (file: string): string => {
+    throw new Error(`templates cannot read files (${file})`);
+  },
+  resolve: (_root: string, file: string) => file,
+  contains: async () => false,
+  sep: '/',
+};
+
+/** The Liquid tags a template may use: logic and variables, nothing that reads files or renders other templates. */
+const ALLOWED_TAGS = new Set([
+  'if',
+  'elsif',
+  'else',
+  'endif',
+  'unless',
+  'endunless',
+  'case',
+  'when',
+  'endcase',
+  'for',
+  'endfor',
+  'break',
+  'continue',
+  'cycle',
+  'assign',
+  'capture',
+  'endcapture',
+  'comment',
+  'endcomment',
+  'raw',
+  'endraw',
+  'increment',
+  'decrement',
+]);
+
 /** Stands in the rendered text where an output came out empty, when marking is on (previews). */
 export const EMPTY_MARK = '\u0001';
 
@@ -76,6 +118,12 @@ function engine(escape: Escape): Engine {
       strictFilters: true,
       ownPropertyOnly: true,
       cache: 500,
+      // Templates are untrusted (SPEC §8): no file is ever read, and a runaway loop is cut short.
+      fs: NO_FILES,
+      relativeReference: false,
+      renderLimit: 1000,
+      memoryLimit: 5_000_000,
+      parseLimit: 200_000,
       // Sees each output's value after its filters: an empty one without a default is what blocks.
       outputEscape: (value: unknown) => {
         const text = value === undefined || value === null ? '' : String(value);
@@ -118,6 +166,11 @@ export function templateProblems(source: string): string[] {
     return [`is not a valid template: ${(error as Error).message}`];
   }
   const problems: string[] = [];
+  for (const match of source.matchAll(/\{%-?\s*([A-Za-z_]+)/g)) {
+    if (!ALLOWED_TAGS.has(match[1]!)) problems.push(`the tag "{% ${match[1]} %}" is not allowed in an email template`);
+  }
+  // Analysing fields would follow an include: stop at a refused tag.
+  if (problems.length > 0) return problems;
   for (const field of new Set(liquid.globalFullVariablesSync(templates))) {
     if ((KNOWN_FIELDS as readonly string[]).includes(field)) continue;
     if (/^custom\.[^.]+$/.test(field) || /^custom\[.+\]$/.test(field)) continue;
@@ -189,28 +242,45 @@ function render(
   let text: string;
   try {
     text = liquid.renderSync(templates, context) as string;
+  } catch (error) {
+    // A limit hit (a runaway loop) or a tag that reaches for a file: never sent, and said why.
+    return {
+      text: source,
+      rendered: { ok: false, blocked: `the template cannot be rendered: ${(error as Error).message}` },
+    };
   } finally {
     state.mark = false;
   }
-  return { text, rendered: blockedOrNot(text, templates, context, empties.length > 0, liquid) };
+  return { text, rendered: blockedOrNot(source, text, context, empties.length > 0, liquid) };
 }
 
 function blockedOrNot(
+  source: string,
   text: string,
-  templates: Template[],
   context: MergeContext,
   hasEmpty: boolean,
   liquid: Liquid,
 ): Rendered {
   if (!hasEmpty) return { ok: true, text };
-  const missing = liquid.globalFullVariablesSync(templates).filter((field) => isEmpty(lookup(context, field)));
-  const names = missing.length > 0 ? missing.join(', ') : 'a merge field';
+  // Name the empty fields of outputs that have no `default` (those with one never block).
+  const missing = new Set<string>();
+  for (const output of source.match(/\{\{[\s\S]*?\}\}/g) ?? []) {
+    if (/\|\s*default\b/.test(output)) continue;
+    let fields: string[];
+    try {
+      fields = liquid.globalFullVariablesSync(output);
+    } catch {
+      continue;
+    }
+    for (const field of fields) if (isEmpty(lookup(context, field))) missing.add(field);
+  }
+  const names = missing.size > 0 ? [...missing].join(', ') : 'a merge field';
   return { ok: false, blocked: `missing ${names} (empty, and no default given)` };
 }
 
 function lookup(context: MergeContext, field: string): unknown {
   let value: unknown = context;
-  for (const part of field.split('.')) {
+  for (const part of field.match(/[^.[\]"']+/g) ?? []) {
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string, unknown>)[part];
   }

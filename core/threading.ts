@@ -8,9 +8,23 @@ import { DateTime } from 'luxon';
 
 const REPLY_PREFIX = /^\s*(?:re\s*(?:\[\d+\])?\s*:\s*)+/i;
 
+/** The subject without any leading reply prefixes (`Re:`, `RE:`, `Re[2]:`). */
+export function stripReplyPrefix(subject: string): string {
+  return subject.replace(REPLY_PREFIX, '');
+}
+
 /** `Re: ` + the subject with any reply prefixes removed: never `Re: Re:`. */
 export function replySubject(previousSubject: string): string {
-  return `Re: ${previousSubject.replace(REPLY_PREFIX, '')}`;
+  return `Re: ${stripReplyPrefix(previousSubject)}`;
+}
+
+/**
+ * A rendered value made safe for a header: every run of line breaks (which a merged
+ * company or custom column may carry) folds into one space, so no value can start a
+ * new header line (SPEC §8).
+ */
+export function foldHeader(value: string): string {
+  return value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /** Splits a header of message ids (`<a@x> <b@y>`) into `['<a@x>', '<b@y>']`. */

@@ -29,7 +29,9 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
   PT: 'America/Los_Angeles',
   AKST: 'America/Anchorage',
   HST: 'Pacific/Honolulu',
-  GMT: 'Europe/London',
+  GMT: 'UTC',
+  UTC: 'UTC',
+  Z: 'UTC',
   BST: 'Europe/London',
   WET: 'Europe/Lisbon',
   CET: 'Europe/Paris',
@@ -44,6 +46,12 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
   AEDT: 'Australia/Sydney',
   NZST: 'Pacific/Auckland',
 };
+
+/** True when `name` is a real zone written in the wrong case (`america/new_york`). */
+function miscased(name: string): boolean {
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  return resolved !== name && resolved.toLowerCase() === name.toLowerCase();
+}
 
 let knownNames: readonly string[] | undefined;
 function canonicalZoneNames(): readonly string[] {
@@ -62,7 +70,11 @@ const validity = new Map<string, boolean>();
 export function isIanaZone(name: string): boolean {
   const cached = validity.get(name);
   if (cached !== undefined) return cached;
-  const ok = (name === 'UTC' || /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+$/.test(name)) && IANAZone.isValidZone(name);
+  // Intl matches names case-insensitively; a zone is stored and shown as IANA spells it.
+  const ok =
+    (name === 'UTC' || /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+$/.test(name)) &&
+    IANAZone.isValidZone(name) &&
+    !miscased(name);
   validity.set(name, ok);
   return ok;
 }
@@ -90,7 +102,7 @@ export function suggestZone(input: string): string | undefined {
   const trimmed = input.trim();
   const abbreviation = ABBREVIATIONS[trimmed.toUpperCase()];
   if (abbreviation) return abbreviation;
-  const offset = /^(?:UTC|GMT)?\s*([+-−])\s*(\d{1,2})(?::?00)?$/i.exec(trimmed);
+  const offset = /^(?:UTC|GMT)?\s*([+\-−])\s*(\d{1,2})(?::?00)?$/i.exec(trimmed);
   if (offset) {
     const hours = Number(offset[2]);
     if (hours === 0) return 'UTC';
@@ -187,12 +199,9 @@ export class ZoneClock {
       const later = wallMs - after * MINUTE_MS;
       if (this.offsetMinutes(later) === after && later < best) best = later;
     }
-    if (best !== Number.POSITIVE_INFINITY) return best;
     // No offset maps to this wall time: it falls in a gap. Reading it with the
     // offset in force before the gap lands the same distance past the jump.
-    const guess = this.offsetMinutes(earlier);
-    const retry = wallMs - guess * MINUTE_MS;
-    return this.offsetMinutes(retry) === guess ? retry : earlier;
+    return best !== Number.POSITIVE_INFINITY ? best : earlier;
   }
 }
 

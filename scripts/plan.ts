@@ -25,7 +25,14 @@ try {
 `);
   process.exit(2);
 }
-const result = runPlan(text);
+let result: ReturnType<typeof runPlan>;
+try {
+  result = runPlan(text);
+} catch (error) {
+  // A refused scenario never lands here (runPlan answers it); this is a bug, still said in one line.
+  process.stderr.write(`error: (internal): ${(error as Error).message}; please report this with the scenario file\n`);
+  process.exit(1);
+}
 process.stdout.write(result.stdout);
 process.stderr.write(result.stderr);
 process.exitCode = result.code;
