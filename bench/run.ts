@@ -3,11 +3,14 @@
  * and prints one line per figure, `BENCH <name> <value> <unit>`.
  * Results and how they were taken are kept in docs/BENCHMARKS.md.
  */
+import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 
 const groups: Record<string, () => void | Promise<void>> = {
   resolver: benchResolver,
   plan: benchPlan,
+  launch: benchLaunch,
+  'contacts-table': benchContactsTable,
 };
 
 const asked = process.argv.slice(2);

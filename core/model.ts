@@ -98,7 +98,9 @@ export const SendOption = z
       });
       return z.NEVER;
     }
-    return { timing, time: send.time, followUp: send.followUp };
+    const option: { timing: Timing; time?: string; followUp: boolean } = { timing, followUp: send.followUp };
+    if (send.time !== undefined) option.time = send.time;
+    return option;
   });
 export type SendOption = z.output<typeof SendOption>;
 

@@ -11,7 +11,7 @@ export function v1(db: Dexie): void {
     contacts: 'id, &emailKey, lastName, company, updatedAt',
     templates: 'id, name',
     campaigns: 'id, name, [archived+updatedAt], status',
-    enrollments: 'id, [status+nextDueAt], [campaignId+status], contactId, [contactId+status]',
+    enrollments: 'id, [status+nextDueAt], [campaignId+status], [contactId+status]',
     stepRuns: 'id, [enrollmentId+stepId], state',
     tasks: 'id, [status+dueAt], enrollmentId',
     feed: '++id, at, [campaignId+at], [contactId+at], [kind+at]',

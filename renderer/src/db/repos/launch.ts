@@ -50,9 +50,8 @@ export async function previewLaunch(
     ]);
   const contacts = (await db.contacts.bulkGet([...contactIds])).filter((c): c is ContactRecord => !!c);
   const active = await db.enrollments
-    .where('contactId')
-    .anyOf(contacts.map((c) => c.id))
-    .filter((e) => e.status === 'active')
+    .where('[contactId+status]')
+    .anyOf(contacts.map((c) => [c.id, 'active']))
     .toArray();
   const campaignNames = new Map(
     (await db.campaigns.bulkGet([...new Set(active.map((e) => e.campaignId))])).map((c) => [c?.id, c?.name]),
@@ -127,10 +126,12 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
     throw new InputError([
       { path: 'people', message: 'nobody to launch: every chosen person has a problem to fix first' },
     ]);
-  const enrollments = people.map((person): EnrollmentRecord => {
+  // One id per launch; each enrollment is `<launch id>.<n>`, so the outbox row names the launch once.
+  const launchId = crypto.randomUUID();
+  const enrollments = people.map((person, n): EnrollmentRecord => {
     const first = person.steps[0]!;
     return {
-      id: crypto.randomUUID(),
+      id: `${launchId}.${n}`,
       campaignId: preview.campaign.id,
       contactId: person.contact.id,
       mailboxId: preview.mailbox.id,
@@ -167,7 +168,18 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
         result: enrollments,
         change: {
           name: 'campaign/launch',
-          args: { campaignId: campaign.id, enrollments },
+          // Compact: what every enrollment shares is said once; the server re-derives zones and
+          // due instants with core's resolver, as it re-runs every mutation (ARCHITECTURE.md, Sync).
+          args: {
+            campaignId: campaign.id,
+            campaignVersion: campaign.version,
+            mailboxId: preview.mailbox.id,
+            deviceId: device,
+            launchedAt: preview.launchAt,
+            firstSendAt: preview.firstSendAt,
+            launchId,
+            contactIds: enrollments.map((e) => e.contactId),
+          },
           feed: { kind: 'campaign.launched', text: `Launched ${campaign.name} for ${who}`, campaignId: campaign.id },
         },
       };
