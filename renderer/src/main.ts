@@ -8,10 +8,25 @@ import './styles.css';
 
 async function start(): Promise<void> {
   const db = useDb();
-  // Another window upgrading the schema: wait, never delete.
-  db.on('blocked', () => undefined);
+  // Another window holds an older copy open: say so while waiting (never delete); the app starts once it closes.
+  let waiting: ReturnType<typeof createApp> | undefined;
+  db.on('blocked', () => {
+    if (waiting) return;
+    waiting = createApp(
+      DbErrorScreen,
+      describeOpenFailure(Object.assign(new Error('blocked'), { name: 'DatabaseClosedError' })),
+    );
+    waiting.mount('#app');
+  });
   try {
     await db.open();
+    // Dexie opens a database a newer version wrote; it is only usable if every table we need is there.
+    const stores = db.backendDB().objectStoreNames;
+    const missing = db.tables.filter((table) => !stores.contains(table.name)).map((table) => table.name);
+    if (missing.length > 0) {
+      db.close();
+      throw Object.assign(new Error(`the database has no ${missing.join(', ')} table`), { name: 'VersionError' });
+    }
   } catch (error) {
     console.error('database failed to open', error);
     createApp(DbErrorScreen, describeOpenFailure(error)).mount('#app');
@@ -28,6 +43,7 @@ async function start(): Promise<void> {
     }).mount('#app');
     return false;
   });
+  waiting?.unmount();
   app.mount('#app');
 }
 

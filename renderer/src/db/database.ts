@@ -67,7 +67,8 @@ export function describeOpenFailure(error: unknown): { title: string; detail: st
   if (name === 'DatabaseClosedError' && /blocked/i.test(message)) {
     return {
       title: 'Another Campaign Desk window is holding the database',
-      detail: 'Close the other Campaign Desk windows or tabs, then reopen this one. Nothing has been changed.',
+      detail:
+        'Close the other Campaign Desk windows or tabs; this one opens by itself as soon as they do. Nothing has been changed.',
     };
   }
   return {
