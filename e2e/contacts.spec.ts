@@ -135,3 +135,30 @@ test('delete offers undo', async ({ page }) => {
   await expect(contacts.rows).toHaveCount(5);
   await expect(contacts.row('kenji.mori@example.net')).toContainText('Initech');
 });
+
+test('a 50,000-row file imports in one go', async ({ page }) => {
+  test.setTimeout(120_000);
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  const lines = ['Email;First Name;Last Name;Company;Time Zone'];
+  for (let i = 0; i < 50_000; i++)
+    lines.push(`person${i}@example.org;First${i};Last${i};"Company; ${i % 300}";Europe/Berlin`);
+  await page.getByTestId('import-open').first().click();
+  await contacts.importDialog.getByTestId('import-file').setInputFiles({
+    name: 'big.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8'),
+  });
+  await expect(contacts.importDialog.getByTestId('import-summary')).toHaveText(/50,000 ready to import/, {
+    timeout: 30_000,
+  });
+  await contacts.importDialog.getByTestId('import-confirm').click();
+  await expect(contacts.importDialog.getByTestId('import-result')).toHaveText(/Imported 50,000 new contacts/, {
+    timeout: 60_000,
+  });
+  await contacts.importDialog.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).locator('..')).toContainText('50,000 people');
+  await page.getByTestId('contact-search').fill('person49999@');
+  await expect(contacts.rows).toHaveCount(1);
+  await expect(contacts.row('person49999@example.org')).toContainText('Company; 199');
+});
