@@ -5,12 +5,14 @@
  */
 import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
+import { benchScheduler } from './scheduler.bench';
 
 const groups: Record<string, () => void | Promise<void>> = {
   resolver: benchResolver,
   plan: benchPlan,
   launch: benchLaunch,
   'contacts-table': benchContactsTable,
+  scheduler: benchScheduler,
 };
 
 const asked = process.argv.slice(2);
