@@ -1,0 +1,150 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Mailer, type OutgoingMessage, type SmtpSettings } from './mailer';
+
+/** A real SMTP server on 127.0.0.1 that keeps what it receives and answers as told. */
+async function smtpServer(answer: (count: number) => { code: number; text: string } | null = () => null) {
+  const received: ParsedMail[] = [];
+  let count = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream: SMTPServerDataStream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const reply = answer(++count);
+        if (reply) return callback(Object.assign(new Error(reply.text), { responseCode: reply.code }));
+        void simpleParser(Buffer.concat(chunks)).then((mail) => {
+          received.push(mail);
+          callback();
+        });
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const message = (patch: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
+  from: { name: 'Rep One', address: 'rep@example.com' },
+  to: { name: 'Zoë Schäfer', address: 'zoe@example.de' },
+  subject: 'Quick question, Zoë',
+  html: '<p>Hi Zoë</p>',
+  text: 'Hi Zoë',
+  messageId: '<first-1@example.com>',
+  ...patch,
+});
+const open = { dailyLimit: 400, minGapMs: 0, zone: 'America/New_York' };
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  cleanups = [];
+});
+
+async function setup(answer?: (count: number) => { code: number; text: string } | null, now?: () => number) {
+  const server = await smtpServer(answer);
+  const mailer = new Mailer(async () => undefined, now);
+  cleanups.push(() => mailer.close(), server.close);
+  const smtp: SmtpSettings = { host: '127.0.0.1', port: server.port, security: 'none', user: '' };
+  return { server, mailer, smtp };
+}
+
+describe('Mailer over a real SMTP server', () => {
+  it('delivers a follow-up with the Message-ID, In-Reply-To and References it was given', async () => {
+    const { server, mailer, smtp } = await setup();
+    const first = await mailer.send('mb1', smtp, open, message());
+    expect(first).toMatchObject({ status: 'sent', response: expect.stringMatching(/^250/) });
+    const reply = await mailer.send(
+      'mb1',
+      smtp,
+      open,
+      message({
+        subject: 'Re: Quick question, Zoë',
+        messageId: '<second-2@example.com>',
+        inReplyTo: '<first-1@example.com>',
+        references: ['<first-1@example.com>'],
+      }),
+    );
+    expect(reply.status).toBe('sent');
+    const [a, b] = server.received;
+    expect(a!.messageId).toBe('<first-1@example.com>');
+    expect(a!.subject).toBe('Quick question, Zoë');
+    expect(a!.from!.value).toEqual([{ name: 'Rep One', address: 'rep@example.com' }]);
+    expect(a!.to).toMatchObject({ value: [{ name: 'Zoë Schäfer', address: 'zoe@example.de' }] });
+    expect(b!.subject).toBe('Re: Quick question, Zoë');
+    expect(b!.inReplyTo).toBe('<first-1@example.com>');
+    expect(b!.references).toBe('<first-1@example.com>');
+    expect(b!.text?.trim()).toBe('Hi Zoë');
+  });
+
+  it('classifies a 451 reply as retry and a 550 reply as failed, with the server text', async () => {
+    const { mailer, smtp } = await setup((n) =>
+      n === 1 ? { code: 451, text: 'Try again later' } : { code: 550, text: 'Mailbox unavailable' },
+    );
+    expect(await mailer.send('mb1', smtp, open, message())).toEqual({
+      status: 'retry',
+      code: 451,
+      message: '451 Try again later',
+    });
+    expect(await mailer.send('mb1', smtp, open, message())).toEqual({
+      status: 'failed',
+      code: 550,
+      message: '550 Mailbox unavailable',
+    });
+  });
+
+  it('classifies a refused connection as retry', async () => {
+    const mailer = new Mailer(async () => undefined);
+    cleanups.push(() => mailer.close());
+    const outcome = await mailer.send(
+      'mb1',
+      { host: '127.0.0.1', port: 1, security: 'none', user: '' },
+      open,
+      message(),
+    );
+    expect(outcome).toMatchObject({ status: 'retry', code: null, message: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('R11: the daily limit defers to midnight in the mailbox zone, the minimum gap to the next allowed moment', async () => {
+    let now = Date.parse('2026-03-06T20:00:00Z'); // 15:00 in New York
+    const { server, mailer, smtp } = await setup(undefined, () => now);
+    const limits = { dailyLimit: 2, minGapMs: 20_000, zone: 'America/New_York' };
+    expect((await mailer.send('mb1', smtp, limits, message())).status).toBe('sent');
+    expect(await mailer.send('mb1', smtp, limits, message({ messageId: '<b@example.com>' }))).toEqual({
+      status: 'deferred',
+      until: Date.parse('2026-03-06T20:00:20Z'),
+      reason: 'min-gap',
+    });
+    now += 20_000;
+    expect((await mailer.send('mb1', smtp, limits, message({ messageId: '<b@example.com>' }))).status).toBe('sent');
+    now += 60_000;
+    expect(await mailer.send('mb1', smtp, limits, message({ messageId: '<c@example.com>' }))).toEqual({
+      status: 'deferred',
+      until: Date.parse('2026-03-07T05:00:00Z'), // 00:00 EST on the 7th
+      reason: 'daily-limit',
+    });
+    now = Date.parse('2026-03-07T05:00:00Z');
+    expect((await mailer.send('mb1', smtp, limits, message({ messageId: '<c@example.com>' }))).status).toBe('sent');
+    expect(server.received.map((m) => m.messageId)).toEqual([
+      '<first-1@example.com>',
+      '<b@example.com>',
+      '<c@example.com>',
+    ]);
+  });
+
+  it('counts what the database says was already sent today (limits hold across a restart)', async () => {
+    const now = Date.parse('2026-03-06T20:00:00Z');
+    const { server, mailer, smtp } = await setup(undefined, () => now);
+    const outcome = await mailer.send('mb1', smtp, { dailyLimit: 5, minGapMs: 0, zone: 'UTC' }, message(), {
+      sentToday: 5,
+      lastSentAt: now - 1000,
+    });
+    expect(outcome).toEqual({ status: 'deferred', until: Date.parse('2026-03-07T00:00:00Z'), reason: 'daily-limit' });
+    expect(server.received).toEqual([]);
+  });
+});

@@ -1,0 +1,193 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
+
+/**
+ * The mailer (SPEC §5, R11): one pooled nodemailer transport per mailbox, the
+ * mailbox's daily limit and minimum gap enforced for every send, and every SMTP
+ * outcome classified as sent, retry (4xx, connection errors) or failed (5xx).
+ * It never retries by itself: the engine owns the backoff (1, 5, 15 min) so a
+ * retry survives a restart and reuses the stored Message-ID.
+ */
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls' | 'none';
+  user: string;
+}
+
+export interface Address {
+  name: string;
+  address: string;
+}
+
+/** One email as it goes on the wire; header values carry no line breaks (checked by the contract's schema). */
+export interface OutgoingMessage {
+  from: Address;
+  to: Address;
+  subject: string;
+  html: string;
+  text: string;
+  /** `<id@domain>`, fixed when the send was claimed, so a retry reuses it. */
+  messageId: string;
+  inReplyTo?: string | undefined;
+  references?: readonly string[] | undefined;
+}
+
+/** SPEC R11 for one mailbox. */
+export interface SendLimits {
+  dailyLimit: number;
+  minGapMs: number;
+  /** The mailbox's IANA zone: the day of the daily limit is its calendar day. */
+  zone: string;
+}
+
+export type SendOutcome =
+  | { status: 'sent'; response: string; at: number }
+  | { status: 'retry'; code: number | null; message: string }
+  | { status: 'failed'; code: number | null; message: string }
+  | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' };
+
+interface MailboxState {
+  key: string;
+  transport: Transporter;
+  day: number;
+  sentToday: number;
+  lastSentAt: number;
+  /** Sends to one mailbox go one at a time, so the limits hold under concurrency. */
+  queue: Promise<unknown>;
+}
+
+export class Mailer {
+  private readonly mailboxes = new Map<string, MailboxState>();
+
+  constructor(
+    private readonly passwordFor: (mailboxId: string) => Promise<string | undefined>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async state(mailboxId: string, smtp: SmtpSettings): Promise<MailboxState> {
+    const password = await this.passwordFor(mailboxId);
+    const key = JSON.stringify([smtp, password ?? null]);
+    const current = this.mailboxes.get(mailboxId);
+    if (current && current.key === key) return current;
+    current?.transport.close();
+    const transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: 2,
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.security === 'tls',
+      requireTLS: smtp.security === 'starttls',
+      ignoreTLS: smtp.security === 'none',
+      auth: smtp.user ? { user: smtp.user, pass: password ?? '' } : undefined,
+      connectionTimeout: 20_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 60_000,
+    });
+    const state: MailboxState = {
+      key,
+      transport,
+      day: -1,
+      sentToday: 0,
+      lastSentAt: Number.NEGATIVE_INFINITY,
+      queue: Promise.resolve(),
+    };
+    if (current)
+      Object.assign(state, { day: current.day, sentToday: current.sentToday, lastSentAt: current.lastSentAt });
+    this.mailboxes.set(mailboxId, state);
+    return state;
+  }
+
+  /**
+   * Sends one message now, or says when it may go (R11).
+   * @param history what the local database knows of this mailbox today (sends already made,
+   *   the last send's instant, UTC ms), so limits hold across restarts; the higher count wins.
+   * @returns `sent` with the server's reply; `deferred` with the next allowed instant (UTC ms);
+   *   `retry` for a 4xx reply or a connection error; `failed` for a 5xx reply, with the server's text.
+   */
+  async send(
+    mailboxId: string,
+    smtp: SmtpSettings,
+    limits: SendLimits,
+    message: OutgoingMessage,
+    history: { sentToday: number; lastSentAt: number | null } = { sentToday: 0, lastSentAt: null },
+  ): Promise<SendOutcome> {
+    const state = await this.state(mailboxId, smtp);
+    const run = state.queue.then(() => this.sendNow(state, limits, message, history));
+    state.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendNow(
+    state: MailboxState,
+    limits: SendLimits,
+    message: OutgoingMessage,
+    history: { sentToday: number; lastSentAt: number | null },
+  ): Promise<SendOutcome> {
+    const zone = ZoneClock.for(limits.zone);
+    const now = this.now();
+    const today = wallDay(zone.toWall(now));
+    if (state.day !== today) {
+      state.day = today;
+      state.sentToday = 0;
+    }
+    const sentToday = Math.max(state.sentToday, history.sentToday);
+    const lastSentAt = Math.max(state.lastSentAt, history.lastSentAt ?? Number.NEGATIVE_INFINITY);
+    if (sentToday >= limits.dailyLimit) {
+      return { status: 'deferred', until: zone.fromWall((today + 1) * DAY_MS), reason: 'daily-limit' };
+    }
+    if (now - lastSentAt < limits.minGapMs)
+      return { status: 'deferred', until: lastSentAt + limits.minGapMs, reason: 'min-gap' };
+    try {
+      const info = await state.transport.sendMail({
+        from: message.from,
+        to: message.to,
+        subject: message.subject,
+        html: message.html,
+        text: message.text,
+        messageId: message.messageId,
+        inReplyTo: message.inReplyTo,
+        references: message.references ? [...message.references] : undefined,
+        date: new Date(now),
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      });
+      const at = this.now();
+      state.sentToday = sentToday + 1;
+      state.lastSentAt = at;
+      return { status: 'sent', response: String(info.response ?? ''), at };
+    } catch (error) {
+      return classify(error);
+    }
+  }
+
+  /** Connects and authenticates with `smtp` (the Settings screen's check). */
+  async verify(mailboxId: string, smtp: SmtpSettings): Promise<{ ok: true } | { ok: false; message: string }> {
+    const state = await this.state(mailboxId, smtp);
+    try {
+      await state.transport.verify();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const state of this.mailboxes.values()) state.transport.close();
+    this.mailboxes.clear();
+  }
+}
+
+/**
+ * SPEC §5: a 4xx reply or a connection-level error (refused, timed out, dropped) is worth
+ * retrying; a 5xx reply fails the send at once. The server's text is kept either way.
+ */
+export function classify(error: unknown): SendOutcome {
+  const e = error as { responseCode?: number; response?: string; message?: string; code?: string };
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  const message = (e.response ?? e.message ?? String(error)).trim();
+  if (code !== null && code >= 500) return { status: 'failed', code, message };
+  return { status: 'retry', code, message };
+}
