@@ -1,5 +1,5 @@
 import type { Table } from 'dexie';
-import { useDb, type CampaignDeskDb } from './database';
+import { useDb } from './database';
 import type { FeedEventRecord } from './records';
 
 /** What one change a person makes records besides itself: its outbox mutation and, usually, a Live Feed row. */
@@ -13,20 +13,16 @@ export interface Change {
   };
 }
 
-/** The current time, UTC ms; one place so the engine's test clock can replace it later. */
+let clock: () => number = Date.now;
+
+/** The current time, UTC ms. One place, so tests (and the host's test clock) can move it. */
 export function now(): number {
-  return Date.now();
+  return clock();
 }
 
-/** This device's id (also the sync client id), created once and kept in `meta`. */
-export async function deviceId(db: CampaignDeskDb = useDb()): Promise<string> {
-  return db.transaction('rw', db.meta, async () => {
-    const row = await db.meta.get('deviceId');
-    if (row) return row.value as string;
-    const id = crypto.randomUUID();
-    await db.meta.put({ key: 'deviceId', value: id });
-    return id;
-  });
+/** Replaces the clock (tests); `setClock(Date.now)` restores it. */
+export function setClock(next: () => number): void {
+  clock = next;
 }
 
 /**

@@ -56,6 +56,11 @@ export interface CampaignRecord {
   id: string;
   name: string;
   status: CampaignStatus;
+  /**
+   * The content version (settings and steps), raised by every content edit; renaming,
+   * archiving and launching leave it. A save made on an older one is refused.
+   */
+  version: number;
   /** 1 when archived (a number, so it can be indexed). */
   archived: 0 | 1;
   mailboxId: string | null;
@@ -66,7 +71,6 @@ export interface CampaignRecord {
   steps: Step[];
   createdAt: number;
   updatedAt: number;
-  version: number;
 }
 
 export type EnrollmentStatus = 'active' | 'paused' | 'finished' | 'removed';

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../core/errors';
+import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
@@ -12,11 +13,12 @@ import {
   type ContactInput,
 } from './repos/contacts';
 import { launch, previewLaunch } from './repos/launch';
-import { saveMailbox, type MailboxInput } from './repos/mailboxes';
+import { deleteMailbox, saveMailbox, type MailboxInput } from './repos/mailboxes';
 
 let db: CampaignDeskDb;
 let n = 0;
 beforeEach(async () => {
+  setClock(Date.now);
   db = new CampaignDeskDb(`test-${++n}`);
   setDb(db);
   await db.open();
@@ -233,27 +235,98 @@ describe('launch', () => {
     );
     const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
     const nobody = await createContact(person({ email: 'x@example.org' }));
-    const preview = await previewLaunch(campaign.id, [ana.id, nobody.id], Date.parse('2026-03-06T14:00:00Z'), null);
+    const launchAt = Date.parse('2026-03-06T14:00:00Z');
+    setClock(() => launchAt);
+    const preview = await previewLaunch(campaign.id, [ana.id, nobody.id], launchAt, null);
     expect(preview.people[0]!.steps[0]).toMatchObject({ dueAt: '2026-03-06T14:30:00.000Z', subject: 'Hi Ana' });
+    // SPEC §2: a missing merge field does not keep the person out; the email waits in Needs attention.
     expect(preview.people[1]).toMatchObject({
-      excluded: true,
-      warnings: ['step 1: subject: missing first_name (empty, and no default given)'],
+      excluded: false,
+      warnings: [
+        'step 1 cannot be sent as written (subject: missing first_name (empty, and no default given)): it will wait in Needs attention',
+      ],
     });
     const enrollments = await launch(preview);
-    expect(enrollments).toHaveLength(1);
-    expect(await db.enrollments.toArray()).toEqual([
-      expect.objectContaining({
-        contactId: ana.id,
-        zone: 'America/New_York',
-        nextStepIndex: 0,
-        nextDueAt: Date.parse('2026-03-06T14:30:00Z'),
-        status: 'active',
-      }),
-    ]);
+    expect(enrollments).toHaveLength(2);
+    expect((await db.enrollments.toArray()).find((e) => e.contactId === ana.id)).toMatchObject({
+      zone: 'America/New_York',
+      nextStepIndex: 0,
+      nextDueAt: Date.parse('2026-03-06T14:30:00Z'),
+      status: 'active',
+      launchedAt: launchAt,
+    });
     expect((await db.campaigns.get(campaign.id))!.status).toBe('active');
-    expect((await db.feed.orderBy('at').last())!.text).toBe('Launched Q2 for Ana');
-    // Launching again from the same (now stale) preview is refused and writes nothing.
-    expect(await refusal(launch(preview))).toMatch(/^campaign: the campaign was edited after this preview/);
-    expect(await db.enrollments.count()).toBe(1);
+    expect((await db.feed.toArray()).find((row) => row.kind === 'campaign.launched')!.text).toBe(
+      'Launched Q2 for 2 people',
+    );
+    // Launching the same people again is refused and writes nothing more.
+    expect(await refusal(launch(preview))).toBe(
+      'people: nobody to launch: every chosen person has a problem to fix first',
+    );
+    expect(await db.enrollments.count()).toBe(2);
+    expect((await db.outbox.toArray()).filter((row) => row.name === 'campaign/launch')).toHaveLength(1);
+  });
+});
+
+describe('refusals that keep references whole', () => {
+  async function launched() {
+    await saveMailbox(mailbox, true);
+    const campaign = await createCampaign('Q2');
+    await saveCampaign(campaign.id, { steps: [{ id: 's1', day: 1, type: 'call', title: 'Call', notes: '' }] }, 1);
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    await launch(await previewLaunch(campaign.id, [ana.id], Date.now(), null));
+    return { campaign, ana, mailboxId: (await db.mailboxes.toArray())[0]!.id };
+  }
+
+  it('a launch that fails half-way writes nothing: no enrollment, no status change, no feed or outbox row', async () => {
+    await saveMailbox(mailbox, true);
+    const campaign = await createCampaign('Q2');
+    await saveCampaign(campaign.id, { steps: [{ id: 's1', day: 1, type: 'call', title: 'Call', notes: '' }] }, 1);
+    const a = await createContact(person({ email: 'a@example.org' }));
+    const b = await createContact(person({ email: 'b@example.org' }));
+    const preview = await previewLaunch(campaign.id, [a.id, b.id], Date.now(), null);
+    const outboxBefore = await db.outbox.count();
+    const feedBefore = await db.feed.count();
+    let created = 0;
+    const fail = (): void => {
+      if (++created === 2) throw new Error('disk full');
+    };
+    db.enrollments.hook('creating', fail);
+    await expect(launch(preview)).rejects.toThrow('disk full');
+    db.enrollments.hook('creating').unsubscribe(fail);
+    expect(await db.enrollments.count()).toBe(0);
+    expect((await db.campaigns.get(campaign.id))!.status).toBe('draft');
+    expect(await db.outbox.count()).toBe(outboxBefore);
+    expect(await db.feed.count()).toBe(feedBefore);
+  });
+
+  it('a paused person cannot be launched into the same campaign again', async () => {
+    const { campaign, ana } = await launched();
+    await db.enrollments.toCollection().modify({ status: 'paused' });
+    const preview = await previewLaunch(campaign.id, [ana.id], Date.now(), null);
+    expect(preview.people[0]).toMatchObject({
+      excluded: true,
+      warnings: expect.arrayContaining(['already in this campaign (paused)']),
+    });
+  });
+
+  it('a contact or mailbox still in a campaign (even paused) cannot be deleted', async () => {
+    const { ana, mailboxId } = await launched();
+    await db.enrollments.toCollection().modify({ status: 'paused' });
+    expect(await refusal(deleteContacts([ana.id]))).toBe(
+      'contacts: Ana is in 1 campaign (active or paused); remove them from it first',
+    );
+    expect(await refusal(deleteMailbox(mailboxId))).toBe(
+      'mailbox: rep@example.com still sends for 1 person in campaigns; finish or remove them first',
+    );
+    expect(await db.contacts.count()).toBe(1);
+    expect(await db.mailboxes.count()).toBe(1);
+  });
+
+  it('renaming does not make a pending edit look stale', async () => {
+    const campaign = await createCampaign('Q2');
+    await renameCampaign(campaign.id, 'Q2 EMEA');
+    const saved = await saveCampaign(campaign.id, { taskTime: '10:30' }, 1);
+    expect(saved).toMatchObject({ name: 'Q2 EMEA', taskTime: '10:30', version: 2 });
   });
 });

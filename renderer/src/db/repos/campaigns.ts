@@ -122,7 +122,8 @@ export async function renameCampaign(id: string, name: string): Promise<void> {
   const trimmed = checkName(name);
   await inChange([db.campaigns], async () => {
     const current = await mustGet(id);
-    await db.campaigns.put({ ...current, name: trimmed, updatedAt: now(), version: current.version + 1 });
+    // A rename is not a content edit: `version` (what stale edits are checked against) stays.
+    await db.campaigns.put({ ...current, name: trimmed, updatedAt: now() });
     return {
       result: undefined,
       change: {
@@ -173,7 +174,7 @@ export async function setArchived(id: string, archived: boolean): Promise<void> 
   await inChange([db.campaigns, db.enrollments], async () => {
     const current = await mustGet(id);
     if (archived) {
-      const active = await db.enrollments.where('[campaignId+status]').equals([id, 'active']).count();
+      const active = await db.enrollments.where('[campaignId+status]').anyOf([id, 'active'], [id, 'paused']).count();
       if (active > 0)
         throw new InputError([
           {
@@ -182,7 +183,7 @@ export async function setArchived(id: string, archived: boolean): Promise<void> 
           },
         ]);
     }
-    await db.campaigns.put({ ...current, archived: archived ? 1 : 0, updatedAt: now(), version: current.version + 1 });
+    await db.campaigns.put({ ...current, archived: archived ? 1 : 0, updatedAt: now() });
     return {
       result: undefined,
       change: {

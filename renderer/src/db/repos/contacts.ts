@@ -1,6 +1,6 @@
 import { InputError, show } from '../../../../core/errors';
 import type { ImportedContact } from '../../../../core/contacts-import';
-import { EmailAddress } from '../../../../core/model';
+import { EmailAddress, type Contact } from '../../../../core/model';
 import { zoneProblem } from '../../../../core/zones';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
@@ -8,6 +8,21 @@ import type { ContactRecord } from '../records';
 
 /** The fields a person edits on a contact (all strings; empty means none). */
 export type ContactInput = ImportedContact;
+
+/** A stored contact in core's shape (empty strings become absent fields) for `plan` and the preview. */
+export function toCoreContact(contact: ContactRecord): Contact {
+  return {
+    id: contact.id,
+    email: contact.email,
+    firstName: contact.firstName || undefined,
+    lastName: contact.lastName || undefined,
+    company: contact.company || undefined,
+    title: contact.title || undefined,
+    phone: contact.phone || undefined,
+    timeZone: contact.timeZone || undefined,
+    custom: contact.custom,
+  };
+}
 
 export function displayName(contact: Pick<ContactRecord, 'firstName' | 'lastName' | 'email'>): string {
   return `${contact.firstName} ${contact.lastName}`.trim() || contact.email;
@@ -121,12 +136,15 @@ export async function deleteContacts(ids: readonly string[]): Promise<ContactRec
   return inChange([db.contacts, db.enrollments], async () => {
     const records = (await db.contacts.bulkGet([...ids])).filter((record): record is ContactRecord => !!record);
     for (const record of records) {
-      const active = await db.enrollments.where('[contactId+status]').equals([record.id, 'active']).count();
-      if (active > 0) {
+      const ongoing = await db.enrollments
+        .where('[contactId+status]')
+        .anyOf([record.id, 'active'], [record.id, 'paused'])
+        .count();
+      if (ongoing > 0) {
         throw new InputError([
           {
             path: 'contacts',
-            message: `${displayName(record)} is in ${active} active campaign${active > 1 ? 's' : ''}; remove them from it first`,
+            message: `${displayName(record)} is in ${ongoing} campaign${ongoing > 1 ? 's' : ''} (active or paused); remove them from it first`,
           },
         ]);
       }

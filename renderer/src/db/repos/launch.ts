@@ -4,7 +4,19 @@ import { useDb } from '../database';
 import { inChange, now } from '../change';
 import { displayName } from './contacts';
 import { toCoreCampaign } from './campaigns';
+import { toCoreContact } from './contacts';
 import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../records';
+
+/** Statuses in which a person is still in a campaign (a paused one can be resumed). */
+const ONGOING = ['active', 'paused'] as const;
+
+/** Enrollments of these contacts that are still going on (active or paused), in any campaign. */
+async function ongoingEnrollments(contactIds: readonly string[]): Promise<EnrollmentRecord[]> {
+  return useDb()
+    .enrollments.where('[contactId+status]')
+    .anyOf(contactIds.flatMap((id) => ONGOING.map((status) => [id, status])))
+    .toArray();
+}
 
 /** One person's resolved schedule in the launch dialog, with what the salesperson should know first (SPEC §6). */
 export interface LaunchPreviewPerson {
@@ -49,10 +61,7 @@ export async function previewLaunch(
       },
     ]);
   const contacts = (await db.contacts.bulkGet([...contactIds])).filter((c): c is ContactRecord => !!c);
-  const active = await db.enrollments
-    .where('[contactId+status]')
-    .anyOf(contacts.map((c) => [c.id, 'active']))
-    .toArray();
+  const active = await ongoingEnrollments(contacts.map((c) => c.id));
   const campaignNames = new Map(
     (await db.campaigns.bulkGet([...new Set(active.map((e) => e.campaignId))])).map((c) => [c?.id, c?.name]),
   );
@@ -60,17 +69,7 @@ export async function previewLaunch(
   const output = plan({
     mailbox: { email: mailbox.email, name: mailbox.name, timeZone: mailbox.timeZone },
     campaign: toCoreCampaign(campaign),
-    contacts: contacts.map((c) => ({
-      id: c.id,
-      email: c.email,
-      firstName: c.firstName || undefined,
-      lastName: c.lastName || undefined,
-      company: c.company || undefined,
-      title: c.title || undefined,
-      phone: c.phone || undefined,
-      timeZone: c.timeZone || undefined,
-      custom: c.custom,
-    })),
+    contacts: contacts.map(toCoreContact),
     launch: {
       at: new Date(launchAt).toISOString(),
       firstSendAt: firstSendAt === null ? null : new Date(firstSendAt).toISOString(),
@@ -91,20 +90,27 @@ export async function previewLaunch(
     }
     for (const e of active.filter((a) => a.contactId === contact.id)) {
       if (e.campaignId === campaignId) {
-        warnings.push('already in this campaign');
+        warnings.push(e.status === 'paused' ? 'already in this campaign (paused)' : 'already in this campaign');
         excluded = true;
-      } else warnings.push(`already active in ${campaignNames.get(e.campaignId) ?? 'another campaign'}`);
+      } else warnings.push(`already ${e.status} in ${campaignNames.get(e.campaignId) ?? 'another campaign'}`);
     }
     if (campaign.timeZoneMode === 'recipient' && !contact.timeZone)
       warnings.push(`no time zone: planned in the mailbox's zone (${mailbox.timeZone})`);
+    // SPEC §2: a blocked email does not stop the launch; it waits in Needs attention until fixed.
     for (const step of enrollment.steps) {
       if (step.blocked) {
-        warnings.push(`step ${campaign.steps.findIndex((s) => s.id === step.stepId) + 1}: ${step.blocked}`);
-        excluded = true;
+        const number = campaign.steps.findIndex((s) => s.id === step.stepId) + 1;
+        warnings.push(`step ${number} cannot be sent as written (${step.blocked}): it will wait in Needs attention`);
       }
     }
     const first = enrollment.steps[0];
-    if (first?.late) warnings.push('the day-1 send time has passed: the first email goes at launch');
+    if (first?.late) {
+      warnings.push(
+        first.action === 'send_email'
+          ? 'the day-1 send time has passed: the first email goes at launch'
+          : 'the day-1 task time has passed: the first task appears at launch',
+      );
+    }
     return { contact, zone: enrollment.zone, steps: enrollment.steps, warnings, excluded };
   });
   return { campaign, mailbox, launchAt, firstSendAt, people };
@@ -120,8 +126,24 @@ export async function previewLaunch(
 export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]> {
   const db = useDb();
   const at = now();
+  // Resolve again at the real launch instant (day 1 is today's date, R4/R5 are checked against now),
+  // for the people the preview showed; refuse if the campaign changed since.
+  const fresh = await previewLaunch(
+    preview.campaign.id,
+    preview.people.map((person) => person.contact.id),
+    at,
+    preview.firstSendAt,
+  );
+  if (fresh.campaign.version !== preview.campaign.version || fresh.mailbox.id !== preview.mailbox.id) {
+    throw new InputError([
+      {
+        path: 'campaign',
+        message: 'the campaign was edited after this preview; review the preview again before launching',
+      },
+    ]);
+  }
   const device = ((await db.meta.get('deviceId'))?.value as string | undefined) ?? crypto.randomUUID();
-  const people = preview.people.filter((person) => !person.excluded);
+  const people = fresh.people.filter((person) => !person.excluded);
   if (people.length === 0)
     throw new InputError([
       { path: 'people', message: 'nobody to launch: every chosen person has a problem to fix first' },
@@ -137,7 +159,7 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
       mailboxId: preview.mailbox.id,
       zone: person.zone,
       status: 'active',
-      launchedAt: preview.launchAt,
+      launchedAt: at,
       firstSendAt: preview.firstSendAt,
       deviceId: device,
       nextStepIndex: 0,
@@ -160,9 +182,21 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
           },
         ]);
       }
+      const twice = await db.enrollments
+        .where('[contactId+status]')
+        .anyOf(people.flatMap((person) => ONGOING.map((status) => [person.contact.id, status])))
+        .filter((e) => e.campaignId === campaign.id)
+        .first();
+      if (twice) {
+        const who = people.find((person) => person.contact.id === twice.contactId)!.contact;
+        throw new InputError([
+          { path: 'people', message: `${displayName(who)} is already in this campaign; nobody was launched` },
+        ]);
+      }
       await db.meta.put({ key: 'deviceId', value: device });
       await db.enrollments.bulkAdd(enrollments);
-      await db.campaigns.put({ ...campaign, status: 'active', updatedAt: at, version: campaign.version + 1 });
+      // Status is not content: the content version stays, so an edit in flight is not refused.
+      await db.campaigns.put({ ...campaign, status: 'active', updatedAt: at });
       const who = people.length === 1 ? displayName(people[0]!.contact) : `${people.length} people`;
       return {
         result: enrollments,
@@ -175,7 +209,7 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
             campaignVersion: campaign.version,
             mailboxId: preview.mailbox.id,
             deviceId: device,
-            launchedAt: preview.launchAt,
+            launchedAt: at,
             firstSendAt: preview.firstSendAt,
             launchId,
             contactIds: enrollments.map((e) => e.contactId),

@@ -78,9 +78,19 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
 /** Deletes a mailbox. @throws InputError when a campaign that is not a draft sends from it. */
 export async function deleteMailbox(id: string): Promise<void> {
   const db = useDb();
-  await inChange([db.mailboxes, db.campaigns], async () => {
+  await inChange([db.mailboxes, db.campaigns, db.enrollments], async () => {
     const mailbox = await db.mailboxes.get(id);
     if (!mailbox) return { result: undefined, change: { name: 'mailbox/delete', args: { id } } };
+    const sending = await db.enrollments
+      .filter((e) => e.mailboxId === id && (e.status === 'active' || e.status === 'paused'))
+      .count();
+    if (sending > 0)
+      throw new InputError([
+        {
+          path: 'mailbox',
+          message: `${mailbox.email} still sends for ${sending} ${sending === 1 ? 'person' : 'people'} in campaigns; finish or remove them first`,
+        },
+      ]);
     const using = await db.campaigns
       .filter((campaign) => campaign.mailboxId === id && campaign.status !== 'draft')
       .first();
