@@ -1,6 +1,7 @@
 import { show, type Problem } from './errors';
 import type { Campaign, Step } from './model';
 import { templateProblems } from './templating';
+import { replySubject } from './threading';
 
 /** SPEC §3: the timings offered to the campaign's first step when it is an email. */
 export const FIRST_EMAIL_TIMINGS = ['choose_at_launch', 'at_time', 'task'] as const;
@@ -105,8 +106,11 @@ export function campaignProblems(campaign: Campaign): { problems: Problem[]; war
     if (!followUp && !step.subject?.trim()) {
       problems.push({
         path: at(index, 'subject'),
-        message: `is required for an email that is not a follow-up; got ${show(step.subject)}`,
+        message: 'add a subject (only a threaded follow-up goes without one)',
       });
+    }
+    if (step.body.replace(/<[^>]*>/g, '').trim() === '') {
+      problems.push({ path: at(index, 'body'), message: 'add the text of this email: it is empty' });
     }
     if (timing === 'same_as_previous' && index > 0 && previousEmailOnEarlierDay(steps, index) < 0) {
       if (step.day > 1) {
@@ -124,4 +128,18 @@ export function campaignProblems(campaign: Campaign): { problems: Problem[]; war
     }
   });
   return { problems, warnings };
+}
+
+/**
+ * The subject template a follow-up at `index` is sent with (R10): `Re: ` + the subject of
+ * the email its thread starts with, found by walking back over follow-ups. Undefined when
+ * the step before is not an email.
+ */
+export function threadSubject(steps: readonly Step[], index: number): string | undefined {
+  for (let i = index - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    if (step.type !== 'email') return undefined;
+    if (!step.send.followUp) return replySubject(step.subject ?? '');
+  }
+  return undefined;
 }

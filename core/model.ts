@@ -29,6 +29,14 @@ export const HeaderText = z.string().refine((value) => !LINE_BREAK.test(value), 
 /** An email address: something@domain, no spaces or line breaks. */
 export const EmailAddress = z.string().check((ctx) => {
   const value = ctx.value;
+  if (value.trim() === '') {
+    ctx.issues.push({
+      code: 'custom',
+      message: 'is required (an email address such as name@example.com)',
+      input: value,
+    });
+    return;
+  }
   let reason: string | undefined;
   if (!value.includes('@')) reason = 'has no "@"';
   else if (/\s/.test(value)) reason = 'contains a space or line break';

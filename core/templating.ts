@@ -101,7 +101,8 @@ const ALLOWED_TAGS = new Set([
 ]);
 
 /** Stands in the rendered text where an output came out empty, when marking is on (previews). */
-export const EMPTY_MARK = '\u0001';
+// A private-use character: sanitisers keep it, and no real text contains it.
+export const EMPTY_MARK = '\uE000';
 
 interface Engine {
   liquid: Liquid;

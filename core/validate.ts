@@ -21,6 +21,7 @@ function toProblem(issue: z.core.$ZodIssue, prefix: string): Problem {
   else if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') {
     const type = input !== null && typeof input === 'object' && 'type' in input ? input.type : input;
     message = `${show(type)} is not a step type (use email, call, linkedin or custom)`;
-  } else if (issue.code !== 'custom' && !message.includes(show(input))) message = `${message}; got ${show(input)}`;
+  } else if (issue.code !== 'custom' && input !== '' && !message.includes(show(input)))
+    message = `${message}; got ${show(input)}`;
   return { path, message };
 }

@@ -48,6 +48,8 @@ test('builds a four-step campaign with every send option; the editor offers exac
   await fourth.getByTestId('follow-up').uncheck();
   await fourth.getByTestId('timing-task').check();
   await fourth.getByTestId('step-subject').fill('Last note');
+  await fourth.getByTestId('step-body').click();
+  await page.keyboard.type('Closing the loop.');
   await editor.waitSaved();
   await expect(editor.cards).toHaveCount(4);
   await expect(page.getByRole('heading', { name: 'Day 1' })).toBeVisible();
@@ -89,6 +91,8 @@ test('invalid states show inline with the rule and block launch, not editing; de
   await expect(editor.card(1).getByTestId('send-problem')).toHaveText(
     '"same_as_previous" needs an email on a day before day 3, and there is none; pick "at_time" or add an earlier email',
   );
+  await editor.card(1).getByTestId('step-body').click();
+  await page.keyboard.type('Hello there.');
   await editor.card(1).getByTestId('step-subject').fill('Hi {{ contact.firstname }}');
   await expect(
     editor.card(1).getByText('unknown merge field "contact.firstname"; did you mean "first_name"?'),
@@ -134,6 +138,8 @@ test('launch: the preview shows the instants the plan command gives, and launchi
   await fourth.getByTestId('timing-at_time').check();
   await fourth.getByTestId('step-time').fill('08:15');
   await fourth.getByTestId('step-subject').fill('Closing the loop');
+  await fourth.getByTestId('step-body').click();
+  await page.keyboard.type('Closing the loop.');
   await editor.waitSaved();
 
   await page.getByTestId('launch-open').click();
@@ -173,7 +179,7 @@ test('launch: the preview shows the instants the plan command gives, and launchi
       day: 7,
       type: 'email',
       subject: 'Closing the loop',
-      body: '',
+      body: '<p>Closing the loop.</p>',
       send: { timing: 'at_time', time: '08:15' },
     },
   ];

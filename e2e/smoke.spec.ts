@@ -50,3 +50,22 @@ test('a narrow window keeps every section reachable', async ({ page }) => {
   await page.getByTestId('nav-live-feed').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Live Feed');
 });
+
+test('narrow windows: tables scroll inside their frame, long names wrap, the sidebar folds to icons', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 800, height: 700 });
+  await page.goto('/#/campaigns');
+  await page.getByTestId('campaign-new').first().click();
+  const longName = `Q2 EMEA enterprise expansion — ${'very long campaign name '.repeat(6)}`.trim();
+  await page.getByTestId('name-input').fill(longName);
+  await page.getByTestId('name-save').click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Q2 EMEA enterprise expansion');
+  await page.screenshot({ path: `${SHOTS}/narrow-editor-long-name.png` });
+  // Nothing on the page is wider than the window.
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(800);
+  await page.getByTestId('nav-campaigns').click();
+  await expect(page.getByTestId('campaign-row')).toHaveCount(1);
+  await page.screenshot({ path: `${SHOTS}/narrow-campaigns.png` });
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(800);
+});
