@@ -219,3 +219,42 @@ test('launch: the preview shows the instants the plan command gives, and launchi
     '5',
   );
 });
+
+test('two windows editing one campaign: the later save is refused and the person chooses, nothing is lost silently', async ({
+  context,
+}) => {
+  const first = await context.newPage();
+  await new SettingsPage(first).goto();
+  await new SettingsPage(first).addMailbox();
+  const a = new CampaignPage(first);
+  await a.create('Shared');
+  const step = await a.add('email');
+  await step.getByTestId('step-subject').fill('Hello');
+  await a.waitSaved();
+  const second = await context.newPage();
+  await second.goto(first.url());
+  const b = new CampaignPage(second);
+  // The first step opens by itself. B types; before its save lands (400 ms later), another window stores a newer version.
+  await b.card(0).getByTestId('step-subject').fill('Hello from B');
+  await first.evaluate(`new Promise((resolve) => {
+    const open = indexedDB.open('campaign-desk');
+    open.onsuccess = () => {
+      const store = open.result.transaction('campaigns', 'readwrite').objectStore('campaigns');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        const campaign = all.result[0];
+        campaign.steps[0].subject = 'Hello from A';
+        campaign.version += 1;
+        store.put(campaign).onsuccess = () => { open.result.close(); resolve(); };
+      };
+    };
+  })`);
+  await expect(second.getByTestId('save-error')).toContainText('changed in another window');
+  await second.screenshot({ path: `${SHOTS}/campaign-editor-conflict.png` });
+  // Nothing was lost: B still holds what it typed; keeping it saves it over the newer copy.
+  await expect(b.card(0).getByTestId('step-subject')).toHaveValue('Hello from B');
+  await second.getByTestId('keep-mine').click();
+  await b.waitSaved();
+  await first.reload();
+  await expect(a.card(0)).toContainText('Hello from B');
+});
