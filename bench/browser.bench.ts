@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { CHROMIUM_ARGS } from '../e2e/chromium';
-import { createHostServices } from '../electron/host/services';
+import { createHost } from '../electron/host/services';
 import { startWebHost } from '../electron/host/web-server';
 import { report } from './harness';
 
@@ -27,6 +27,8 @@ async function withBrowser<T>(work: (browser: Browser) => Promise<T>): Promise<T
 }
 
 /** `launch` group: 10,000 people into a 6-step campaign vs a plain bulkPut, in Chromium's IndexedDB. */
+const runtime = createHost({ host: 'web', version: 'bench' });
+
 export async function benchLaunch(): Promise<void> {
   await build({
     root: `${root}bench/browser`,
@@ -35,7 +37,7 @@ export async function benchLaunch(): Promise<void> {
     build: { outDir: `${root}out/bench`, emptyOutDir: true },
   });
   const host = await startWebHost({
-    handlers: createHostServices({ host: 'web', version: 'bench' }),
+    handlers: runtime.handlers,
     port: 0,
     serve: `${root}out/bench`,
   });
@@ -124,7 +126,7 @@ export async function benchContactsTable(): Promise<void> {
   if (!existsSync(`${root}out/renderer/index.html`))
     await build({ configFile: `${root}renderer/vite.config.ts`, logLevel: 'error' });
   const host = await startWebHost({
-    handlers: createHostServices({ host: 'web', version: 'bench' }),
+    handlers: runtime.handlers,
     port: 0,
     serve: `${root}out/renderer`,
   });

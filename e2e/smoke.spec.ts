@@ -6,7 +6,7 @@ mkdirSync(SHOTS, { recursive: true });
 
 const sections = [
   { id: 'campaigns', heading: 'Campaigns', shows: 'No campaigns yet' },
-  { id: 'command-center', heading: 'Command Center', shows: 'Nothing due today' },
+  { id: 'command-center', heading: 'Command Center', shows: 'Nothing due right now' },
   { id: 'live-feed', heading: 'Live Feed', shows: 'No activity yet' },
   { id: 'contacts', heading: 'Contacts', shows: 'No contacts yet' },
   { id: 'settings', heading: 'Settings', shows: 'This device' },

@@ -31,6 +31,30 @@ const SecretKey = z.string().regex(/^smtp:[A-Za-z0-9-]{1,64}$/, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>)`,
 });
 
+const HeaderSafe = z.string().refine((value) => !/[\r\n]/.test(value), { error: 'cannot contain a line break' });
+const MessageId = z.string().regex(/^<[^<>\s@]+@[^<>\s@]+>$/, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a Message-ID (<id@domain>)`,
+});
+const Address = z.object({ name: HeaderSafe, address: z.email() });
+
+export const SmtpSettings = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  security: z.enum(['tls', 'starttls', 'none']),
+  user: z.string(),
+});
+
+/** One scheduled job: the renderer's id (an enrollment id) and when it falls due, UTC ms. */
+const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
+
+export const SendOutcome = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('sent'), response: z.string(), at: z.number() }),
+  z.object({ status: z.literal('retry'), code: z.number().nullable(), message: z.string() }),
+  z.object({ status: z.literal('failed'), code: z.number().nullable(), message: z.string() }),
+  z.object({ status: z.literal('deferred'), until: z.number(), reason: z.enum(['daily-limit', 'min-gap']) }),
+]);
+export type SendOutcome = z.infer<typeof SendOutcome>;
+
 /** Every call the renderer can make of the host: input and output schemas. */
 export const hostCalls = {
   'app/get-info': { input: NoInput, output: AppInfo },
@@ -47,12 +71,65 @@ export const hostCalls = {
   },
   'secrets/has': { input: z.object({ key: SecretKey }).strict(), output: z.object({ present: z.boolean() }) },
   'secrets/delete': { input: z.object({ key: SecretKey }).strict(), output: z.object({}) },
+  /**
+   * Arms jobs in the host's scheduler (same id: the new instant wins); `replace` drops every
+   * job not listed. Due jobs come back as one `scheduler/due` event.
+   */
+  'scheduler/set': {
+    input: z.object({ jobs: z.array(Job).max(200_000), replace: z.boolean().default(false) }).strict(),
+    output: z.object({ pending: z.number() }),
+  },
+  'scheduler/remove': { input: z.object({ ids: z.array(z.string()) }).strict(), output: z.object({}) },
+  /**
+   * Sends one email over SMTP now, or says when it may go (SPEC §5, R11). The Message-ID was
+   * fixed and stored when the send was claimed, so a retry reuses it.
+   */
+  'mail/send': {
+    input: z
+      .object({
+        mailboxId: z.string().min(1),
+        smtp: SmtpSettings,
+        limits: z.object({ dailyLimit: z.number().int().min(1), minGapMs: z.number().int().min(0), zone: z.string() }),
+        message: z.object({
+          from: Address,
+          to: Address,
+          subject: HeaderSafe,
+          html: z.string(),
+          text: z.string(),
+          messageId: MessageId,
+          inReplyTo: MessageId.optional(),
+          references: z.array(MessageId).optional(),
+        }),
+        history: z.object({ sentToday: z.number().int().min(0), lastSentAt: z.number().nullable() }),
+      })
+      .strict(),
+    output: SendOutcome,
+  },
+  'mail/verify': {
+    input: z.object({ mailboxId: z.string().min(1), smtp: SmtpSettings }).strict(),
+    output: z.object({ ok: z.boolean(), message: z.string().optional() }),
+  },
+  /** Shows a desktop notification; `shown: false` where the host cannot (the page then uses its own). */
+  'notify/show': {
+    input: z.object({ title: HeaderSafe, body: z.string().max(500), tag: z.string().max(200) }).strict(),
+    output: z.object({ shown: z.boolean() }),
+  },
+  /** Whether the host can reach the network (SPEC §5: no send leaves while offline). */
+  'net/status': { input: NoInput, output: z.object({ online: z.boolean() }) },
+  /** Test mode only: moves the host's clock to `now` (UTC ms) and fires what falls due. */
+  'test/set-clock': { input: z.object({ now: z.number().finite() }).strict(), output: z.object({ now: z.number() }) },
+  /** Test mode only: forces the host offline, or back online. */
+  'test/set-offline': { input: z.object({ offline: z.boolean() }).strict(), output: z.object({ online: z.boolean() }) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 /** Every event the host can send the renderer: payload schemas. */
 export const hostEvents = {
   /** The host's view of the network changed (SPEC §5: no send leaves while offline). */
   'net/online-changed': z.object({ online: z.boolean() }),
+  /** Jobs whose instant has come, earliest first (each handed over once). */
+  'scheduler/due': z.object({ jobs: z.array(Job), now: z.number() }),
+  /** The host's clock moved (test mode): the renderer's clock follows it. */
+  'clock/changed': z.object({ now: z.number() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type HostCallName = keyof typeof hostCalls;

@@ -10,15 +10,27 @@ export class SettingsPage {
   }
 
   /** Adds a mailbox through the form; `zone` is its IANA zone. */
-  async addMailbox(email = 'rep@example.com', zone = 'America/New_York'): Promise<void> {
+  async addMailbox(
+    email = 'rep@example.com',
+    zone = 'America/New_York',
+    smtp: { host: string; port: number; gapSeconds: number } = { host: 'smtp.example.com', port: 587, gapSeconds: 20 },
+  ): Promise<void> {
     await this.page.getByTestId('mailbox-add').click();
     const form = this.page.getByRole('dialog', { name: 'Add a mailbox' });
     await form.getByTestId('mailbox-name').fill('Rep One');
     await form.getByTestId('mailbox-email').fill(email);
     await form.getByTestId('mailbox-zone').fill(zone);
-    await form.getByTestId('mailbox-host').fill('smtp.example.com');
-    await form.getByTestId('mailbox-user').fill('rep');
-    await form.getByTestId('mailbox-password').fill('s3cret');
+    await form.getByTestId('mailbox-host').fill(smtp.host);
+    await form.getByTestId('mailbox-port').fill(String(smtp.port));
+    if (smtp.host === '127.0.0.1') {
+      // The test's SMTP server on loopback: no TLS, no login.
+      await form.getByTestId('mailbox-security').selectOption('none');
+    }
+    await form.getByTestId('mailbox-gap').fill(String(smtp.gapSeconds));
+    if (smtp.host !== '127.0.0.1') {
+      await form.getByTestId('mailbox-user').fill('rep');
+      await form.getByTestId('mailbox-password').fill('s3cret');
+    }
     await form.getByTestId('mailbox-save').click();
     await expect(this.page.getByTestId('mailbox-row').filter({ hasText: email })).toBeVisible();
   }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createHostServices, memorySecretStore } from './services';
+import { createHost, memorySecretStore } from './services';
 import { startWebHost } from './web-server';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
-const handlers = createHostServices({
+const runtime = createHost({
   host: 'web',
   version,
   testMode: values['test-mode'],
@@ -49,10 +49,12 @@ if (values.dev) {
 }
 
 try {
-  const host = await startWebHost({ handlers, port, serve });
+  const host = await startWebHost({ handlers: runtime.handlers, port, serve });
+  runtime.emit = (event, payload) => host.emit(event, payload);
   const mode = values.dev ? ' (development: pages reload as you edit)' : '';
   console.log(`Campaign Desk is running at ${host.url}${mode} — open it in your browser (Ctrl+C to stop).`);
   const stop = async (): Promise<void> => {
+    runtime.close();
     await host.close();
     await vite?.close();
     process.exit(0);

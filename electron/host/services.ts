@@ -1,11 +1,20 @@
 import { InputError } from '../../core/errors';
-import { hostCalls, isHostCallName, type AppInfo, type HostHandlers } from '../../core/host/contract';
+import {
+  hostCalls,
+  isHostCallName,
+  type AppInfo,
+  type HostEventName,
+  type HostEventPayload,
+  type HostHandlers,
+} from '../../core/host/contract';
 import { parseOrThrow } from '../../core/validate';
+import { Mailer } from './mailer';
+import { Scheduler, realClock, type Clock } from './scheduler';
 
 /**
  * The host services in plain Node (no `electron` import), shared by Electron main
- * and the web host. Later issues add the scheduler, the mailer and the
- * connectivity probe here.
+ * and the web host: the scheduler, the mailer, secrets, and in test mode a movable
+ * clock and a forced-offline switch.
  */
 
 /** Where secrets live: Electron's safeStorage in the app, memory in the web host. */
@@ -29,20 +38,73 @@ export function memorySecretStore(env: Record<string, string | undefined> = {}):
   };
 }
 
+/** A clock that runs in real time from a moved starting point (test mode); `set` moves it. */
+export class MovableClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  set(now: number): void {
+    this.offset = now - Date.now();
+  }
+  setTimeout(fire: () => void, ms: number): unknown {
+    return realClock.setTimeout(fire, ms);
+  }
+  clearTimeout(handle: unknown): void {
+    realClock.clearTimeout(handle);
+  }
+}
+
 export interface HostOptions {
   host: AppInfo['host'];
   version: string;
   testMode?: boolean;
-  /** The clock, UTC ms; tests move it. */
-  now?: () => number;
   secrets?: SecretStore;
+  /** Shows a desktop notification (Electron); absent in the web host, where the page shows its own. */
+  notify?: (title: string, body: string, tag: string) => boolean;
+  /** Whether the machine is online, as the platform sees it; test mode can force it off. */
+  online?: () => boolean;
 }
 
-/** Creates one handler per call of the host contract. */
-export function createHostServices(options: HostOptions): HostHandlers {
-  const now = options.now ?? Date.now;
+/** The running host: handlers for the contract, and the place its events go out. */
+export interface Host {
+  handlers: HostHandlers;
+  /** Where events go: set by the transport (the web host's sockets, Electron's windows). */
+  emit: <E extends HostEventName>(event: E, payload: HostEventPayload<E>) => void;
+  /** Re-checks due jobs (on resume, unlock, and every 60 s). */
+  check(): void;
+  close(): void;
+}
+
+/** Creates the host: one handler per call of the host contract, with its scheduler and mailer. */
+export function createHost(options: HostOptions): Host {
+  const clock = new MovableClock();
   const secrets = options.secrets ?? memorySecretStore();
-  return {
+  let forcedOffline = false;
+  const online = () => !forcedOffline && (options.online?.() ?? true);
+  const host: Host = {
+    handlers: undefined as unknown as HostHandlers,
+    emit: () => undefined,
+    check: () => scheduler.check(),
+    close: () => {
+      scheduler.stop();
+      mailer.close();
+      clearInterval(ticker);
+    },
+  };
+  const scheduler = new Scheduler((jobs) => host.emit('scheduler/due', { jobs, now: clock.now() }), clock);
+  const mailer = new Mailer(
+    (mailboxId) => secrets.get(`smtp:${mailboxId}`),
+    () => clock.now(),
+  );
+  // A periodic check catches a wall-clock jump or a sleep the timers missed.
+  const ticker = setInterval(() => scheduler.check(), 60_000);
+  ticker.unref?.();
+  const testOnly = (name: string): void => {
+    if (!options.testMode) throw new InputError([{ path: 'call', message: `"${name}" exists only in test mode` }]);
+  };
+
+  host.handlers = {
     'app/get-info': async () => ({
       name: 'Campaign Desk',
       version: options.version,
@@ -51,7 +113,7 @@ export function createHostServices(options: HostOptions): HostHandlers {
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       testMode: options.testMode ?? false,
     }),
-    'clock/now': async () => ({ now: now() }),
+    'clock/now': async () => ({ now: clock.now() }),
     'secrets/set': async ({ key, value }) => {
       await secrets.set(key, value);
       return {};
@@ -61,7 +123,37 @@ export function createHostServices(options: HostOptions): HostHandlers {
       await secrets.delete(key);
       return {};
     },
+    'scheduler/set': async ({ jobs, replace }) => {
+      if (replace) scheduler.replaceAll(jobs);
+      else scheduler.set(jobs);
+      return { pending: scheduler.size };
+    },
+    'scheduler/remove': async ({ ids }) => {
+      scheduler.remove(ids);
+      return {};
+    },
+    'mail/send': async ({ mailboxId, smtp, limits, message, history }) => {
+      if (!online()) return { status: 'retry', code: null, message: 'offline: the computer has no network' };
+      return mailer.send(mailboxId, smtp, limits, message, history);
+    },
+    'mail/verify': async ({ mailboxId, smtp }) => mailer.verify(mailboxId, smtp),
+    'notify/show': async ({ title, body, tag }) => ({ shown: options.notify?.(title, body, tag) ?? false }),
+    'net/status': async () => ({ online: online() }),
+    'test/set-clock': async ({ now }) => {
+      testOnly('test/set-clock');
+      clock.set(now);
+      host.emit('clock/changed', { now: clock.now() });
+      scheduler.check();
+      return { now: clock.now() };
+    },
+    'test/set-offline': async ({ offline }) => {
+      testOnly('test/set-offline');
+      forcedOffline = offline;
+      host.emit('net/online-changed', { online: online() });
+      return { online: online() };
+    },
   };
+  return host;
 }
 
 /**

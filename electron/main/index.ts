@@ -1,6 +1,6 @@
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, net, Notification, powerMonitor, session, shell } from 'electron';
 import { join } from 'node:path';
-import { createHostServices, dispatch } from '../host/services';
+import { createHost, dispatch } from '../host/services';
 import { CONTENT_SECURITY_POLICY } from '../host/csp';
 import { safeStorageSecretStore } from './secrets';
 
@@ -51,11 +51,26 @@ void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  const handlers = createHostServices({
+  app.setAppUserModelId('app.campaigndesk.desktop');
+  const host = createHost({
     host: 'electron',
     version: app.getVersion(),
     secrets: safeStorageSecretStore(),
+    notify: (title, body) => {
+      if (!Notification.isSupported()) return false;
+      new Notification({ title, body }).show();
+      return true;
+    },
+    online: () => net.isOnline(),
   });
+  host.emit = (event, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(`host:event:${event}`, payload);
+  };
+  // Timers stop while asleep; a wake or an unlock re-checks what fell due meanwhile.
+  powerMonitor.on('resume', () => host.check());
+  powerMonitor.on('unlock-screen', () => host.check());
+  app.on('before-quit', () => host.close());
+  const handlers = host.handlers;
   ipcMain.handle('host:call', (_event, name: unknown, input: unknown) => dispatch(handlers, String(name), input));
   window = createWindow();
   app.on('second-instance', () => {

@@ -3,6 +3,8 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import DbErrorScreen from './components/DbErrorScreen.vue';
 import { describeOpenFailure, useDb } from './db/database';
+import { Engine } from './engine/engine';
+import { useHost } from './host/client';
 import { router } from './router';
 import './styles.css';
 
@@ -45,6 +47,9 @@ async function start(): Promise<void> {
   });
   waiting?.unmount();
   app.mount('#app');
+  // The send engine runs in the window: it arms the host's scheduler and handles what falls due.
+  const engine = new Engine(useHost());
+  engine.start().catch((error: unknown) => console.error('the send engine did not start', error));
 }
 
 void start();

@@ -96,6 +96,14 @@ export interface EnrollmentRecord {
   nextAction: 'send_email' | 'create_task';
   /** R8: days (or business days) later steps have shifted so far. */
   shiftDays: number;
+  /**
+   * Why the next step is waiting for a person rather than for its instant: an open task,
+   * a send that needs attention (blocked, failed, or unknown after a crash), or an overdue
+   * send (R9). Held enrollments are not armed in the scheduler.
+   */
+  hold?: 'task' | 'needs-attention' | 'overdue' | null;
+  /** Send attempts of the current step that came back "retry" (SPEC §5 backoff). */
+  attempts?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -107,6 +115,8 @@ export interface StepRunRecord {
   id: string;
   enrollmentId: string;
   stepId: string;
+  /** The mailbox it goes from (the daily limit counts per mailbox). */
+  mailboxId?: string;
   state: StepRunState;
   dueAt: number;
   messageId: string | null;
@@ -116,7 +126,11 @@ export interface StepRunRecord {
   text: string;
   sentAt: number | null;
   manual: boolean;
+  /** Marked as sent outside the app: a follow-up cannot thread onto it (R10). */
+  outside?: boolean;
   smtpReply: string | null;
+  /** Why it needs attention (blocked merge field, the server's refusal, an unknown outcome). */
+  reason?: string;
   updatedAt: number;
 }
 
@@ -147,7 +161,17 @@ export type FeedKind =
   | 'contact.edited'
   | 'contact.deleted'
   | 'mailbox.saved'
-  | 'mailbox.deleted';
+  | 'mailbox.deleted'
+  | 'email.sent'
+  | 'email.failed'
+  | 'email.retried'
+  | 'email.blocked'
+  | 'email.unknown'
+  | 'email.deferred'
+  | 'task.created'
+  | 'task.completed'
+  | 'task.skipped'
+  | 'enrollment.finished';
 
 export interface FeedEventRecord {
   id?: number;

@@ -1,0 +1,86 @@
+import type { Contact, EmailStep, Mailbox } from './model';
+import { mergeContext, renderTemplate } from './templating';
+import {
+  foldHeader,
+  htmlToText,
+  quoteHtml,
+  quoteText,
+  replyHeaders,
+  replySubject,
+  stripReplyPrefix,
+} from './threading';
+
+/**
+ * Composes the email a step sends to one person (SPEC §2, R10): merge fields rendered,
+ * and for a follow-up the `Re:` subject, `In-Reply-To`/`References` and the quoted
+ * previous message — all from the previous email *as it was sent*.
+ */
+
+/** The sent copy of the previous email of the same enrollment (a step run). */
+export interface SentCopy {
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string;
+  references: readonly string[];
+  /** UTC ms. */
+  sentAt: number;
+  /** Marked as sent outside the app: there is no message to reply to (R10). */
+  outside: boolean;
+}
+
+export interface ComposedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  inReplyTo?: string;
+  references?: string[];
+  /** Why a follow-up went as a new email, for the Live Feed (R10). */
+  note?: string;
+}
+
+/**
+ * @param previous the previous email's sent copy when this step is a follow-up; undefined
+ *   when it was skipped or never sent.
+ * @param zone the sender's IANA zone, for the attribution line's time.
+ * @returns the message, or `{ blocked }` naming the empty merge fields (it is never sent blank).
+ */
+export function composeEmail(
+  step: EmailStep,
+  contact: Contact,
+  mailbox: Pick<Mailbox, 'name' | 'email' | 'timeZone'>,
+  previous: SentCopy | undefined,
+): ComposedEmail | { blocked: string } {
+  const context = mergeContext(contact, mailbox);
+  const body = renderTemplate(step.body, context, 'html');
+  if (!body.ok) return { blocked: `body: ${body.blocked}` };
+  const text = htmlToText(body.text);
+  if (step.send.followUp && previous && !previous.outside) {
+    const quoted = {
+      html: previous.html,
+      text: previous.text,
+      sentAt: previous.sentAt,
+      senderName: mailbox.name,
+      senderEmail: mailbox.email,
+    };
+    const headers = replyHeaders({ messageId: previous.messageId, references: previous.references });
+    return {
+      subject: replySubject(previous.subject),
+      html: quoteHtml(body.text, quoted, mailbox.timeZone),
+      text: quoteText(text, quoted, mailbox.timeZone),
+      inReplyTo: headers.inReplyTo,
+      references: headers.references,
+    };
+  }
+  const own = step.subject?.trim() ? renderTemplate(step.subject, context) : undefined;
+  if (own && !own.ok) return { blocked: `subject: ${own.blocked}` };
+  const subject = own ? foldHeader(own.text) : previous ? stripReplyPrefix(previous.subject) : '';
+  if (!subject) return { blocked: 'subject: the email has no subject' };
+  const composed: ComposedEmail = { subject, html: body.text, text };
+  if (step.send.followUp) {
+    composed.note = previous?.outside
+      ? 'the previous email was marked as sent outside the app, so this one went as a new email'
+      : 'the previous email was not sent, so this one went as a new email';
+  }
+  return composed;
+}

@@ -1,0 +1,135 @@
+import { expect, test } from '@playwright/test';
+import { plan } from '../core/plan';
+import { CampaignPage } from './pages/campaign';
+import { ContactsPage } from './pages/contacts';
+import { SettingsPage } from './pages/settings';
+import { setClock } from './support/host';
+import { startSmtp } from './support/smtp';
+
+const SHOTS = 'e2e/screenshots';
+const LAUNCH = '2026-03-08T23:00:00Z'; // Mon 08:00 in Tokyo, Mon 00:00 in Berlin, Sun 19:00 in New York
+
+test('a launched campaign sends real mail at the SPEC instants, threads the follow-up, and raises the call task', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, LAUNCH);
+    const settings = new SettingsPage(page);
+    await settings.goto();
+    await settings.addMailbox('rep@example.com', 'America/New_York', {
+      host: '127.0.0.1',
+      port: smtp.port,
+      gapSeconds: 0,
+    });
+    const contacts = new ContactsPage(page);
+    await contacts.goto();
+    await contacts.importCsv('contacts-sample.csv');
+
+    const editor = new CampaignPage(page);
+    await editor.create('Q2 outreach');
+    await page.getByTestId('campaign-zone-mode').selectOption('recipient');
+    const first = await editor.add('email');
+    await first.getByTestId('step-time').fill('09:30');
+    await first.getByTestId('step-subject').fill('Quick question, {{ first_name }}');
+    await first.getByTestId('step-body').click();
+    await page.keyboard.type('Is your team planning anything for Q2?');
+    const second = await editor.add('email');
+    await editor.setDay(second, 2);
+    await editor.card(1).getByTestId('step-body').click();
+    await page.keyboard.type('Bumping this up.');
+    const call = await editor.add('call');
+    await editor.setDay(call, 3);
+    await editor.card(2).getByTestId('step-title').fill('Call {{ first_name }}');
+    await editor.card(2).getByTestId('step-notes').fill('Ask about their Q2 plans.');
+    await editor.waitSaved();
+
+    await page.getByTestId('launch-open').click();
+    const dialog = page.getByRole('dialog', { name: 'Launch Q2 outreach' });
+    for (const email of ['ana.lima@example.org', 'kenji.mori@example.net', 'grace.oneil@example.com']) {
+      await dialog.getByTestId(`launch-pick-${email}`).check();
+    }
+    await dialog.getByTestId('launch-preview').click();
+    await dialog.getByTestId('launch-confirm').click();
+    await expect(page.getByTestId('toast').first()).toContainText('Launched Q2 outreach for 3 people');
+
+    // What core's plan says for the same scenario: every email's instant.
+    const expected = plan({
+      mailbox: { email: 'rep@example.com', name: 'Rep One', timeZone: 'America/New_York' },
+      campaign: {
+        timeZoneMode: 'recipient',
+        steps: [
+          {
+            id: 'a',
+            day: 1,
+            type: 'email',
+            subject: 'Quick question, {{ first_name }}',
+            body: 'x',
+            send: { timing: 'at_time', time: '09:30' },
+          },
+          { id: 'b', day: 2, type: 'email', body: 'x', send: { followUp: true } },
+          { id: 'c', day: 3, type: 'call', title: 'Call' },
+        ],
+      },
+      contacts: [
+        { id: 'ana', email: 'ana.lima@example.org', firstName: 'Ana', timeZone: 'Europe/Berlin' },
+        { id: 'kenji', email: 'kenji.mori@example.net', firstName: 'Kenji', timeZone: 'Asia/Tokyo' },
+        { id: 'grace', email: 'grace.oneil@example.com', firstName: 'Grace', timeZone: 'America/New_York' },
+      ],
+      launch: { at: LAUNCH, firstSendAt: null },
+    });
+    const sends = expected.enrollments
+      .flatMap((e) =>
+        e.steps.slice(0, 2).map((s) => ({ to: e.contactId, step: s.stepId, at: s.dueAt, subject: s.subject! })),
+      )
+      .sort((x, y) => x.at.localeCompare(y.at));
+    // Grace (New York) is past 09:30 at launch: her first email goes at once, marked late in the plan.
+    expect(sends[0]).toMatchObject({ to: 'grace', at: '2026-03-08T23:00:00.000Z' });
+
+    for (const [i, send] of sends.entries()) {
+      await setClock(baseURL!, send.at);
+      await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(i + 1);
+      const mail = smtp.received[i]!;
+      expect(mail.subject).toBe(send.subject);
+      if (i === 0) {
+        // Due at the launch instant itself (R5, late): the clock had run on a few seconds by then.
+        expect(mail.date!.getTime()).toBeGreaterThanOrEqual(Date.parse(LAUNCH));
+        expect(mail.date!.getTime()).toBeLessThan(Date.parse(LAUNCH) + 60_000);
+      } else {
+        // Sent at its instant, to the second (the Date header the app wrote).
+        expect(mail.date!.toISOString().slice(0, 19)).toBe(send.at.slice(0, 19));
+      }
+    }
+
+    // Threading: each follow-up replies to that person's first message, as it was sent.
+    for (const person of ['ana.lima@example.org', 'kenji.mori@example.net', 'grace.oneil@example.com']) {
+      const [opener, reply] = smtp.received.filter((m) => m.to && 'text' in m.to && m.to.text.includes(person));
+      expect(reply!.subject).toBe(`Re: ${opener!.subject}`);
+      expect(reply!.inReplyTo).toBe(opener!.messageId);
+      expect(reply!.references).toBe(opener!.messageId);
+      expect(reply!.text).toContain('> Is your team planning anything for Q2?');
+      expect(reply!.html).toContain('<blockquote');
+    }
+
+    // The call task appears at its instant in the Command Center.
+    const callAt = expected.enrollments.map((e) => e.steps[2]!.dueAt).sort()[0]!;
+    await setClock(baseURL!, callAt);
+    await page.getByTestId('nav-command-center').click();
+    await expect(page.getByTestId('task-row')).toHaveCount(1, { timeout: 15_000 });
+    await expect(page.getByTestId('task-row')).toContainText('Call');
+    await expect(page.getByTestId('task-row')).toContainText('Ask about their Q2 plans.');
+    await page.screenshot({ path: `${SHOTS}/command-center-task.png` });
+    await page.getByTestId('task-complete').click();
+    await expect(page.getByTestId('task-row')).toHaveCount(0, { timeout: 15_000 });
+    await page.getByTestId('folder-sent').click();
+    await expect(page.getByTestId('sent-row')).toHaveCount(6, { timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/command-center-sent.png` });
+    await page.getByTestId('nav-live-feed').click();
+    await expect(page.getByTestId('feed-row').first()).toContainText('Completed: Call');
+    await page.screenshot({ path: `${SHOTS}/live-feed-sending.png` });
+  } finally {
+    await smtp.close();
+  }
+});

@@ -1,0 +1,28 @@
+import WebSocket from 'ws';
+
+/** Calls the web host's contract from the test process (test mode only: the movable clock, offline). */
+export async function hostCall(baseURL: string, call: string, input: unknown): Promise<unknown> {
+  const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}host`);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { id?: number; ok?: boolean; data?: unknown; error?: string };
+        if (message.id !== 1) return;
+        if (message.ok) resolve(message.data);
+        else reject(new Error(message.error));
+      });
+      ws.send(JSON.stringify({ id: 1, call, input }));
+    });
+  } finally {
+    ws.close();
+  }
+}
+
+/** Moves the host's clock (and so the app's) to `iso`. */
+export async function setClock(baseURL: string, iso: string): Promise<void> {
+  await hostCall(baseURL, 'test/set-clock', { now: Date.parse(iso) });
+}
