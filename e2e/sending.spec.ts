@@ -7,6 +7,14 @@ import { setClock } from './support/host';
 import { startSmtp } from './support/smtp';
 
 const SHOTS = 'e2e/screenshots';
+/** How many step runs the app has recorded as sent (read straight from its IndexedDB). */
+const SENT_COUNT = `new Promise((resolve) => {
+  const open = indexedDB.open('campaign-desk');
+  open.onsuccess = () => {
+    const request = open.result.transaction('stepRuns').objectStore('stepRuns').index('state').count('sent');
+    request.onsuccess = () => { resolve(request.result); open.result.close(); };
+  };
+})`;
 const LAUNCH = '2026-03-08T23:00:00Z'; // Mon 08:00 in Tokyo, Mon 00:00 in Berlin, Sun 19:00 in New York
 
 test('a launched campaign sends real mail at the SPEC instants, threads the follow-up, and raises the call task', async ({
@@ -45,6 +53,12 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
     await editor.card(2).getByTestId('step-title').fill('Call {{ first_name }}');
     await editor.card(2).getByTestId('step-notes').fill('Ask about their Q2 plans.');
     await editor.waitSaved();
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Day 3' })).toBeVisible();
+    const days = await editor.cards
+      .locator('[data-testid="step-day"]')
+      .evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+    expect(days).toEqual(['1', '2', '3']);
 
     await page.getByTestId('launch-open').click();
     const dialog = page.getByRole('dialog', { name: 'Launch Q2 outreach' });
@@ -91,6 +105,9 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
     for (const [i, send] of sends.entries()) {
       await setClock(baseURL!, send.at);
       await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(i + 1);
+      // Time moves on only once the app has recorded the send (as it would in real life, where
+      // nine hours do not pass in a millisecond): R8 dates later steps by when this one was done.
+      await expect.poll(() => page.evaluate(SENT_COUNT), { timeout: 15_000 }).toBe(i + 1);
       const mail = smtp.received[i]!;
       expect(mail.subject).toBe(send.subject);
       if (i === 0) {

@@ -41,7 +41,11 @@ export class Engine {
     this.online = (await this.host.call('net/status', {})).online;
     this.stops.push(
       this.host.on('clock/changed', ({ now: at }) => follow(at)),
-      this.host.on('scheduler/due', ({ jobs }) => this.enqueue(jobs.map((job) => job.id))),
+      this.host.on('scheduler/due', ({ jobs, now: at }) => {
+        // The host's clock at firing: follow it, so a job due "now" is not seen as a few ms early.
+        follow(at);
+        this.enqueue(jobs.map((job) => job.id));
+      }),
       this.host.on('net/online-changed', ({ online }) => {
         this.online = online;
         if (online) void this.rearm();
@@ -129,7 +133,15 @@ export class Engine {
     if (!this.online) return; // SPEC §5: nothing leaves while offline; coming back re-arms.
     const db = useDb();
     const enrollment = await db.enrollments.get(enrollmentId);
-    if (!enrollment || enrollment.status !== 'active' || enrollment.hold || enrollment.nextDueAt > now()) return;
+    if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return;
+    if (enrollment.nextDueAt > now()) {
+      // Handed over early (clocks a hair apart): arm it again rather than lose it.
+      await this.host.tryCall('scheduler/set', {
+        jobs: [{ id: enrollment.id, dueAt: enrollment.nextDueAt }],
+        replace: false,
+      });
+      return;
+    }
     const campaign = await db.campaigns.get(enrollment.campaignId);
     const contact = await db.contacts.get(enrollment.contactId);
     const mailbox = await db.mailboxes.get(enrollment.mailboxId);
