@@ -5,7 +5,7 @@ import DbErrorScreen from './components/DbErrorScreen.vue';
 import { describeOpenFailure, useDb } from './db/database';
 import { Engine } from './engine/engine';
 import { useHost } from './host/client';
-import { router } from './router';
+import { router, sections } from './router';
 import './styles.css';
 
 async function start(): Promise<void> {
@@ -47,6 +47,10 @@ async function start(): Promise<void> {
   });
   waiting?.unmount();
   app.mount('#app');
+  // Load every screen's code once the first one shows, so switching screens never waits for it.
+  setTimeout(() => {
+    for (const section of sections) void section.component();
+  }, 300);
   // The send engine runs in the window: it arms the host's scheduler and handles what falls due.
   const engine = new Engine(useHost());
   engine.start().catch((error: unknown) => console.error('the send engine did not start', error));
