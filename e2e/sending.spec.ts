@@ -140,6 +140,8 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
     await page.screenshot({ path: `${SHOTS}/command-center-task.png` });
     await page.getByTestId('task-complete').click();
     await expect(page.getByTestId('task-row')).toHaveCount(0, { timeout: 15_000 });
+    // Exactly one copy of each email reached the server.
+    expect(smtp.received).toHaveLength(6);
     await page.getByTestId('folder-sent').click();
     await expect(page.getByTestId('sent-row')).toHaveCount(6, { timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/command-center-sent.png` });

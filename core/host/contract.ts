@@ -52,6 +52,9 @@ export const SendOutcome = z.discriminatedUnion('status', [
   z.object({ status: z.literal('retry'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('failed'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('deferred'), until: z.number(), reason: z.enum(['daily-limit', 'min-gap']) }),
+  z.object({ status: z.literal('unknown'), message: z.string() }),
+  /** The host has no network: nothing was attempted (SPEC §5); it goes when the network returns. */
+  z.object({ status: z.literal('offline') }),
 ]);
 export type SendOutcome = z.infer<typeof SendOutcome>;
 

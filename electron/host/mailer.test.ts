@@ -2,7 +2,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mailer, type OutgoingMessage, type SmtpSettings } from './mailer';
+import { Mailer, classify, type OutgoingMessage, type SmtpSettings } from './mailer';
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives and answers as told. */
 async function smtpServer(answer: (count: number) => { code: number; text: string } | null = () => null) {
@@ -146,5 +146,21 @@ describe('Mailer over a real SMTP server', () => {
     });
     expect(outcome).toEqual({ status: 'deferred', until: Date.parse('2026-03-07T00:00:00Z'), reason: 'daily-limit' });
     expect(server.received).toEqual([]);
+  });
+});
+
+describe('classify (SPEC §5)', () => {
+  it('a connection lost after the message was handed over is unknown, never retried', () => {
+    expect(classify(Object.assign(new Error('Connection closed unexpectedly'), { command: 'DATA' }))).toEqual({
+      status: 'unknown',
+      message: 'Connection closed unexpectedly',
+    });
+    expect(
+      classify(Object.assign(new Error('Greeting never received'), { code: 'ETIMEDOUT', command: 'CONN' })),
+    ).toEqual({
+      status: 'retry',
+      code: null,
+      message: 'Greeting never received',
+    });
   });
 });

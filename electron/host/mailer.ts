@@ -46,7 +46,8 @@ export type SendOutcome =
   | { status: 'sent'; response: string; at: number }
   | { status: 'retry'; code: number | null; message: string }
   | { status: 'failed'; code: number | null; message: string }
-  | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' };
+  | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' }
+  | { status: 'unknown'; message: string };
 
 interface MailboxState {
   key: string;
@@ -185,9 +186,12 @@ export class Mailer {
  * retrying; a 5xx reply fails the send at once. The server's text is kept either way.
  */
 export function classify(error: unknown): SendOutcome {
-  const e = error as { responseCode?: number; response?: string; message?: string; code?: string };
+  const e = error as { responseCode?: number; response?: string; message?: string; code?: string; command?: string };
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   const message = (e.response ?? e.message ?? String(error)).trim();
+  // The connection broke after the message was handed over but before the server answered:
+  // it may have been accepted. Retrying could send it twice, so a person decides (SPEC §5).
+  if (code === null && e.command === 'DATA') return { status: 'unknown', message };
   if (code !== null && code >= 500) return { status: 'failed', code, message };
   return { status: 'retry', code, message };
 }

@@ -97,8 +97,15 @@ export function createHost(options: HostOptions): Host {
     (mailboxId) => secrets.get(`smtp:${mailboxId}`),
     () => clock.now(),
   );
-  // A periodic check catches a wall-clock jump or a sleep the timers missed.
-  const ticker = setInterval(() => scheduler.check(), 60_000);
+  // A periodic check catches a wall-clock jump or a sleep the timers missed, and a change of network.
+  let wasOnline = online();
+  const ticker = setInterval(() => {
+    scheduler.check();
+    if (online() !== wasOnline) {
+      wasOnline = online();
+      host.emit('net/online-changed', { online: wasOnline });
+    }
+  }, 60_000);
   ticker.unref?.();
   const testOnly = (name: string): void => {
     if (!options.testMode) throw new InputError([{ path: 'call', message: `"${name}" exists only in test mode` }]);
@@ -133,7 +140,7 @@ export function createHost(options: HostOptions): Host {
       return {};
     },
     'mail/send': async ({ mailboxId, smtp, limits, message, history }) => {
-      if (!online()) return { status: 'retry', code: null, message: 'offline: the computer has no network' };
+      if (!online()) return { status: 'offline' };
       return mailer.send(mailboxId, smtp, limits, message, history);
     },
     'mail/verify': async ({ mailboxId, smtp }) => mailer.verify(mailboxId, smtp),
@@ -149,6 +156,7 @@ export function createHost(options: HostOptions): Host {
     'test/set-offline': async ({ offline }) => {
       testOnly('test/set-offline');
       forcedOffline = offline;
+      wasOnline = online();
       host.emit('net/online-changed', { online: online() });
       return { online: online() };
     },

@@ -1,5 +1,6 @@
 import { liveQuery, type Subscription } from 'dexie';
 import { composeEmail, type SentCopy } from '../../../core/compose';
+import type { SendOutcome } from '../../../core/host/contract';
 import { compileCampaign, resolveEnrollment, type StepDone } from '../../../core/resolver';
 import { mergeContext, renderTemplate } from '../../../core/templating';
 import { newMessageId } from '../../../core/threading';
@@ -246,7 +247,13 @@ export class Engine {
     };
     const claimedOk = await db.transaction('rw', db.stepRuns, db.enrollments, async () => {
       const current = await db.enrollments.get(enrollment.id);
-      if (!current || current.status !== 'active' || current.hold || current.nextStepIndex !== enrollment.nextStepIndex)
+      if (
+        !current ||
+        current.status !== 'active' ||
+        current.hold ||
+        current.nextStepIndex !== enrollment.nextStepIndex ||
+        current.nextDueAt !== enrollment.nextDueAt
+      )
         return false;
       const run = await db.stepRuns.get(runId);
       if (run && run.state !== 'scheduled') return false; // already sending or done: never twice
@@ -263,28 +270,34 @@ export class Engine {
       .equals('sent')
       .filter((r) => r.mailboxId === mailbox.id && r.sentAt !== null && r.sentAt >= startOfDay)
       .toArray();
-    const outcome = await this.host.call('mail/send', {
-      mailboxId: mailbox.id,
-      smtp: mailbox.smtp,
-      limits: { dailyLimit: mailbox.dailyLimit, minGapMs: mailbox.minGapMs, zone: mailbox.timeZone },
-      message: {
-        from: { name: mailbox.name, address: mailbox.email },
-        to: { name: displayName(contact) === contact.email ? '' : displayName(contact), address: contact.email },
-        subject: claimed.subject,
-        html: claimed.html,
-        text: claimed.text,
-        messageId: claimed.messageId!,
-        inReplyTo: composed.inReplyTo,
-        references: composed.references,
-      },
-      history: {
-        sentToday: mine.length,
-        lastSentAt: mine.reduce<number | null>(
-          (last, r) => (last === null || r.sentAt! > last ? r.sentAt : last),
-          null,
-        ),
-      },
-    });
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.host.call('mail/send', {
+        mailboxId: mailbox.id,
+        smtp: mailbox.smtp,
+        limits: { dailyLimit: mailbox.dailyLimit, minGapMs: mailbox.minGapMs, zone: mailbox.timeZone },
+        message: {
+          from: { name: mailbox.name, address: mailbox.email },
+          to: { name: displayName(contact) === contact.email ? '' : displayName(contact), address: contact.email },
+          subject: claimed.subject,
+          html: claimed.html,
+          text: claimed.text,
+          messageId: claimed.messageId!,
+          inReplyTo: composed.inReplyTo,
+          references: composed.references,
+        },
+        history: {
+          sentToday: mine.length,
+          lastSentAt: mine.reduce<number | null>(
+            (last, r) => (last === null || r.sentAt! > last ? r.sentAt : last),
+            null,
+          ),
+        },
+      });
+    } catch (error) {
+      // The host went away mid-send: the email may or may not have gone. A person decides.
+      outcome = { status: 'unknown', message: `the send was interrupted (${(error as Error).message})` };
+    }
     const who = displayName(contact);
     if (outcome.status === 'sent') {
       await inChange([db.stepRuns, db.enrollments, db.tasks, db.campaigns], async () => {
@@ -306,6 +319,28 @@ export class Engine {
             feed: {
               kind: 'email.sent',
               text: `Sent "${claimed.subject}" to ${who}${note}`,
+              campaignId: campaign.id,
+              contactId: contact.id,
+            },
+          },
+        };
+      });
+    } else if (outcome.status === 'offline') {
+      // Nothing was attempted: back to scheduled; the network's return re-arms it (SPEC §5).
+      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
+      this.online = false;
+    } else if (outcome.status === 'unknown') {
+      await inChange([db.stepRuns, db.enrollments], async () => {
+        await db.stepRuns.put({ ...claimed, state: 'unknown', reason: outcome.message, updatedAt: now() });
+        await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
+        return {
+          result: undefined,
+          change: {
+            name: 'step-run/unknown',
+            args: { id: runId },
+            feed: {
+              kind: 'email.unknown',
+              text: `Unknown outcome: "${claimed.subject}" to ${who} may or may not have been sent (${outcome.message})`,
               campaignId: campaign.id,
               contactId: contact.id,
             },

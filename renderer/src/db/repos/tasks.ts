@@ -19,6 +19,26 @@ export async function finishTask(taskId: string, outcome: 'done' | 'skipped'): P
       if (!task || task.status !== 'open')
         throw new InputError([{ path: 'task', message: `${show(taskId)} is not an open task` }]);
       await db.tasks.update(taskId, { status: outcome, completedAt: at });
+      if (task.kind === 'email' && outcome === 'done') {
+        // Marked as sent outside the app: a step run records when, with no message to reply to (R10).
+        await db.stepRuns.put({
+          id: task.id,
+          enrollmentId: task.enrollmentId,
+          stepId: task.stepId,
+          state: 'sent',
+          dueAt: task.dueAt,
+          messageId: null,
+          references: [],
+          subject: task.title,
+          html: '',
+          text: '',
+          sentAt: at,
+          manual: true,
+          outside: true,
+          smtpReply: null,
+          updatedAt: at,
+        });
+      }
       await db.enrollments.update(task.enrollmentId, { hold: null });
       await releaseNext(task.enrollmentId);
       const verb = outcome === 'skipped' ? 'Skipped' : task.kind === 'email' ? 'Marked as sent' : 'Completed';
