@@ -3,7 +3,7 @@ import { plan } from '../core/plan';
 import { CampaignPage } from './pages/campaign';
 import { ContactsPage } from './pages/contacts';
 import { SettingsPage } from './pages/settings';
-import { setClock } from './support/host';
+import { hostCall, setClock } from './support/host';
 import { startSmtp } from './support/smtp';
 
 const SHOTS = 'e2e/screenshots';
@@ -149,6 +149,78 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
     await expect(page.getByTestId('feed-row').first()).toContainText('Completed: Call');
     await page.screenshot({ path: `${SHOTS}/live-feed-sending.png` });
   } finally {
+    await smtp.close();
+  }
+});
+
+/** One mailbox on the test's SMTP server, the sample contacts, and a campaign of two emails launched for Ana (Berlin). */
+async function launchTwoEmails(page: import('@playwright/test').Page, port: number): Promise<void> {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox('rep@example.com', 'America/New_York', { host: '127.0.0.1', port, gapSeconds: 0 });
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.importCsv('contacts-sample.csv');
+  const editor = new CampaignPage(page);
+  await editor.create('Two emails');
+  await page.getByTestId('campaign-zone-mode').selectOption('recipient');
+  const first = await editor.add('email');
+  await first.getByTestId('step-time').fill('09:30');
+  await first.getByTestId('step-subject').fill('Hello {{ first_name }}');
+  await first.getByTestId('step-body').click();
+  await page.keyboard.type('First.');
+  await editor.add('email');
+  await editor.card(1).getByTestId('step-body').click();
+  await page.keyboard.type('Second.');
+  await editor.waitSaved();
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: 'Launch Two emails' });
+  await dialog.getByTestId('launch-pick-ana.lima@example.org').check();
+  await dialog.getByTestId('launch-preview').click();
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Launched Two emails for 1 person');
+}
+
+// Ana (Berlin): day 1 at 09:30 CET = 08:30Z on Mon 9 March; day 3 follow-up at the same time on Wed 11 March.
+const ANA_FIRST = '2026-03-09T08:30:00.000Z';
+
+test('R9: offline across the due time sends nothing; back within the grace period it goes once; later it waits in Overdue until "Send now"', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchTwoEmails(page, smtp.port);
+
+    // Offline across the due time: nothing leaves.
+    await hostCall(baseURL!, 'test/set-offline', { offline: true });
+    await setClock(baseURL!, ANA_FIRST);
+    await page.waitForTimeout(1500);
+    expect(smtp.received).toHaveLength(0);
+    // Back online an hour later (within the two-hour grace): it goes, once.
+    await setClock(baseURL!, '2026-03-09T09:30:00Z');
+    await hostCall(baseURL!, 'test/set-offline', { offline: false });
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    expect(smtp.received[0]!.subject).toBe('Hello Ana');
+
+    // The follow-up's time comes and goes while the app is "asleep": three hours late, it is not sent.
+    await expect.poll(() => page.evaluate(SENT_COUNT), { timeout: 15_000 }).toBe(1);
+    await setClock(baseURL!, '2026-03-11T11:30:00Z');
+    await page.getByTestId('nav-command-center').click();
+    await page.getByTestId('folder-overdue').click();
+    await expect(page.getByTestId('overdue-row')).toHaveCount(1, { timeout: 15_000 });
+    await expect(page.getByTestId('overdue-row')).toContainText('Ana Lima');
+    await page.screenshot({ path: `${SHOTS}/command-center-overdue.png` });
+    expect(smtp.received).toHaveLength(1);
+    await page.getByTestId('overdue-send').click();
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(2);
+    expect(smtp.received[1]!.subject).toBe('Re: Hello Ana');
+    await page.waitForTimeout(1000);
+    expect(smtp.received).toHaveLength(2);
+  } finally {
+    await hostCall(baseURL!, 'test/set-offline', { offline: false }).catch(() => undefined);
     await smtp.close();
   }
 });

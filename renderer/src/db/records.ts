@@ -168,6 +168,8 @@ export type FeedKind =
   | 'email.blocked'
   | 'email.unknown'
   | 'email.deferred'
+  | 'email.overdue'
+  | 'email.skipped'
   | 'task.created'
   | 'task.completed'
   | 'task.skipped'

@@ -20,6 +20,9 @@ import type { HostClient } from '../host/client';
  * releases the next step with core's resolver (SPEC R8). Tasks are created instead of sent.
  */
 
+/** SPEC R9: how late a send may still go by itself after the app was closed, asleep or offline. */
+export const OVERDUE_GRACE_MS = 2 * 3_600_000;
+
 /** SPEC §5: retry after 1, 5, 15 minutes, then the send needs attention. */
 export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
 
@@ -193,6 +196,26 @@ export class Engine {
       return;
     }
 
+    // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
+    if (now() - enrollment.nextDueAt > OVERDUE_GRACE_MS) {
+      await inChange([db.enrollments], async () => {
+        await db.enrollments.update(enrollment.id, { hold: 'overdue', updatedAt: now() });
+        return {
+          result: undefined,
+          change: {
+            name: 'enrollment/overdue',
+            args: { id: enrollment.id },
+            feed: {
+              kind: 'email.overdue',
+              text: `Overdue, not sent: the email to ${displayName(contact)} was due ${new Date(enrollment.nextDueAt).toLocaleString()}; send it now, reschedule or skip it in the Command Center`,
+              campaignId: campaign.id,
+              contactId: contact.id,
+            },
+          },
+        };
+      });
+      return;
+    }
     const previous = await this.previousSent(enrollment, enrollment.nextStepIndex);
     const composed = composeEmail(step, toCoreContact(contact), mailbox, previous);
     const existing = await db.stepRuns.get(runId);
