@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { plan } from '../core/plan';
 import { CampaignPage } from './pages/campaign';
 import { ContactsPage } from './pages/contacts';
@@ -154,7 +154,7 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
 });
 
 /** One mailbox on the test's SMTP server, the sample contacts, and a campaign of two emails launched for Ana (Berlin). */
-async function launchTwoEmails(page: import('@playwright/test').Page, port: number): Promise<void> {
+async function launchTwoEmails(page: Page, port: number): Promise<void> {
   const settings = new SettingsPage(page);
   await settings.goto();
   await settings.addMailbox('rep@example.com', 'America/New_York', { host: '127.0.0.1', port, gapSeconds: 0 });
