@@ -1,6 +1,7 @@
 import { InputError, show } from '../../../../core/errors';
 import { plan, type PlannedStep } from '../../../../core/plan';
 import { useDb } from '../database';
+import { ZoneClock, wallDay } from '../../../../core/zones';
 import { inChange, now } from '../change';
 import { displayName } from './contacts';
 import { toCoreCampaign } from './campaigns';
@@ -126,14 +127,23 @@ export async function previewLaunch(
 export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]> {
   const db = useDb();
   const at = now();
-  // Resolve again at the real launch instant (day 1 is today's date, R4/R5 are checked against now),
-  // for the people the preview showed; refuse if the campaign changed since.
-  const fresh = await previewLaunch(
-    preview.campaign.id,
-    preview.people.map((person) => person.contact.id),
-    at,
-    preview.firstSendAt,
-  );
+  // The preview stands only while it still describes this launch: the same calendar day in
+  // every zone it planned in, and a picked send time not yet passed. Otherwise resolve again
+  // at the real launch instant (day 1 is today's date; R4/R5 are checked against now).
+  const sameDay = [...new Set(preview.people.map((person) => person.zone))].every((zone) => {
+    const clock = ZoneClock.for(zone);
+    return wallDay(clock.toWall(preview.launchAt)) === wallDay(clock.toWall(at));
+  });
+  const stillAhead = preview.firstSendAt === null || preview.firstSendAt >= at;
+  const fresh =
+    sameDay && stillAhead && at - preview.launchAt < 10 * 60_000
+      ? preview
+      : await previewLaunch(
+          preview.campaign.id,
+          preview.people.map((person) => person.contact.id),
+          at,
+          preview.firstSendAt,
+        );
   if (fresh.campaign.version !== preview.campaign.version || fresh.mailbox.id !== preview.mailbox.id) {
     throw new InputError([
       {
@@ -163,7 +173,8 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
       firstSendAt: preview.firstSendAt,
       deviceId: device,
       nextStepIndex: 0,
-      nextDueAt: Date.parse(first.dueAt),
+      // A first step whose instant passed since the preview goes at launch (R5's late rule).
+      nextDueAt: Math.max(Date.parse(first.dueAt), at),
       nextAction: first.action,
       shiftDays: 0,
       createdAt: at,
