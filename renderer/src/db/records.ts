@@ -197,3 +197,22 @@ export interface MetaRecord {
   key: string;
   value: unknown;
 }
+
+/** A step run not yet attempted: the shape every send starts from. */
+export function newStepRun(
+  fields: Pick<StepRunRecord, 'id' | 'enrollmentId' | 'stepId' | 'dueAt'> & Partial<StepRunRecord>,
+): StepRunRecord {
+  return {
+    state: 'scheduled',
+    messageId: null,
+    references: [],
+    subject: '',
+    html: '',
+    text: '',
+    sentAt: null,
+    manual: false,
+    smtpReply: null,
+    updatedAt: fields.dueAt,
+    ...fields,
+  };
+}

@@ -9,7 +9,7 @@ import { inChange, now, setClock } from '../db/change';
 import { useDb } from '../db/database';
 import { toCoreCampaign } from '../db/repos/campaigns';
 import { displayName, toCoreContact } from '../db/repos/contacts';
-import type { EnrollmentRecord, StepRunRecord, TaskRecord } from '../db/records';
+import { newStepRun, type EnrollmentRecord, type StepRunRecord, type TaskRecord } from '../db/records';
 import type { HostClient } from '../host/client';
 
 /**
@@ -219,23 +219,16 @@ export class Engine {
     const previous = await this.previousSent(enrollment, enrollment.nextStepIndex);
     const composed = composeEmail(step, toCoreContact(contact), mailbox, previous);
     const existing = await db.stepRuns.get(runId);
-    const base: StepRunRecord = existing ?? {
-      id: runId,
-      enrollmentId: enrollment.id,
-      stepId: step.id,
-      mailboxId: mailbox.id,
-      state: 'scheduled',
-      dueAt: enrollment.nextDueAt,
-      messageId: null,
-      references: [],
-      subject: '',
-      html: '',
-      text: '',
-      sentAt: null,
-      manual: false,
-      smtpReply: null,
-      updatedAt: now(),
-    };
+    const base: StepRunRecord =
+      existing ??
+      newStepRun({
+        id: runId,
+        enrollmentId: enrollment.id,
+        stepId: step.id,
+        mailboxId: mailbox.id,
+        dueAt: enrollment.nextDueAt,
+        updatedAt: now(),
+      });
     if ('blocked' in composed) {
       await inChange([db.stepRuns, db.enrollments], async () => {
         await db.stepRuns.put({ ...base, state: 'blocked', reason: composed.blocked, updatedAt: now() });

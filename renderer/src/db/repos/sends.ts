@@ -1,6 +1,7 @@
 import { releaseNext } from '../../engine/engine';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
+import { newStepRun } from '../records';
 
 /**
  * R9, the person's decision on overdue sends: "Send now" makes each due at once (the
@@ -44,20 +45,7 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
         const runId = `${e.id}:${step.id}`;
         const run = await db.stepRuns.get(runId);
         await db.stepRuns.put({
-          ...(run ?? {
-            id: runId,
-            enrollmentId: e.id,
-            stepId: step.id,
-            dueAt: e.nextDueAt,
-            messageId: null,
-            references: [],
-            subject: '',
-            html: '',
-            text: '',
-            sentAt: null,
-            manual: false,
-            smtpReply: null,
-          }),
+          ...(run ?? newStepRun({ id: runId, enrollmentId: e.id, stepId: step.id, dueAt: e.nextDueAt })),
           state: 'skipped',
           updatedAt: at,
         });
