@@ -224,3 +224,32 @@ test('R9: offline across the due time sends nothing; back within the grace perio
     await smtp.close();
   }
 });
+
+test('a crash between the claim and the server reply: after restart the email is "unknown" in Needs attention, never resent', async ({
+  context,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp({ replyDelayMs: 4000 });
+  try {
+    let page = await context.newPage();
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchTwoEmails(page, smtp.port);
+    await setClock(baseURL!, ANA_FIRST);
+    // The server has the message but has not answered: the app's window dies now.
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    await page.close();
+    page = await context.newPage();
+    await page.goto('/#/command-center');
+    await page.getByTestId('folder-attention').click();
+    await expect(page.getByTestId('attention-row')).toHaveCount(1, { timeout: 15_000 });
+    await expect(page.getByTestId('attention-row')).toContainText('may or may not have gone');
+    await page.screenshot({ path: `${SHOTS}/command-center-unknown.png` });
+    // Time moves on: nothing is resent by itself.
+    await setClock(baseURL!, '2026-03-09T09:00:00Z');
+    await page.waitForTimeout(5000);
+    expect(smtp.received).toHaveLength(1);
+  } finally {
+    await smtp.close();
+  }
+});

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /** A real SMTP server on 127.0.0.1 for one test: it keeps every message, parsed with mailparser. */
-export async function startSmtp(): Promise<{ port: number; received: ParsedMail[]; close: () => Promise<void> }> {
+export async function startSmtp(
+  options: { replyDelayMs?: number } = {},
+): Promise<{ port: number; received: ParsedMail[]; close: () => Promise<void> }> {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -13,7 +15,8 @@ export async function startSmtp(): Promise<{ port: number; received: ParsedMail[
       simpleParser(stream)
         .then((mail) => {
           received.push(mail);
-          callback();
+          // A slow server: the message is in, the reply comes later (a crash can fall in between).
+          setTimeout(() => callback(), options.replyDelayMs ?? 0);
         })
         .catch(callback);
     },
