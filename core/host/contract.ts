@@ -114,8 +114,26 @@ export const hostCalls = {
   },
   /** Shows a desktop notification; `shown: false` where the host cannot (the page then uses its own). */
   'notify/show': {
-    input: z.object({ title: HeaderSafe, body: z.string().max(500), tag: z.string().max(200) }).strict(),
+    input: z
+      .object({
+        title: HeaderSafe,
+        body: z.string().max(500),
+        tag: z.string().max(200),
+        /** The task this notification is about: clicking it opens that task (host sends `app/navigate`). */
+        taskId: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
     output: z.object({ shown: z.boolean() }),
+  },
+  /**
+   * What the desktop tray shows: the next due send (UTC ms, or null when none is scheduled)
+   * and how many tasks are open. The web host only remembers it.
+   */
+  'app/set-status': {
+    input: z
+      .object({ nextSendAt: z.number().finite().nullable(), openTasks: z.number().int().min(0).max(10_000_000) })
+      .strict(),
+    output: z.object({}),
   },
   /** Whether the host can reach the network (SPEC §5: no send leaves while offline). */
   'net/status': { input: NoInput, output: z.object({ online: z.boolean() }) },
@@ -133,6 +151,17 @@ export const hostEvents = {
   'scheduler/due': z.object({ jobs: z.array(Job), now: z.number() }),
   /** The host's clock moved (test mode): the renderer's clock follows it. */
   'clock/changed': z.object({ now: z.number() }),
+  /**
+   * The host asks the window to show a route (a deep link, a menu item, a clicked
+   * notification): `path` is a router path such as `/campaigns/<id>` or
+   * `/command-center?task=<id>`, always starting with `/`.
+   */
+  'app/navigate': z.object({
+    path: z
+      .string()
+      .regex(/^\/[^\s]*$/)
+      .max(500),
+  }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type HostCallName = keyof typeof hostCalls;

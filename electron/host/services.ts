@@ -4,6 +4,7 @@ import {
   isHostCallName,
   type AppInfo,
   type HostEventName,
+  type HostCallInput,
   type HostEventPayload,
   type HostHandlers,
 } from '../../core/host/contract';
@@ -61,16 +62,23 @@ export interface HostOptions {
   testMode?: boolean;
   secrets?: SecretStore;
   /** Shows a desktop notification (Electron); absent in the web host, where the page shows its own. */
-  notify?: (title: string, body: string, tag: string) => boolean;
+  notify?: (title: string, body: string, tag: string, taskId?: string) => boolean;
+  /** Receives the renderer's status (the desktop tray shows it); absent in the web host. */
+  setStatus?: (status: AppStatus) => void;
   /** Whether the machine is online, as the platform sees it; test mode can force it off. */
   online?: () => boolean;
 }
+
+/** What `app/set-status` reports: the next due send (UTC ms) or null, and the open tasks count. */
+export type AppStatus = HostCallInput<'app/set-status'>;
 
 /** The running host: handlers for the contract, and the place its events go out. */
 export interface Host {
   handlers: HostHandlers;
   /** Where events go: set by the transport (the web host's sockets, Electron's windows). */
   emit: <E extends HostEventName>(event: E, payload: HostEventPayload<E>) => void;
+  /** The renderer's last `app/set-status` (null until it reports). */
+  status: AppStatus | null;
   /** Re-checks due jobs (on resume, unlock, and every 60 s). */
   check(): void;
   close(): void;
@@ -85,6 +93,7 @@ export function createHost(options: HostOptions): Host {
   const host: Host = {
     handlers: undefined as unknown as HostHandlers,
     emit: () => undefined,
+    status: null,
     check: () => scheduler.check(),
     close: () => {
       scheduler.stop();
@@ -144,7 +153,14 @@ export function createHost(options: HostOptions): Host {
       return mailer.send(mailboxId, smtp, limits, message, history);
     },
     'mail/verify': async ({ mailboxId, smtp }) => mailer.verify(mailboxId, smtp),
-    'notify/show': async ({ title, body, tag }) => ({ shown: options.notify?.(title, body, tag) ?? false }),
+    'notify/show': async ({ title, body, tag, taskId }) => ({
+      shown: options.notify?.(title, body, tag, taskId) ?? false,
+    }),
+    'app/set-status': async (status) => {
+      host.status = status;
+      options.setStatus?.(status);
+      return {};
+    },
     'net/status': async () => ({ online: online() }),
     'test/set-clock': async ({ now }) => {
       testOnly('test/set-clock');
