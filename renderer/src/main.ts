@@ -51,9 +51,16 @@ async function start(): Promise<void> {
   setTimeout(() => {
     for (const section of sections) void section.component();
   }, 300);
-  // The send engine runs in the window: it arms the host's scheduler and handles what falls due.
-  const engine = new Engine(useHost());
-  engine.start().catch((error: unknown) => console.error('the send engine did not start', error));
+  // The send engine runs in one window only: it arms the host's scheduler and handles what
+  // falls due. A second tab of the browser build waits for the lock (it takes over if the
+  // first closes), so two engines never claim, recover or send the same step.
+  const runEngine = async (): Promise<void> => {
+    const engine = new Engine(useHost());
+    await engine.start().catch((error: unknown) => console.error('the send engine did not start', error));
+    await new Promise<never>(() => undefined); // held for the life of this window
+  };
+  if (navigator.locks) void navigator.locks.request('campaign-desk-engine', runEngine);
+  else void runEngine();
 }
 
 void start();

@@ -104,6 +104,8 @@ export interface EnrollmentRecord {
   hold?: 'task' | 'needs-attention' | 'overdue' | null;
   /** Send attempts of the current step that came back "retry" (SPEC §5 backoff). */
   attempts?: number;
+  /** Who paused it: a person (this enrollment), the campaign's pause, or a 5xx refusal. Resuming the campaign resumes only its own. */
+  pausedBy?: 'person' | 'campaign' | 'server' | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -128,6 +130,8 @@ export interface StepRunRecord {
   manual: boolean;
   /** Marked as sent outside the app: a follow-up cannot thread onto it (R10). */
   outside?: boolean;
+  /** Written by a person in the compose window: the engine sends this subject and body as they are. */
+  edited?: boolean;
   smtpReply: string | null;
   /** Why it needs attention (blocked merge field, the server's refusal, an unknown outcome). */
   reason?: string;
@@ -144,6 +148,8 @@ export interface TaskRecord {
   title: string;
   notes: string;
   dueAt: number;
+  /** When it was first due, before any snooze. */
+  firstDueAt?: number;
   status: 'open' | 'done' | 'skipped';
   completedAt: number | null;
 }
@@ -173,7 +179,17 @@ export type FeedKind =
   | 'task.created'
   | 'task.completed'
   | 'task.skipped'
-  | 'enrollment.finished';
+  | 'enrollment.finished'
+  | 'enrollment.paused'
+  | 'enrollment.resumed'
+  | 'enrollment.removed'
+  | 'campaign.paused'
+  | 'campaign.resumed'
+  | 'task.snoozed'
+  | 'email.scheduled'
+  | 'network.online'
+  | 'network.offline'
+  | 'sync.conflict';
 
 export interface FeedEventRecord {
   id?: number;

@@ -3,7 +3,7 @@ import { composeEmail, type SentCopy } from '../../../core/compose';
 import type { SendOutcome } from '../../../core/host/contract';
 import { compileCampaign, resolveEnrollment, type StepDone } from '../../../core/resolver';
 import { mergeContext, renderTemplate } from '../../../core/templating';
-import { newMessageId } from '../../../core/threading';
+import { newMessageId, replyHeaders } from '../../../core/threading';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { inChange, now, setClock } from '../db/change';
 import { useDb } from '../db/database';
@@ -51,19 +51,31 @@ export class Engine {
         this.enqueue(jobs.map((job) => job.id));
       }),
       this.host.on('net/online-changed', ({ online }) => {
+        if (online === this.online) return;
         this.online = online;
+        void useDb()
+          .feed.add({
+            at: now(),
+            kind: online ? 'network.online' : 'network.offline',
+            text: online
+              ? 'Back online: emails that fell due go out now (within two hours of their time) or wait in Overdue'
+              : 'Offline: nothing is sent until the network is back; tasks and editing go on as usual',
+          })
+          .catch(() => undefined);
         if (online) void this.rearm();
+      }),
+      // The web host restarted: it knows no jobs and may have moved on; arm it afresh.
+      this.host.onReconnect(() => {
+        void (async () => {
+          follow((await this.host.call('clock/now', {})).now);
+          this.online = (await this.host.call('net/status', {})).online;
+          await this.rearm();
+        })().catch((error: unknown) => console.error('engine: cannot re-arm after reconnecting', error));
       }),
     );
     await this.recoverClaims();
     // Every change to what is pending re-arms the host (launch, release, pause, remove).
-    this.subscription = liveQuery(() =>
-      useDb()
-        .enrollments.where('[status+nextDueAt]')
-        .between(['active', -Infinity], ['active', Infinity])
-        .filter((e) => !e.hold)
-        .toArray(),
-    ).subscribe({
+    this.subscription = liveQuery(() => pendingHere()).subscribe({
       next: (pending) => void this.arm(pending),
       error: (error: unknown) => console.error('engine: cannot read pending enrollments', error),
     });
@@ -82,14 +94,7 @@ export class Engine {
   }
 
   private async rearm(): Promise<void> {
-    const db = useDb();
-    await this.arm(
-      await db.enrollments
-        .where('[status+nextDueAt]')
-        .between(['active', -Infinity], ['active', Infinity])
-        .filter((e) => !e.hold)
-        .toArray(),
-    );
+    await this.arm(await pendingHere());
   }
 
   /** SPEC §5: a claim found `sending` at start-up (a crash mid-send) becomes unknown and waits for a person. */
@@ -138,6 +143,7 @@ export class Engine {
     const db = useDb();
     const enrollment = await db.enrollments.get(enrollmentId);
     if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return;
+    if (enrollment.deviceId !== (await thisDevice())) return; // SPEC §7: only the launching device sends.
     if (enrollment.nextDueAt > now()) {
       // Handed over early (clocks a hair apart): arm it again rather than lose it.
       await this.host.tryCall('scheduler/set', {
@@ -150,10 +156,23 @@ export class Engine {
     const contact = await db.contacts.get(enrollment.contactId);
     const mailbox = await db.mailboxes.get(enrollment.mailboxId);
     const step = campaign?.steps[enrollment.nextStepIndex];
-    if (!campaign || !contact || !mailbox || !step) return;
+    if (!campaign || !contact || !mailbox || !step) {
+      const missing = !campaign
+        ? 'its campaign was deleted'
+        : !contact
+          ? 'the person was deleted from Contacts'
+          : !mailbox
+            ? "the campaign's mailbox was deleted; add it again in Settings"
+            : 'the campaign has no step left for this person';
+      await this.holdForAttention(enrollment, step?.id ?? `step-${enrollment.nextStepIndex}`, missing);
+      return;
+    }
     const runId = `${enrollment.id}:${step.id}`;
+    const existing = await db.stepRuns.get(runId);
+    // Written by hand in the compose window (an email task sent from the app): send it as written.
+    const byHand = existing?.edited === true && existing.state === 'scheduled' ? existing : undefined;
 
-    if (step.type !== 'email' || step.send.timing === 'task') {
+    if (step.type !== 'email' || (!byHand && step.send.timing === 'task')) {
       const context = mergeContext(toCoreContact(contact), mailbox);
       const rendered = step.type === 'email' ? undefined : renderTemplate(step.title, context);
       const title =
@@ -217,8 +236,16 @@ export class Engine {
       return;
     }
     const previous = await this.previousSent(enrollment, enrollment.nextStepIndex);
-    const composed = composeEmail(step, toCoreContact(contact), mailbox, previous);
-    const existing = await db.stepRuns.get(runId);
+    const composed: ReturnType<typeof composeEmail> = byHand
+      ? {
+          subject: byHand.subject,
+          html: byHand.html,
+          text: byHand.text,
+          ...(step.send.followUp && previous && !previous.outside
+            ? replyHeaders({ messageId: previous.messageId, references: previous.references })
+            : {}),
+        }
+      : composeEmail(step, toCoreContact(contact), mailbox, previous);
     const base: StepRunRecord =
       existing ??
       newStepRun({
@@ -411,7 +438,7 @@ export class Engine {
         await db.enrollments.update(
           enrollment.id,
           outcome.status === 'failed'
-            ? { status: 'paused', hold: 'needs-attention', updatedAt: now() }
+            ? { status: 'paused', pausedBy: 'server', hold: 'needs-attention', updatedAt: now() }
             : { hold: 'needs-attention', updatedAt: now() },
         );
         return {
@@ -429,6 +456,30 @@ export class Engine {
         };
       });
     }
+  }
+
+  /** Holds an enrollment in Needs attention with a reason a person can act on (its step run says why). */
+  private async holdForAttention(enrollment: EnrollmentRecord, stepId: string, reason: string): Promise<void> {
+    const db = useDb();
+    const runId = `${enrollment.id}:${stepId}`;
+    await inChange([db.stepRuns, db.enrollments], async () => {
+      const run = await db.stepRuns.get(runId);
+      await db.stepRuns.put({
+        ...(run ?? newStepRun({ id: runId, enrollmentId: enrollment.id, stepId, dueAt: enrollment.nextDueAt })),
+        state: 'blocked',
+        reason,
+        updatedAt: now(),
+      });
+      await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
+      return {
+        result: undefined,
+        change: {
+          name: 'step-run/blocked',
+          args: { id: runId },
+          feed: { kind: 'email.blocked', text: `Waiting for you: ${reason}`, campaignId: enrollment.campaignId },
+        },
+      };
+    });
   }
 
   /** The previous email step's sent copy, when the step before this one is an email (R10). */
@@ -451,6 +502,25 @@ export class Engine {
   }
 }
 
+/** This device's id (written with its first change; enrollments it launches carry it). */
+export async function thisDevice(): Promise<string | undefined> {
+  return (await useDb().meta.get('deviceId'))?.value as string | undefined;
+}
+
+/**
+ * The enrollments this device's engine runs: active, not waiting for a person, and launched
+ * here (SPEC §7: another device's enrollments are shown, never sent from this one).
+ */
+async function pendingHere(): Promise<EnrollmentRecord[]> {
+  const db = useDb();
+  const device = await thisDevice();
+  return db.enrollments
+    .where('[status+nextDueAt]')
+    .between(['active', -Infinity], ['active', Infinity])
+    .filter((e) => !e.hold && e.deviceId === device)
+    .toArray();
+}
+
 /**
  * Releases the step after the last done one (SPEC R8), with core's resolver over what really
  * happened; the enrollment finishes after its last step. Runs inside the caller's transaction.
@@ -464,6 +534,8 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
     const id = `${enrollment.id}:${step.id}`;
     const run = await db.stepRuns.get(id);
     const task = await db.tasks.get(id);
+    // A task turned into a send from the app counts when that send is done, not before.
+    if (run?.edited && run.state !== 'sent' && run.state !== 'skipped') break;
     if (run?.state === 'sent' && run.sentAt !== null)
       done.push({ type: 'sent', at: run.sentAt, manual: run.manual, outside: run.outside ?? false });
     else if (run?.state === 'skipped' || task?.status === 'skipped')

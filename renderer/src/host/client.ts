@@ -14,6 +14,12 @@ import type {
  * the web host (`/host` on the page's own origin, or `?host=ws://…` in the URL).
  */
 export interface HostClient extends HostBridge {
+  /**
+   * Calls `listener` each time the connection to the host comes back after it was lost (the
+   * web host restarted): the host then knows nothing of this window, so callers arm it again.
+   * Electron's IPC never drops, so there it never fires. Returns the function that unsubscribes.
+   */
+  onReconnect(listener: () => void): () => void;
   /** Like `call`, but never rejects: `{ data }` or `{ error }` with the host's message. */
   tryCall<N extends HostCallName>(
     name: N,
@@ -21,10 +27,11 @@ export interface HostClient extends HostBridge {
   ): Promise<{ data: HostCallOutput<N>; error?: undefined } | { data?: undefined; error: string }>;
 }
 
-function withTryCall(bridge: HostBridge): HostClient {
+function withTryCall(bridge: HostBridge & { onReconnect?: HostClient['onReconnect'] }): HostClient {
   return {
     call: (name, input) => bridge.call(name, input),
     on: (event, listener) => bridge.on(event, listener),
+    onReconnect: (listener) => bridge.onReconnect?.(listener) ?? (() => undefined),
     async tryCall(name, input) {
       try {
         return { data: await bridge.call(name, input) };
@@ -35,20 +42,41 @@ function withTryCall(bridge: HostBridge): HostClient {
   };
 }
 
-/** A bridge over the web host's WebSocket; reconnects with backoff when the host restarts. */
-export function webSocketBridge(url: string): HostBridge {
+/**
+ * A bridge over the web host's WebSocket. When the connection drops it reconnects by itself
+ * with backoff (0.25 s doubling to 5 s) while anyone listens for events, and tells
+ * `onReconnect` listeners once it is back.
+ */
+export function webSocketBridge(url: string): HostBridge & { onReconnect: HostClient['onReconnect'] } {
   let socket: WebSocket | undefined;
   let opened: Promise<WebSocket> | undefined;
   let nextId = 1;
+  let lost = false;
+  let retryMs = 250;
   const pending = new Map<number, { resolve: (data: unknown) => void; reject: (error: Error) => void }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const reconnectListeners = new Set<() => void>();
+
+  function reconnectLater(): void {
+    if (listeners.size === 0 && reconnectListeners.size === 0) return;
+    setTimeout(() => {
+      // A failed attempt closes too, and its close handler tries again later.
+      connect().catch(() => undefined);
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, 5_000);
+  }
 
   function connect(): Promise<WebSocket> {
     opened ??= new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(url);
       ws.addEventListener('open', () => {
         socket = ws;
+        retryMs = 250;
         resolve(ws);
+        if (lost) {
+          lost = false;
+          for (const listener of reconnectListeners) listener();
+        }
       });
       ws.addEventListener('message', (event) => {
         const message = JSON.parse(String(event.data)) as WireMessage;
@@ -62,8 +90,13 @@ export function webSocketBridge(url: string): HostBridge {
         else waiter?.reject(new Error(message.error));
       });
       ws.addEventListener('close', () => {
+        const wasOpen = socket === ws;
         socket = undefined;
         opened = undefined;
+        if (wasOpen || lost) {
+          lost = true;
+          reconnectLater();
+        }
         for (const waiter of pending.values())
           waiter.reject(new Error('the connection to the Campaign Desk host was lost'));
         pending.clear();
@@ -89,6 +122,10 @@ export function webSocketBridge(url: string): HostBridge {
       set.add(entry);
       void connect().catch(() => undefined);
       return () => set.delete(entry);
+    },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
     },
   };
 }

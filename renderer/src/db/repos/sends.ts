@@ -50,7 +50,7 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
           updatedAt: at,
         });
         // A paused enrollment (5xx) is resumed by skipping the step that failed.
-        await db.enrollments.update(e.id, { hold: null, status: 'active' });
+        await db.enrollments.update(e.id, { hold: null, status: 'active', pausedBy: null });
         await releaseNext(e.id);
       }
       return {
