@@ -198,6 +198,8 @@ export interface FeedEventRecord {
   text: string;
   campaignId?: string;
   contactId?: string;
+  /** The task it is about, for a link that opens it. */
+  taskId?: string;
 }
 
 /** A change waiting to be pushed to the sync server, written in the same transaction as the change. */

@@ -205,6 +205,7 @@ export class Engine {
             feed: {
               kind: 'task.created',
               text: `Task due: ${task.title}`,
+              taskId: task.id,
               campaignId: campaign.id,
               contactId: contact.id,
             },
@@ -235,7 +236,7 @@ export class Engine {
       });
       return;
     }
-    const previous = await this.previousSent(enrollment, enrollment.nextStepIndex);
+    const previous = await previousSent(enrollment, enrollment.nextStepIndex);
     const composed: ReturnType<typeof composeEmail> = byHand
       ? {
           subject: byHand.subject,
@@ -481,25 +482,25 @@ export class Engine {
       };
     });
   }
+}
 
-  /** The previous email step's sent copy, when the step before this one is an email (R10). */
-  private async previousSent(enrollment: EnrollmentRecord, index: number): Promise<SentCopy | undefined> {
-    const db = useDb();
-    const campaign = await db.campaigns.get(enrollment.campaignId);
-    const before = campaign?.steps[index - 1];
-    if (!before || before.type !== 'email') return undefined;
-    const run = await db.stepRuns.get(`${enrollment.id}:${before.id}`);
-    if (!run || run.state !== 'sent' || !run.messageId || run.sentAt === null) return undefined;
-    return {
-      subject: run.subject,
-      html: run.html,
-      text: run.text,
-      messageId: run.messageId,
-      references: run.references,
-      sentAt: run.sentAt,
-      outside: run.outside ?? false,
-    };
-  }
+/** The previous email step's sent copy, when the step before this one is an email (R10). */
+export async function previousSent(enrollment: EnrollmentRecord, index: number): Promise<SentCopy | undefined> {
+  const db = useDb();
+  const campaign = await db.campaigns.get(enrollment.campaignId);
+  const before = campaign?.steps[index - 1];
+  if (!before || before.type !== 'email') return undefined;
+  const run = await db.stepRuns.get(`${enrollment.id}:${before.id}`);
+  if (!run || run.state !== 'sent' || !run.messageId || run.sentAt === null) return undefined;
+  return {
+    subject: run.subject,
+    html: run.html,
+    text: run.text,
+    messageId: run.messageId,
+    references: run.references,
+    sentAt: run.sentAt,
+    outside: run.outside ?? false,
+  };
 }
 
 /** This device's id (written with its first change; enrollments it launches carry it). */

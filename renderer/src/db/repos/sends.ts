@@ -2,11 +2,13 @@ import { releaseNext } from '../../engine/engine';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
 import { newStepRun } from '../records';
+import { InputError, show } from '../../../../core/errors';
 
 /**
- * R9, the person's decision on overdue sends: "Send now" makes each due at once (the
- * engine sends it as soon as the scheduler hands it over); nothing else changes.
- * @returns how many were still overdue and are now due.
+ * "Send now" on overdue (R9, the person's decision) or scheduled sends: each becomes due at
+ * once, and the engine sends it as soon as the scheduler hands it over; nothing else changes.
+ * Enrollments paused, finished or waiting on a person for another reason are passed over.
+ * @returns how many are now due.
  */
 export async function sendOverdueNow(enrollmentIds: readonly string[]): Promise<number> {
   const db = useDb();
@@ -17,7 +19,7 @@ export async function sendOverdueNow(enrollmentIds: readonly string[]): Promise<
       let count = 0;
       for (const id of enrollmentIds) {
         const e = await db.enrollments.get(id);
-        if (e?.hold !== 'overdue') continue;
+        if (e?.status !== 'active' || (e.hold && e.hold !== 'overdue')) continue;
         await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: at });
         count++;
       }
@@ -28,8 +30,9 @@ export async function sendOverdueNow(enrollmentIds: readonly string[]): Promise<
 }
 
 /**
- * Skips the email each enrollment is waiting on (overdue, or needing attention): its step
- * run is recorded skipped and the next step is released (SPEC R8).
+ * Skips the email each enrollment is waiting on (scheduled, overdue, or needing attention):
+ * its step run is recorded skipped and the next step is released (SPEC R8). One paused by a
+ * 5xx refusal is resumed by skipping the email that was refused.
  */
 export async function skipPendingSend(enrollmentIds: readonly string[]): Promise<void> {
   const db = useDb();
@@ -41,7 +44,7 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
         const e = await db.enrollments.get(id);
         const campaign = e && (await db.campaigns.get(e.campaignId));
         const step = campaign?.steps[e!.nextStepIndex];
-        if (!e || !step || (e.hold !== 'overdue' && e.hold !== 'needs-attention')) continue;
+        if (!e || !step || e.hold === 'task' || e.status === 'finished' || e.status === 'removed') continue;
         const runId = `${e.id}:${step.id}`;
         const run = await db.stepRuns.get(runId);
         await db.stepRuns.put({
@@ -61,6 +64,139 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
           feed: {
             kind: 'email.skipped',
             text: `Skipped ${enrollmentIds.length === 1 ? 'an email' : `${enrollmentIds.length} emails`}`,
+          },
+        },
+      };
+    },
+    at,
+  );
+}
+
+/** An instant as logs and messages read it (ISO 8601, UTC), or the raw value when it is none. */
+function instant(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
+
+/**
+ * Moves scheduled sends (or tasks not yet raised) to a new instant, UTC ms. Later steps
+ * follow from when this one really happens (SPEC R8).
+ * @throws InputError naming `at` when it is not in the future; nothing changes.
+ * @returns how many were moved.
+ */
+export async function rescheduleSends(enrollmentIds: readonly string[], at: number): Promise<number> {
+  const db = useDb();
+  const when = now();
+  if (!Number.isFinite(at) || at <= when)
+    throw new InputError([{ path: 'at', message: `${show(instant(at))} is not in the future` }]);
+  return inChange(
+    [db.enrollments],
+    async () => {
+      let count = 0;
+      for (const id of enrollmentIds) {
+        const e = await db.enrollments.get(id);
+        if (e?.status !== 'active' || (e.hold && e.hold !== 'overdue')) continue;
+        await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: when });
+        count++;
+      }
+      return {
+        result: count,
+        change: {
+          name: 'enrollment/reschedule',
+          args: { ids: enrollmentIds, at },
+          feed: {
+            kind: 'email.scheduled',
+            text: `Rescheduled ${count === 1 ? 'a step' : `${count} steps`} to ${new Date(at).toLocaleString()}`,
+          },
+        },
+      };
+    },
+    when,
+  );
+}
+
+/**
+ * Tries a send again that needs attention (blocked after the person fixed the contact,
+ * refused by the server, or of unknown outcome): it becomes due at once, keeping its
+ * Message-ID, so a server that did receive the first copy can recognise the second.
+ * A paused enrollment is resumed.
+ * @returns how many were set to go again.
+ */
+export async function retrySends(enrollmentIds: readonly string[]): Promise<number> {
+  const db = useDb();
+  const at = now();
+  return inChange(
+    [db.enrollments, db.stepRuns, db.campaigns],
+    async () => {
+      let count = 0;
+      for (const id of enrollmentIds) {
+        const e = await db.enrollments.get(id);
+        const step = e && (await db.campaigns.get(e.campaignId))?.steps[e.nextStepIndex];
+        if (!e || !step || e.hold !== 'needs-attention') continue;
+        const runId = `${e.id}:${step.id}`;
+        const run = await db.stepRuns.get(runId);
+        if (run && run.state !== 'sent')
+          await db.stepRuns.update(runId, { state: 'scheduled', reason: undefined, updatedAt: at });
+        await db.enrollments.update(id, {
+          hold: null,
+          status: 'active',
+          pausedBy: null,
+          attempts: 0,
+          nextDueAt: at,
+          updatedAt: at,
+        });
+        count++;
+      }
+      return {
+        result: count,
+        change: {
+          name: 'enrollment/retry-send',
+          args: { ids: enrollmentIds, at },
+          feed: {
+            kind: 'email.retried',
+            text: `Trying again: ${count === 1 ? 'one email' : `${count} emails`} will go now`,
+          },
+        },
+      };
+    },
+    at,
+  );
+}
+
+/**
+ * "It did go": a send of unknown outcome is recorded as sent at its claim time, and the
+ * next step is released (SPEC R8); a follow-up threads onto its Message-ID.
+ * @returns how many were recorded.
+ */
+export async function confirmUnknownSent(enrollmentIds: readonly string[]): Promise<number> {
+  const db = useDb();
+  const at = now();
+  return inChange(
+    [db.enrollments, db.stepRuns, db.campaigns, db.tasks],
+    async () => {
+      let count = 0;
+      for (const id of enrollmentIds) {
+        const e = await db.enrollments.get(id);
+        const step = e && (await db.campaigns.get(e.campaignId))?.steps[e.nextStepIndex];
+        const run = step && (await db.stepRuns.get(`${e!.id}:${step.id}`));
+        if (!e || !run || run.state !== 'unknown') continue;
+        await db.stepRuns.update(run.id, {
+          state: 'sent',
+          sentAt: run.updatedAt,
+          reason: 'confirmed sent by a person',
+          updatedAt: at,
+        });
+        await db.enrollments.update(id, { hold: null });
+        await releaseNext(id);
+        count++;
+      }
+      return {
+        result: count,
+        change: {
+          name: 'step-run/confirm-sent',
+          args: { ids: enrollmentIds, at },
+          feed: {
+            kind: 'email.sent',
+            text: `Recorded as sent: ${count === 1 ? 'one email' : `${count} emails`} of unknown outcome`,
           },
         },
       };
