@@ -20,7 +20,8 @@ import { createMainWindow, preloadPath } from './window';
  */
 
 // Fixed before anything reads it: renaming the product must never make IndexedDB look empty.
-app.setPath('userData', userDataFolder(app.getPath('appData')));
+// CAMPAIGN_DESK_USER_DATA points a run elsewhere (the Electron smoke test's fresh folder).
+app.setPath('userData', process.env.CAMPAIGN_DESK_USER_DATA || userDataFolder(app.getPath('appData')));
 const log = setupLogging();
 catchMainErrors();
 
@@ -178,6 +179,9 @@ function start(): void {
     setMenu();
     window = openWindow();
     tray = createTray({ appName: PRODUCT_NAME, show: showWindow, quit });
+    // The Electron smoke test (e2e/electron) reads the tray's text through this hook.
+    if (process.env.CAMPAIGN_DESK_E2E === '1')
+      Object.assign(globalThis, { campaignDeskE2E: { trayTooltip: () => tray?.tooltip() ?? null } });
     startAutoUpdates(
       resolveUpdateFeed(process.env, readDesktopSettings(join(app.getPath('userData'), 'desktop-settings.json'))),
       app.isPackaged,

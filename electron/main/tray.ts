@@ -8,6 +8,8 @@ import { nextSendLine, openTasksLine, trayTooltip } from './status';
  * with Show and Quit. Clicking the icon shows the window (Windows, Linux).
  */
 export interface AppTray {
+  /** The tooltip shown now (the app name and the status lines). */
+  tooltip(): string;
   /** Redraws the menu and tooltip for a new status. */
   update(status: AppStatus | null): void;
   destroy(): void;
@@ -29,10 +31,12 @@ export function createTray(options: { appName: string; show(): void; quit(): voi
   const tray = new Tray(trayImage(process.platform));
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   let last: AppStatus | null = null;
+  let tooltip = options.appName;
   const render = (): void => {
     const now = Date.now();
+    tooltip = trayTooltip(options.appName, last, now, zone);
     const lines = last ? [nextSendLine(last.nextSendAt, now, zone), openTasksLine(last.openTasks)] : ['Starting…'];
-    tray.setToolTip(trayTooltip(options.appName, last, now, zone));
+    tray.setToolTip(tooltip);
     tray.setContextMenu(
       Menu.buildFromTemplate([
         ...lines.map((label) => ({ label, enabled: false })),
@@ -48,6 +52,7 @@ export function createTray(options: { appName: string; show(): void; quit(): voi
   const ticker = setInterval(render, 60_000);
   ticker.unref();
   return {
+    tooltip: () => tooltip,
     update(status) {
       last = status;
       render();
