@@ -5,6 +5,7 @@ import DbErrorScreen from './components/DbErrorScreen.vue';
 import { describeOpenFailure, useDb } from './db/database';
 import { Engine } from './engine/engine';
 import { useHost } from './host/client';
+import { followHost } from './host/desktop';
 import { router, sections } from './router';
 import './styles.css';
 
@@ -51,6 +52,8 @@ async function start(): Promise<void> {
   setTimeout(() => {
     for (const section of sections) void section.component();
   }, 300);
+  // Desktop shell: follow deep links, menu items and notification clicks; keep the tray's status current.
+  followHost(useHost(), router, db);
   // The send engine runs in one window only: it arms the host's scheduler and handles what
   // falls due. A second tab of the browser build waits for the lock (it takes over if the
   // first closes), so two engines never claim, recover or send the same step.
