@@ -212,7 +212,7 @@ export class Engine {
           },
         };
       });
-      await this.host.tryCall('notify/show', { title: 'Task due', body: task.title, tag: task.id });
+      await this.host.tryCall('notify/show', { title: 'Task due', body: task.title, tag: task.id, taskId: task.id });
       return;
     }
 
