@@ -10,7 +10,8 @@
  *     package.json whose `main` is out/main/index.js;
  *   - no devDependency is packed (vitest, playwright, electron, electron-builder, vue, …),
  *     nor the sync server's or the web host's packages, nor sources, tests or out/bench;
- *   - every package that out/main imports is packed, with all of its own dependencies.
+ *   - every package that out/main imports is packed, with all of its own dependencies;
+ *   - the Electron fuses of electron-builder.yml were flipped in the (stand-in) binary.
  * Any download attempt fails at once: every proxy variable points at a closed local port.
  * Usage: node scripts/check-package.mjs [--keep]  (--keep leaves the output folder)
  */
@@ -65,7 +66,21 @@ const work = mkdtempSync(join(tmpdir(), 'campaign-desk-package-'));
 const dist = join(work, 'electron-dist');
 mkdirSync(join(dist, 'locales'), { recursive: true });
 mkdirSync(join(dist, 'resources'), { recursive: true });
-writeFileSync(join(dist, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (packaging check)"\n');
+// It carries Electron's fuse wire (sentinel, wire version 1, 8 fuses at Electron's defaults),
+// so electron-builder flips the fuses of electron-builder.yml in it as in the real binary.
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const [ON, OFF] = [0x31, 0x30];
+// RunAsNode, CookieEncryption, NODE_OPTIONS, --inspect, AsarIntegrity, OnlyLoadAppFromAsar, V8Snapshot, FileProtocolPrivileges
+const defaultFuses = [ON, OFF, ON, ON, OFF, OFF, OFF, ON];
+writeFileSync(
+  join(dist, 'electron'),
+  Buffer.concat([
+    Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary (packaging check)"\nexit 0\n# '),
+    Buffer.from(FUSE_SENTINEL),
+    Buffer.from([1, defaultFuses.length, ...defaultFuses]),
+    Buffer.from('\n'),
+  ]),
+);
 chmodSync(join(dist, 'electron'), 0o755);
 writeFileSync(join(dist, 'locales', 'en-US.pak'), '');
 writeFileSync(join(dist, 'version'), electronVersion);
@@ -120,6 +135,16 @@ const archive = join(appDir, 'resources', 'app.asar');
 check(existsSync(archive), 'resources/app.asar exists (asar: true)');
 check(existsSync(join(appDir, 'campaign-desk')), 'the executable is named campaign-desk');
 check(!existsSync(join(appDir, 'resources', 'app')), 'no unpacked resources/app folder');
+const binary = readFileSync(join(appDir, 'campaign-desk'));
+const wireAt = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length + 2;
+const fuses = [...binary.subarray(wireAt, wireAt + defaultFuses.length)];
+// Expected after electron-builder.yml's electronFuses: only CookieEncryption, AsarIntegrity and
+// OnlyLoadAppFromAsar on among the first six; the last two left at Electron's defaults.
+const wantFuses = [OFF, ON, OFF, OFF, ON, ON, OFF, ON];
+check(
+  JSON.stringify(fuses) === JSON.stringify(wantFuses),
+  `fuses flipped as configured (got ${fuses.map((f) => String.fromCharCode(f)).join('')}, want ${wantFuses.map((f) => String.fromCharCode(f)).join('')})`,
+);
 const files = new Set(asar.listPackage(archive, { isPack: false }).map((file) => file.replaceAll('\\', '/')));
 const has = (file) => files.has(`/${file}`);
 const read = (file) => asar.extractFile(archive, file).toString('utf8');
