@@ -72,6 +72,8 @@ function openWindow(): BrowserWindow {
     isQuitting: () => quitting,
     log: (message) => log.warn(message),
   });
+  // Windows logging off or shutting down: let the window close instead of hiding it.
+  win.on('session-end', () => (quitting = true));
   win.webContents.on('did-start-loading', () => (rendererReady = false));
   win.webContents.on('render-process-gone', (_event, details) => {
     rendererReady = false;
@@ -168,6 +170,8 @@ function start(): void {
     // Timers stop while asleep; a wake or an unlock re-checks what fell due meanwhile.
     powerMonitor.on('resume', () => host?.check());
     powerMonitor.on('unlock-screen', () => host?.check());
+    // macOS and Linux shutting down: quit for real (closing the window would only hide it).
+    powerMonitor.on('shutdown', quit);
     const handlers = host.handlers;
     ipcMain.handle('host:call', (event, name: unknown, input: unknown) => {
       // Only the app's own page may call the host (a frame from anywhere else is refused).
