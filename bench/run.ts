@@ -6,6 +6,7 @@
 import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchScheduler } from './scheduler.bench';
+import { benchSync } from './sync';
 
 const groups: Record<string, () => void | Promise<void>> = {
   resolver: benchResolver,
@@ -13,6 +14,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   launch: benchLaunch,
   'contacts-table': benchContactsTable,
   scheduler: benchScheduler,
+  sync: benchSync,
 };
 
 const asked = process.argv.slice(2);
