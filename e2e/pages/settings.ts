@@ -13,7 +13,11 @@ export class SettingsPage {
   async addMailbox(
     email = 'rep@example.com',
     zone = 'America/New_York',
-    smtp: { host: string; port: number; gapSeconds: number } = { host: 'smtp.example.com', port: 587, gapSeconds: 20 },
+    smtp: { host: string; port: number; gapSeconds: number; dailyLimit?: number } = {
+      host: 'smtp.example.com',
+      port: 587,
+      gapSeconds: 20,
+    },
   ): Promise<void> {
     await this.page.getByTestId('mailbox-add').click();
     const form = this.page.getByRole('dialog', { name: 'Add a mailbox' });
@@ -27,6 +31,7 @@ export class SettingsPage {
       await form.getByTestId('mailbox-security').selectOption('none');
     }
     await form.getByTestId('mailbox-gap').fill(String(smtp.gapSeconds));
+    if (smtp.dailyLimit !== undefined) await form.getByTestId('mailbox-limit').fill(String(smtp.dailyLimit));
     if (smtp.host !== '127.0.0.1') {
       await form.getByTestId('mailbox-user').fill('rep');
       await form.getByTestId('mailbox-password').fill('s3cret');

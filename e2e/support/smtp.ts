@@ -4,9 +4,18 @@ import { SMTPServer } from 'smtp-server';
 
 /** A real SMTP server on 127.0.0.1 for one test: it keeps every message, parsed with mailparser. */
 export async function startSmtp(
-  options: { replyDelayMs?: number } = {},
-): Promise<{ port: number; received: ParsedMail[]; close: () => Promise<void> }> {
+  options: {
+    replyDelayMs?: number;
+    /**
+     * Decides the reply to each message (n counts every DATA, from 1): a refusal such as
+     * `{ code: 451, message: '4.7.1 Try again later' }`, or undefined to accept it. Only
+     * accepted messages are kept in `received`.
+     */
+    reply?: (mail: ParsedMail, n: number) => { code: number; message: string } | undefined;
+  } = {},
+): Promise<{ port: number; received: ParsedMail[]; attempts: ParsedMail[]; close: () => Promise<void> }> {
   const received: ParsedMail[] = [];
+  const attempts: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -14,6 +23,12 @@ export async function startSmtp(
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
+          attempts.push(mail);
+          const refusal = options.reply?.(mail, attempts.length);
+          if (refusal) {
+            callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+            return;
+          }
           received.push(mail);
           // A slow server: the message is in, the reply comes later (a crash can fall in between).
           setTimeout(() => callback(), options.replyDelayMs ?? 0);
@@ -23,5 +38,5 @@ export async function startSmtp(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, received, attempts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

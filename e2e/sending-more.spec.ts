@@ -1,0 +1,211 @@
+import { expect, test, type Page } from '@playwright/test';
+import { CampaignPage } from './pages/campaign';
+import { ContactsPage } from './pages/contacts';
+import { SettingsPage } from './pages/settings';
+import { setClock } from './support/host';
+import { startSmtp } from './support/smtp';
+
+const SHOTS = 'e2e/screenshots';
+const ANA = 'ana.lima@example.org';
+const GRACE = 'grace.oneil@example.com';
+// The mailbox is in New York (EDT from 8 March): 09:30 there on Monday 9 March is 13:30Z.
+const DUE = '2026-03-09T13:30:00.000Z';
+
+/**
+ * Adds a mailbox on the test's SMTP server, imports the sample contacts, and launches a
+ * campaign for Ana and Grace, planned in the mailbox's zone (so both fall due at once).
+ * `first` is the day-1 email: sent at 09:30, or an email task; a call follows on day 2.
+ */
+async function launchForTwo(
+  page: Page,
+  port: number,
+  options: { name: string; first: 'email' | 'task'; dailyLimit?: number },
+): Promise<void> {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox('rep@example.com', 'America/New_York', {
+    host: '127.0.0.1',
+    port,
+    gapSeconds: 0,
+    dailyLimit: options.dailyLimit,
+  });
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.importCsv('contacts-sample.csv');
+  const editor = new CampaignPage(page);
+  await editor.create(options.name);
+  const first = await editor.add('email');
+  if (options.first === 'task') await first.getByTestId('timing-task').check();
+  else await first.getByTestId('step-time').fill('09:30');
+  await first.getByTestId('step-subject').fill('Intro for {{ first_name }}');
+  await first.getByTestId('step-body').click();
+  await page.keyboard.type('Hello there.');
+  const call = await editor.add('call');
+  await editor.setDay(call, 2);
+  await editor.card(1).getByTestId('step-title').fill('Call {{ first_name }}');
+  await editor.waitSaved();
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: `Launch ${options.name}` });
+  await dialog.getByTestId(`launch-pick-${ANA}`).check();
+  await dialog.getByTestId(`launch-pick-${GRACE}`).check();
+  await dialog.getByTestId('launch-preview').click();
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText(`Launched ${options.name} for 2 people`);
+}
+
+const to = (mail: { to?: unknown }) => JSON.stringify(mail.to ?? '');
+
+test('a 451 reply is retried with the same Message-ID and then goes; a 550 fails with the server’s words and pauses the person', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  let anaTries = 0;
+  const smtp = await startSmtp({
+    reply: (mail) => {
+      if (to(mail).includes(GRACE)) return { code: 550, message: '5.1.1 <grace.oneil@example.com>: User unknown' };
+      if (to(mail).includes(ANA) && ++anaTries === 1)
+        return { code: 451, message: '4.7.1 Greylisted, try again later' };
+      return undefined;
+    },
+  });
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'Refusals', first: 'email' });
+    await setClock(baseURL!, DUE);
+    await expect.poll(() => smtp.attempts.length, { timeout: 15_000 }).toBe(2);
+    expect(smtp.received).toHaveLength(0);
+
+    // Grace: refused for good. Her email is in Failed with the server's text; she is paused.
+    await page.goto('/#/command-center');
+    await page.getByTestId('folder-failed').click();
+    const failed = page.getByTestId('failed-row');
+    await expect(failed).toHaveCount(1, { timeout: 15_000 });
+    await expect(failed).toContainText('Grace');
+    await expect(failed).toContainText('5.1.1 <grace.oneil@example.com>: User unknown');
+    await expect(failed).toContainText('paused');
+    await page.screenshot({ path: `${SHOTS}/command-center-failed.png` });
+
+    // Ana: greylisted. Nothing more happens before the first retry, one minute later (SPEC §5).
+    await setClock(baseURL!, '2026-03-09T13:30:50Z');
+    await page.waitForTimeout(1500);
+    expect(smtp.attempts).toHaveLength(2);
+    await setClock(baseURL!, '2026-03-09T13:31:01Z');
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    const [refused, accepted] = smtp.attempts.filter((mail) => to(mail).includes(ANA));
+    expect(accepted!.subject).toBe('Intro for Ana');
+    expect(accepted!.messageId).toBe(refused!.messageId);
+    expect(smtp.attempts.filter((mail) => to(mail).includes(GRACE))).toHaveLength(1);
+
+    await page.getByTestId('nav-live-feed').click();
+    await expect(page.getByTestId('feed-row').filter({ hasText: 'Will retry "Intro for Ana"' })).toContainText(
+      '4.7.1 Greylisted, try again later',
+    );
+    await expect(page.getByTestId('feed-row').first()).toContainText('Sent "Intro for Ana" to Ana Lima');
+    // The campaign's people list says why Grace waits.
+    await page.getByTestId('feed-campaign-link').first().click();
+    await expect(page.getByTestId('person-row').filter({ hasText: 'Grace' })).toContainText('Paused (refused)');
+  } finally {
+    await smtp.close();
+  }
+});
+
+test('the daily limit holds the extra send until the mailbox’s next day, then it goes', async ({ page, baseURL }) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'Limited', first: 'email', dailyLimit: 1 });
+    await setClock(baseURL!, DUE);
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    await page.goto('/#/live-feed');
+    await expect(page.getByTestId('feed-row').filter({ hasText: "the mailbox's daily limit is reached" })).toHaveCount(
+      1,
+      { timeout: 15_000 },
+    );
+    // Later the same day: still one.
+    await setClock(baseURL!, '2026-03-10T03:59:00Z');
+    await page.waitForTimeout(1500);
+    expect(smtp.received).toHaveLength(1);
+    // Midnight in New York (04:00Z): the held email goes.
+    await setClock(baseURL!, '2026-03-10T04:00:00Z');
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(2);
+    expect(smtp.received[1]!.date!.toISOString()).toBe('2026-03-10T04:00:00.000Z');
+    expect(new Set(smtp.received.map((mail) => mail.subject))).toEqual(new Set(['Intro for Ana', 'Intro for Grace']));
+  } finally {
+    await smtp.close();
+  }
+});
+
+test('an email task: the compose window sends what was edited, "Mark as sent" moves the campaign on, and people can be paused or removed', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(150_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'By hand', first: 'task' });
+    // Tasks fall due at the campaign's task time (09:00 in New York = 13:00Z).
+    await setClock(baseURL!, '2026-03-09T13:00:00Z');
+    await page.goto('/#/command-center');
+    await expect(page.getByTestId('task-row')).toHaveCount(2, { timeout: 15_000 });
+
+    await page.getByTestId('task-row').filter({ hasText: 'Ana' }).getByTestId('task-open').click();
+    const compose = page.getByRole('dialog', { name: 'Email Ana Lima' });
+    await expect(compose.getByTestId('compose-to')).toHaveText(`Ana Lima <${ANA}>`);
+    await expect(compose.getByTestId('compose-subject')).toHaveValue('Intro for Ana');
+    await expect(compose.getByTestId('compose-mailto')).toHaveAttribute(
+      'href',
+      `mailto:${ANA}?subject=Intro%20for%20Ana&body=Hello%20there.`,
+    );
+    await compose.getByTestId('compose-subject').fill('Intro for Ana (by hand)');
+    await compose.locator('.rte-content').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' I wrote this line myself.');
+    await page.screenshot({ path: `${SHOTS}/compose-email-task.png` });
+    await compose.getByTestId('compose-send').click();
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    expect(smtp.received[0]!.subject).toBe('Intro for Ana (by hand)');
+    expect(smtp.received[0]!.text).toContain('Hello there. I wrote this line myself.');
+    expect(to(smtp.received[0]!)).toContain(ANA);
+
+    // Grace: sent outside the app. The campaign moves on to her day-2 call.
+    await page.getByTestId('task-row').filter({ hasText: 'Grace' }).getByTestId('task-open').click();
+    await page.getByRole('dialog', { name: "Email Grace O'Neil" }).getByTestId('compose-mark-sent').click();
+    await expect(page.getByTestId('task-row')).toHaveCount(0, { timeout: 15_000 });
+    await page.getByTestId('folder-scheduled').click();
+    await expect(page.getByTestId('scheduled-row').filter({ hasText: 'Grace' })).toContainText('Call: Call');
+    await page.getByTestId('folder-sent').click();
+    await expect(page.getByTestId('sent-row')).toHaveCount(2, { timeout: 15_000 });
+    await expect(page.getByTestId('sent-row').filter({ hasText: 'outside the app' })).toHaveCount(1);
+    expect(smtp.received).toHaveLength(1);
+
+    // Pause Ana, remove Grace: her call is cancelled and the Feed says so.
+    await page.goto('/#/campaigns');
+    await page.getByRole('link', { name: 'By hand' }).click();
+    const people = page.getByTestId('person-row');
+    await expect(people).toHaveCount(2);
+    await people.filter({ hasText: 'Ana' }).getByTestId('person-pause').click();
+    await expect(people.filter({ hasText: 'Ana' })).toContainText('Paused');
+    await people.filter({ hasText: 'Grace' }).getByTestId('person-remove').click();
+    await page.getByTestId('remove-confirm').click();
+    await expect(people.filter({ hasText: 'Grace' })).toContainText('Removed; nothing more is sent');
+    await expect(page.getByTestId('toast')).toHaveCount(0, { timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/campaign-people.png`, fullPage: true });
+    await page.goto('/#/live-feed');
+    await expect(page.getByTestId('feed-row').first()).toContainText(
+      "Removed Grace O'Neil from the campaign; 1 pending step cancelled",
+    );
+    await page.getByTestId('feed-filter').selectOption('sent');
+    await expect(page.getByTestId('feed-row')).toHaveCount(1);
+    await page.screenshot({ path: `${SHOTS}/live-feed-filtered.png` });
+    // Nothing falls due for either of them any more: the next day passes in silence.
+    await setClock(baseURL!, '2026-03-10T15:00:00Z');
+    await page.goto('/#/command-center');
+    await page.waitForTimeout(1500);
+    await expect(page.getByTestId('task-row')).toHaveCount(0);
+  } finally {
+    await smtp.close();
+  }
+});
