@@ -55,9 +55,12 @@ interface MailboxState {
   day: number;
   sentToday: number;
   lastSentAt: number;
-  /** Sends to one mailbox go one at a time, so the limits hold under concurrency. */
+  /** Sends are admitted one at a time (the limit check and the reservation), then go concurrently on the pool. */
   queue: Promise<unknown>;
 }
+
+/** Pooled SMTP connections per mailbox. */
+export const POOL_CONNECTIONS = 5;
 
 export class Mailer {
   private readonly mailboxes = new Map<string, MailboxState>();
@@ -75,7 +78,8 @@ export class Mailer {
     current?.transport.close();
     const transport = nodemailer.createTransport({
       pool: true,
-      maxConnections: 2,
+      // nodemailer's default; most providers allow at least this many connections per account.
+      maxConnections: POOL_CONNECTIONS,
       host: smtp.host,
       port: smtp.port,
       secure: smtp.security === 'tls',
@@ -115,17 +119,23 @@ export class Mailer {
     history: { sentToday: number; lastSentAt: number | null } = { sentToday: 0, lastSentAt: null },
   ): Promise<SendOutcome> {
     const state = await this.state(mailboxId, smtp);
-    const run = state.queue.then(() => this.sendNow(state, limits, message, history));
-    state.queue = run.catch(() => undefined);
-    return run;
+    // Admission is serial, so two concurrent sends can never both take the last slot of the day.
+    const admitted = state.queue.then(() => this.admit(state, limits, history));
+    state.queue = admitted.catch(() => undefined);
+    const admission = await admitted;
+    if ('status' in admission) return admission;
+    return this.transfer(state, message, admission);
   }
 
-  private async sendNow(
+  /**
+   * R11 for one send: the daily limit and the minimum gap, counting sends in flight. A send
+   * admitted reserves its slot (today's count and the last-send instant) until it ends.
+   */
+  private admit(
     state: MailboxState,
     limits: SendLimits,
-    message: OutgoingMessage,
     history: { sentToday: number; lastSentAt: number | null },
-  ): Promise<SendOutcome> {
+  ): SendOutcome | { at: number; undo: () => void } {
     const zone = ZoneClock.for(limits.zone);
     const now = this.now();
     const today = wallDay(zone.toWall(now));
@@ -140,6 +150,24 @@ export class Mailer {
     }
     if (now - lastSentAt < limits.minGapMs)
       return { status: 'deferred', until: lastSentAt + limits.minGapMs, reason: 'min-gap' };
+    const before = { sentToday: state.sentToday, lastSentAt: state.lastSentAt };
+    state.sentToday = sentToday + 1;
+    state.lastSentAt = now;
+    // A send that does not go gives its slot back (unless later sends have moved on since).
+    const undo = (): void => {
+      state.sentToday = Math.max(before.sentToday, state.sentToday - 1);
+      if (state.lastSentAt === now) state.lastSentAt = before.lastSentAt;
+    };
+    return { at: now, undo };
+  }
+
+  /** Hands the message to the pooled transport and classifies the reply (SPEC §5). */
+  private async transfer(
+    state: MailboxState,
+    message: OutgoingMessage,
+    slot: { at: number; undo: () => void },
+  ): Promise<SendOutcome> {
+    const now = slot.at;
     try {
       const info = await state.transport.sendMail({
         from: message.from,
@@ -154,12 +182,12 @@ export class Mailer {
         disableFileAccess: true,
         disableUrlAccess: true,
       });
-      const at = this.now();
-      state.sentToday = sentToday + 1;
-      state.lastSentAt = at;
-      return { status: 'sent', response: String(info.response ?? ''), at };
+      return { status: 'sent', response: String(info.response ?? ''), at: this.now() };
     } catch (error) {
-      return classify(error);
+      const outcome = classify(error);
+      // An unknown outcome may have gone: it keeps its slot.
+      if (outcome.status !== 'unknown') slot.undo();
+      return outcome;
     }
   }
 

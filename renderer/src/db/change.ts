@@ -28,37 +28,44 @@ export function setClock(next: () => number): void {
 /**
  * Runs `work` and records its change in one read-write transaction over `tables`,
  * the Live Feed, the outbox and `meta`: either all of it is stored or none of it.
- * `work` must await nothing but Dexie (STYLE.md: no I/O inside a transaction).
+ * `work` may return several changes (a batch of sends recorded together): each gets its
+ * own outbox row, in order. `work` must await nothing but Dexie (STYLE.md: no I/O inside
+ * a transaction).
  * @returns what `work` returns. @throws whatever `work` throws; nothing is then written.
  */
 export async function inChange<T>(
   tables: Table[],
-  work: () => Promise<{ result: T; change: Change }>,
+  work: () => Promise<{ result: T; change: Change | readonly Change[] }>,
   at: number = now(),
 ): Promise<T> {
   const db = useDb();
   return db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
-    const { result, change } = await work();
+    const { result, change: changed } = await work();
     let clientId = (await db.meta.get('deviceId'))?.value as string | undefined;
     if (!clientId) {
       clientId = crypto.randomUUID();
       await db.meta.put({ key: 'deviceId', value: clientId });
     }
-    await db.outbox.add({ clientId, name: change.name, args: change.args, at });
     await db.meta.put({ key: 'hadData', value: true });
-    if (change.feed) {
-      const { coalesceMs, ...row } = change.feed;
-      const last =
-        coalesceMs && row.campaignId
-          ? await db.feed
-              .where('[campaignId+at]')
-              .between([row.campaignId, at - coalesceMs], [row.campaignId, at], true, true)
-              .last()
-          : undefined;
-      if (last && last.kind === row.kind && last.id !== undefined)
-        await db.feed.update(last.id, { at, text: row.text });
-      else await db.feed.add({ ...row, at });
-    }
+    for (const change of Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change])
+      await record(clientId, change, at);
     return result;
   });
+}
+
+/** Writes one change's outbox row and Live Feed row (inside the caller's transaction). */
+async function record(clientId: string, change: Change, at: number): Promise<void> {
+  const db = useDb();
+  await db.outbox.add({ clientId, name: change.name, args: change.args, at });
+  if (!change.feed) return;
+  const { coalesceMs, ...row } = change.feed;
+  const last =
+    coalesceMs && row.campaignId
+      ? await db.feed
+          .where('[campaignId+at]')
+          .between([row.campaignId, at - coalesceMs], [row.campaignId, at], true, true)
+          .last()
+      : undefined;
+  if (last && last.kind === row.kind && last.id !== undefined) await db.feed.update(last.id, { at, text: row.text });
+  else await db.feed.add({ ...row, at });
 }

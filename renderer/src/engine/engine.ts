@@ -1,15 +1,23 @@
 import { liveQuery, type Subscription } from 'dexie';
-import { composeEmail, type SentCopy } from '../../../core/compose';
+import { composeEmail, type ComposedEmail, type SentCopy } from '../../../core/compose';
 import type { SendOutcome } from '../../../core/host/contract';
 import { compileCampaign, resolveEnrollment, type StepDone } from '../../../core/resolver';
 import { mergeContext, renderTemplate } from '../../../core/templating';
 import { newMessageId, replyHeaders } from '../../../core/threading';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
-import { inChange, now, setClock } from '../db/change';
+import { inChange, now, setClock, type Change } from '../db/change';
 import { useDb } from '../db/database';
 import { toCoreCampaign } from '../db/repos/campaigns';
 import { displayName, toCoreContact } from '../db/repos/contacts';
-import { newStepRun, type EnrollmentRecord, type StepRunRecord, type TaskRecord } from '../db/records';
+import {
+  newStepRun,
+  type CampaignRecord,
+  type ContactRecord,
+  type EnrollmentRecord,
+  type MailboxRecord,
+  type StepRunRecord,
+  type TaskRecord,
+} from '../db/records';
 import type { HostClient } from '../host/client';
 
 /**
@@ -26,11 +34,26 @@ export const OVERDUE_GRACE_MS = 2 * 3_600_000;
 /** SPEC §5: retry after 1, 5, 15 minutes, then the send needs attention. */
 export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
 
+/** How many emails the engine hands to the host at once (the host's pool holds 5 connections a mailbox). */
+export const SEND_CONCURRENCY = 8;
+
+/** One email ready to claim and send: what it was composed from, and its claimed step run. */
+interface Prepared {
+  enrollment: EnrollmentRecord;
+  campaign: CampaignRecord;
+  contact: ContactRecord;
+  mailbox: MailboxRecord;
+  claimed: StepRunRecord;
+  composed: ComposedEmail;
+}
+
 export class Engine {
   private online = true;
   private queue: Promise<void> = Promise.resolve();
   private subscription: Subscription | undefined;
   private readonly stops: (() => void)[] = [];
+  /** Enrollments queued or being handled: a repeat hand-over of the same job is ignored. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly host: HostClient) {}
 
@@ -124,13 +147,21 @@ export class Engine {
     }
   }
 
-  /** Runs due enrollments one after another, in the order they fell due. */
+  /**
+   * Handles due enrollments in the order they fell due. Everything due together is one
+   * batch: its emails are claimed in one transaction, sent concurrently through the
+   * host's pooled transport, and recorded in as few transactions as the sends allow.
+   */
   enqueue(ids: readonly string[]): void {
-    for (const id of ids) {
-      this.queue = this.queue
-        .then(() => this.process(id))
-        .catch((error: unknown) => console.error('engine: step failed', id, error));
-    }
+    const fresh = [...new Set(ids)].filter((id) => !this.inFlight.has(id));
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.inFlight.add(id);
+    this.queue = this.queue
+      .then(() => this.processBatch(fresh))
+      .catch((error: unknown) => console.error('engine: a batch failed', error))
+      .finally(() => {
+        for (const id of fresh) this.inFlight.delete(id);
+      });
   }
 
   /** Waits until everything queued so far has been handled (tests, shutdown). */
@@ -138,19 +169,90 @@ export class Engine {
     return this.queue;
   }
 
-  private async process(enrollmentId: string): Promise<void> {
+  private async processBatch(ids: readonly string[]): Promise<void> {
     if (!this.online) return; // SPEC §5: nothing leaves while offline; coming back re-arms.
+    const prepared: Prepared[] = [];
+    for (const id of ids) {
+      try {
+        const send = await this.prepare(id);
+        if (send) prepared.push(send);
+      } catch (error) {
+        console.error('engine: step failed', id, error);
+      }
+    }
+    if (prepared.length === 0) return;
+    const claimed = await this.claim(prepared);
+    if (claimed.length === 0) return;
+
+    // What the database knows of each mailbox today, for its limits (the host keeps count of the rest).
+    const history = new Map<string, { sentToday: number; lastSentAt: number | null }>();
+    for (const p of claimed) {
+      if (history.has(p.mailbox.id)) continue;
+      const zone = ZoneClock.for(p.mailbox.timeZone);
+      const startOfDay = zone.fromWall(wallDay(zone.toWall(now())) * DAY_MS);
+      const mine = await useDb()
+        .stepRuns.where('state')
+        .equals('sent')
+        .filter((r) => r.mailboxId === p.mailbox.id && r.sentAt !== null && r.sentAt >= startOfDay)
+        .toArray();
+      history.set(p.mailbox.id, {
+        sentToday: mine.length,
+        lastSentAt: mine.reduce<number | null>(
+          (last, r) => (last === null || r.sentAt! > last ? r.sentAt : last),
+          null,
+        ),
+      });
+    }
+
+    // Send with a bounded number in flight; record what came back whenever no record is being written,
+    // so a quiet minute records each send at once and a burst records many in one transaction.
+    const done: { send: Prepared; outcome: SendOutcome }[] = [];
+    let recording: Promise<void> = Promise.resolve();
+    let writing = false;
+    const flush = (): void => {
+      if (writing || done.length === 0) return;
+      writing = true;
+      const chunk = done.splice(0);
+      recording = recording
+        .then(() => this.record(chunk))
+        .catch((error: unknown) => console.error('engine: cannot record sends', error))
+        .finally(() => {
+          writing = false;
+          flush();
+        });
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < claimed.length) {
+        const send = claimed[next++]!;
+        done.push({ send, outcome: await this.send(send, history.get(send.mailbox.id)!) });
+        flush();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, claimed.length) }, worker));
+    flush();
+    while (writing || done.length > 0) {
+      await recording;
+      flush();
+    }
+  }
+
+  /**
+   * Looks at one due enrollment: raises its task, holds it (overdue, blocked, a reference
+   * gone) or composes its email. Only a send to make is returned, for the batch to claim.
+   */
+  private async prepare(enrollmentId: string): Promise<Prepared | undefined> {
     const db = useDb();
     const enrollment = await db.enrollments.get(enrollmentId);
-    if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return;
-    if (enrollment.deviceId !== (await thisDevice())) return; // SPEC §7: only the launching device sends.
+    if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return undefined;
+    if (enrollment.deviceId !== (await thisDevice())) return undefined; // SPEC §7: only the launching device sends.
     if (enrollment.nextDueAt > now()) {
       // Handed over early (clocks a hair apart): arm it again rather than lose it.
       await this.host.tryCall('scheduler/set', {
         jobs: [{ id: enrollment.id, dueAt: enrollment.nextDueAt }],
         replace: false,
       });
-      return;
+      return undefined;
     }
     const campaign = await db.campaigns.get(enrollment.campaignId);
     const contact = await db.contacts.get(enrollment.contactId);
@@ -165,7 +267,7 @@ export class Engine {
             ? "the campaign's mailbox was deleted; add it again in Settings"
             : 'the campaign has no step left for this person';
       await this.holdForAttention(enrollment, step?.id ?? `step-${enrollment.nextStepIndex}`, missing);
-      return;
+      return undefined;
     }
     const runId = `${enrollment.id}:${step.id}`;
     const existing = await db.stepRuns.get(runId);
@@ -213,7 +315,7 @@ export class Engine {
         };
       });
       await this.host.tryCall('notify/show', { title: 'Task due', body: task.title, tag: task.id, taskId: task.id });
-      return;
+      return undefined;
     }
 
     // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
@@ -234,7 +336,7 @@ export class Engine {
           },
         };
       });
-      return;
+      return undefined;
     }
     const previous = await previousSent(enrollment, enrollment.nextStepIndex);
     const composed: ReturnType<typeof composeEmail> = byHand
@@ -275,7 +377,7 @@ export class Engine {
           },
         };
       });
-      return;
+      return undefined;
     }
 
     // Claim: the Message-ID is fixed and stored before SMTP is attempted, so a retry reuses it.
@@ -289,34 +391,42 @@ export class Engine {
       text: composed.text,
       updatedAt: now(),
     };
-    const claimedOk = await db.transaction('rw', db.stepRuns, db.enrollments, async () => {
-      const current = await db.enrollments.get(enrollment.id);
-      if (
-        !current ||
-        current.status !== 'active' ||
-        current.hold ||
-        current.nextStepIndex !== enrollment.nextStepIndex ||
-        current.nextDueAt !== enrollment.nextDueAt
-      )
-        return false;
-      const run = await db.stepRuns.get(runId);
-      if (run && run.state !== 'scheduled') return false; // already sending or done: never twice
-      await db.stepRuns.put(claimed);
-      return true;
-    });
-    if (!claimedOk) return;
+    return { enrollment, campaign, contact, mailbox, claimed, composed };
+  }
 
-    const zone = ZoneClock.for(mailbox.timeZone);
-    const today = wallDay(zone.toWall(now()));
-    const startOfDay = zone.fromWall(today * DAY_MS);
-    const mine = await db.stepRuns
-      .where('state')
-      .equals('sent')
-      .filter((r) => r.mailboxId === mailbox.id && r.sentAt !== null && r.sentAt >= startOfDay)
-      .toArray();
-    let outcome: SendOutcome;
+  /**
+   * Claims sends in one transaction: each becomes `sending` with its Message-ID fixed and
+   * stored before SMTP is attempted (a retry reuses it). A send whose enrollment moved on,
+   * or whose step run is already sending or done, is dropped: never twice.
+   * @returns the sends claimed.
+   */
+  private async claim(sends: readonly Prepared[]): Promise<Prepared[]> {
+    const db = useDb();
+    return db.transaction('rw', db.stepRuns, db.enrollments, async () => {
+      const current = await db.enrollments.bulkGet(sends.map((p) => p.enrollment.id));
+      const runs = await db.stepRuns.bulkGet(sends.map((p) => p.claimed.id));
+      const claimed = sends.filter((p, i) => {
+        const e = current[i];
+        const run = runs[i];
+        return (
+          !!e &&
+          e.status === 'active' &&
+          !e.hold &&
+          e.nextStepIndex === p.enrollment.nextStepIndex &&
+          e.nextDueAt === p.enrollment.nextDueAt &&
+          (!run || run.state === 'scheduled')
+        );
+      });
+      await db.stepRuns.bulkPut(claimed.map((p) => p.claimed));
+      return claimed;
+    });
+  }
+
+  /** Hands one claimed email to the host's mailer; an interrupted call is an unknown outcome. */
+  private async send(p: Prepared, history: { sentToday: number; lastSentAt: number | null }): Promise<SendOutcome> {
+    const { mailbox, contact, claimed, composed } = p;
     try {
-      outcome = await this.host.call('mail/send', {
+      return await this.host.call('mail/send', {
         mailboxId: mailbox.id,
         smtp: mailbox.smtp,
         limits: { dailyLimit: mailbox.dailyLimit, minGapMs: mailbox.minGapMs, zone: mailbox.timeZone },
@@ -330,133 +440,110 @@ export class Engine {
           inReplyTo: composed.inReplyTo,
           references: composed.references,
         },
-        history: {
-          sentToday: mine.length,
-          lastSentAt: mine.reduce<number | null>(
-            (last, r) => (last === null || r.sentAt! > last ? r.sentAt : last),
-            null,
-          ),
-        },
+        history,
       });
     } catch (error) {
       // The host went away mid-send: the email may or may not have gone. A person decides.
-      outcome = { status: 'unknown', message: `the send was interrupted (${(error as Error).message})` };
+      return { status: 'unknown', message: `the send was interrupted (${(error as Error).message})` };
     }
+  }
+
+  /** Records a chunk of send outcomes in one transaction, releasing next steps (R8). */
+  private async record(chunk: readonly { send: Prepared; outcome: SendOutcome }[]): Promise<void> {
+    const db = useDb();
+    await inChange([db.stepRuns, db.enrollments, db.tasks, db.campaigns], async () => {
+      const changes: Change[] = [];
+      for (const { send, outcome } of chunk) {
+        const change = await this.applyOutcome(send, outcome);
+        if (change) changes.push(change);
+      }
+      return { result: undefined, change: changes };
+    });
+  }
+
+  /** Writes one send's outcome (inside the caller's transaction) and returns its change, if any. */
+  private async applyOutcome(p: Prepared, outcome: SendOutcome): Promise<Change | undefined> {
+    const db = useDb();
+    const { enrollment, campaign, contact, claimed, composed } = p;
+    const runId = claimed.id;
     const who = displayName(contact);
+    const about = { campaignId: campaign.id, contactId: contact.id };
     if (outcome.status === 'sent') {
-      await inChange([db.stepRuns, db.enrollments, db.tasks, db.campaigns], async () => {
-        await db.stepRuns.put({
-          ...claimed,
-          state: 'sent',
-          sentAt: outcome.at,
-          smtpReply: outcome.response,
-          updatedAt: now(),
-        });
-        await db.enrollments.update(enrollment.id, { attempts: 0 });
-        await releaseNext(enrollment.id);
-        const note = composed.note ? ` (${composed.note})` : '';
-        return {
-          result: undefined,
-          change: {
-            name: 'step-run/sent',
-            args: { id: runId, sentAt: outcome.at },
-            feed: {
-              kind: 'email.sent',
-              text: `Sent "${claimed.subject}" to ${who}${note}`,
-              campaignId: campaign.id,
-              contactId: contact.id,
-            },
-          },
-        };
+      await db.stepRuns.put({
+        ...claimed,
+        state: 'sent',
+        sentAt: outcome.at,
+        smtpReply: outcome.response,
+        updatedAt: now(),
       });
-    } else if (outcome.status === 'offline') {
+      await db.enrollments.update(enrollment.id, { attempts: 0 });
+      await releaseNext(enrollment.id);
+      const note = composed.note ? ` (${composed.note})` : '';
+      return {
+        name: 'step-run/sent',
+        args: { id: runId, sentAt: outcome.at },
+        feed: { kind: 'email.sent', text: `Sent "${claimed.subject}" to ${who}${note}`, ...about },
+      };
+    }
+    if (outcome.status === 'offline') {
       // Nothing was attempted: back to scheduled; the network's return re-arms it (SPEC §5).
       await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
       this.online = false;
-    } else if (outcome.status === 'unknown') {
-      await inChange([db.stepRuns, db.enrollments], async () => {
-        await db.stepRuns.put({ ...claimed, state: 'unknown', reason: outcome.message, updatedAt: now() });
-        await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
-        return {
-          result: undefined,
-          change: {
-            name: 'step-run/unknown',
-            args: { id: runId },
-            feed: {
-              kind: 'email.unknown',
-              text: `Unknown outcome: "${claimed.subject}" to ${who} may or may not have been sent (${outcome.message})`,
-              campaignId: campaign.id,
-              contactId: contact.id,
-            },
-          },
-        };
-      });
-    } else if (outcome.status === 'deferred') {
-      await inChange([db.stepRuns, db.enrollments], async () => {
-        await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
-        await db.enrollments.update(enrollment.id, { nextDueAt: outcome.until, updatedAt: now() });
-        const why =
-          outcome.reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends';
-        return {
-          result: undefined,
-          change: {
-            name: 'step-run/deferred',
-            args: { id: runId, until: outcome.until },
-            feed: {
-              kind: 'email.deferred',
-              text: `Waiting to send "${claimed.subject}" to ${who}: ${why}`,
-              campaignId: campaign.id,
-              contactId: contact.id,
-            },
-          },
-        };
-      });
-    } else if (outcome.status === 'retry' && (enrollment.attempts ?? 0) < RETRY_BACKOFF_MS.length) {
+      return undefined;
+    }
+    if (outcome.status === 'unknown') {
+      await db.stepRuns.put({ ...claimed, state: 'unknown', reason: outcome.message, updatedAt: now() });
+      await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
+      return {
+        name: 'step-run/unknown',
+        args: { id: runId },
+        feed: {
+          kind: 'email.unknown',
+          text: `Unknown outcome: "${claimed.subject}" to ${who} may or may not have been sent (${outcome.message})`,
+          ...about,
+        },
+      };
+    }
+    if (outcome.status === 'deferred') {
+      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
+      await db.enrollments.update(enrollment.id, { nextDueAt: outcome.until, updatedAt: now() });
+      const why =
+        outcome.reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends';
+      return {
+        name: 'step-run/deferred',
+        args: { id: runId, until: outcome.until },
+        feed: { kind: 'email.deferred', text: `Waiting to send "${claimed.subject}" to ${who}: ${why}`, ...about },
+      };
+    }
+    if (outcome.status === 'retry' && (enrollment.attempts ?? 0) < RETRY_BACKOFF_MS.length) {
       const attempts = (enrollment.attempts ?? 0) + 1;
       const wait = RETRY_BACKOFF_MS[attempts - 1]!;
-      await inChange([db.stepRuns, db.enrollments], async () => {
-        await db.stepRuns.put({ ...claimed, state: 'scheduled', smtpReply: outcome.message, updatedAt: now() });
-        await db.enrollments.update(enrollment.id, { attempts, nextDueAt: now() + wait, updatedAt: now() });
-        return {
-          result: undefined,
-          change: {
-            name: 'step-run/retry',
-            args: { id: runId, attempts },
-            feed: {
-              kind: 'email.retried',
-              text: `Will retry "${claimed.subject}" to ${who} in ${wait / 60_000} min: ${outcome.message}`,
-              campaignId: campaign.id,
-              contactId: contact.id,
-            },
-          },
-        };
-      });
-    } else {
-      // 5xx, or retries used up: the send fails with the server's text; a 5xx pauses the enrollment.
-      const message = 'message' in outcome ? outcome.message : 'unknown';
-      await inChange([db.stepRuns, db.enrollments], async () => {
-        await db.stepRuns.put({ ...claimed, state: 'failed', smtpReply: message, reason: message, updatedAt: now() });
-        await db.enrollments.update(
-          enrollment.id,
-          outcome.status === 'failed'
-            ? { status: 'paused', pausedBy: 'server', hold: 'needs-attention', updatedAt: now() }
-            : { hold: 'needs-attention', updatedAt: now() },
-        );
-        return {
-          result: undefined,
-          change: {
-            name: 'step-run/failed',
-            args: { id: runId, message },
-            feed: {
-              kind: 'email.failed',
-              text: `Failed to send "${claimed.subject}" to ${who}: ${message}`,
-              campaignId: campaign.id,
-              contactId: contact.id,
-            },
-          },
-        };
-      });
+      await db.stepRuns.put({ ...claimed, state: 'scheduled', smtpReply: outcome.message, updatedAt: now() });
+      await db.enrollments.update(enrollment.id, { attempts, nextDueAt: now() + wait, updatedAt: now() });
+      return {
+        name: 'step-run/retry',
+        args: { id: runId, attempts },
+        feed: {
+          kind: 'email.retried',
+          text: `Will retry "${claimed.subject}" to ${who} in ${wait / 60_000} min: ${outcome.message}`,
+          ...about,
+        },
+      };
     }
+    // 5xx, or retries used up: the send fails with the server's text; a 5xx pauses the enrollment.
+    const message = 'message' in outcome ? outcome.message : 'unknown';
+    await db.stepRuns.put({ ...claimed, state: 'failed', smtpReply: message, reason: message, updatedAt: now() });
+    await db.enrollments.update(
+      enrollment.id,
+      outcome.status === 'failed'
+        ? { status: 'paused', pausedBy: 'server', hold: 'needs-attention', updatedAt: now() }
+        : { hold: 'needs-attention', updatedAt: now() },
+    );
+    return {
+      name: 'step-run/failed',
+      args: { id: runId, message },
+      feed: { kind: 'email.failed', text: `Failed to send "${claimed.subject}" to ${who}: ${message}`, ...about },
+    };
   }
 
   /** Holds an enrollment in Needs attention with a reason a person can act on (its step run says why). */
