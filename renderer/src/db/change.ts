@@ -1,4 +1,6 @@
 import type { Table } from 'dexie';
+import type { RowWrite } from '../../../core/sync/protocol';
+import { takeWrites } from './capture';
 import { useDb } from './database';
 import type { FeedEventRecord } from './records';
 
@@ -40,6 +42,7 @@ export async function inChange<T>(
 ): Promise<T> {
   const db = useDb();
   return db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
+    takeWrites(); // a retried transaction starts clean
     const { result, change: changed } = await work();
     let clientId = (await db.meta.get('deviceId'))?.value as string | undefined;
     if (!clientId) {
@@ -47,16 +50,20 @@ export async function inChange<T>(
       await db.meta.put({ key: 'deviceId', value: clientId });
     }
     await db.meta.put({ key: 'hadData', value: true });
-    for (const change of Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change])
-      await record(clientId, change, at);
+    // The rows written go with the first change (a batch is applied by the server as one mutation's rows).
+    let writes = takeWrites();
+    for (const change of Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change]) {
+      await record(clientId, change, at, writes);
+      writes = [];
+    }
     return result;
   });
 }
 
 /** Writes one change's outbox row and Live Feed row (inside the caller's transaction). */
-async function record(clientId: string, change: Change, at: number): Promise<void> {
+async function record(clientId: string, change: Change, at: number, writes: RowWrite[]): Promise<void> {
   const db = useDb();
-  await db.outbox.add({ clientId, name: change.name, args: change.args, at });
+  await db.outbox.add({ clientId, name: change.name, args: change.args, at, writes });
   if (!change.feed) return;
   const { coalesceMs, ...row } = change.feed;
   const last =

@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type {
   CampaignRecord,
+  ConflictRecord,
   ContactRecord,
   EnrollmentRecord,
   FeedEventRecord,
@@ -11,7 +12,9 @@ import type {
   TaskRecord,
   TemplateRecord,
 } from './records';
+import { captureWrites } from './capture';
 import { v1 } from './v1';
+import { v2 } from './v2';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -25,10 +28,13 @@ export class CampaignDeskDb extends Dexie {
   feed!: EntityTable<FeedEventRecord, 'id'>;
   outbox!: EntityTable<OutboxRecord, 'mutationId'>;
   meta!: EntityTable<MetaRecord, 'key'>;
+  conflicts!: EntityTable<ConflictRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
     v1(this);
+    v2(this);
+    captureWrites(this);
   }
 }
 

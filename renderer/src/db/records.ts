@@ -1,4 +1,5 @@
 import type { Step } from '../../../core/model';
+import type { ConflictRow, RowWrite } from '../../../core/sync/protocol';
 
 /**
  * The shapes stored in IndexedDB. Instants are UTC epoch ms; zones are IANA names.
@@ -209,7 +210,15 @@ export interface OutboxRecord {
   name: string;
   args: unknown;
   at: number;
+  /** The rows the change wrote, each with the row as it was before (see core/sync/protocol.ts `RowWrite`). */
+  writes?: RowWrite[];
 }
+
+/**
+ * Two devices changed the same thing differently (core/sync/protocol.ts `ConflictRow`): the
+ * server kept `theirs` (merged with every change that did not collide) and keeps `mine` here.
+ */
+export type ConflictRecord = ConflictRow;
 
 export interface MetaRecord {
   key: string;

@@ -1,8 +1,10 @@
 import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../core/errors';
 import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
+import { v1 } from './v1';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
   createContact,
@@ -55,12 +57,13 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   throw new Error('accepted');
 }
 
-describe('schema v1', () => {
+describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(1);
+    expect(db.verno).toBe(2);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaigns',
+        'conflicts',
         'contacts',
         'enrollments',
         'feed',
@@ -73,6 +76,46 @@ describe('schema v1', () => {
       ].sort(),
     );
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
+  });
+
+  it('a version-1 database opens under version 2 with its rows intact', async () => {
+    const name = `v1-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    await old.open();
+    await old.table('contacts').add({ id: 'c1', email: 'ana@example.org', emailKey: 'ana@example.org' });
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect(upgraded.verno).toBe(2);
+    expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
+    expect(await upgraded.conflicts.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('every change records the rows it wrote, each with the row as it was before', async () => {
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    await updateContact(ana.id, { ...person({ email: 'ana@example.org', firstName: 'Anna' }) });
+    const [created, edited] = await db.outbox.toArray();
+    expect(created!.writes).toEqual([{ table: 'contacts', id: ana.id, op: 'put', base: null, value: ana }]);
+    expect(edited!.writes).toHaveLength(1);
+    expect(edited!.writes![0]).toMatchObject({
+      table: 'contacts',
+      id: ana.id,
+      op: 'put',
+      base: { firstName: 'Ana' },
+      value: { firstName: 'Anna' },
+    });
+    await deleteContacts([ana.id]);
+    expect((await db.outbox.toArray())[2]!.writes).toEqual([
+      {
+        table: 'contacts',
+        id: ana.id,
+        op: 'delete',
+        base: expect.objectContaining({ firstName: 'Anna' }),
+        value: null,
+      },
+    ]);
   });
 
   it('explains a database written by a newer version without touching it', () => {
