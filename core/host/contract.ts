@@ -27,8 +27,9 @@ export type AppInfo = z.infer<typeof AppInfo>;
 const NoInput = z.object({}).strict();
 
 /** A secret's name: `smtp:<mailbox id>`. */
-const SecretKey = z.string().regex(/^smtp:[A-Za-z0-9-]{1,64}$/, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>)`,
+/** A secret's name: `smtp:<mailbox id>`, or `sync:token` (the team server's bearer token). */
+const SecretKey = z.string().regex(/^(smtp:[A-Za-z0-9-]{1,64}|sync:token)$/, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id> or sync:token)`,
 });
 
 const HeaderSafe = z.string().refine((value) => !/[\r\n]/.test(value), { error: 'cannot contain a line break' });
@@ -134,6 +135,25 @@ export const hostCalls = {
       .object({ nextSendAt: z.number().finite().nullable(), openTasks: z.number().int().min(0).max(10_000_000) })
       .strict(),
     output: z.object({}),
+  },
+  /**
+   * One request to the team sync server (docs/SYNC.md), made by the host so the bearer token
+   * (the `sync:token` secret) never enters the page. `status` 0 means the server could not
+   * be reached (offline, refused, timed out: `error` says which); otherwise the server's
+   * HTTP status and its JSON body.
+   */
+  'sync/request': {
+    input: z
+      .object({
+        url: z.url({
+          protocol: /^https?$/,
+          error: (issue) => `${JSON.stringify(issue.input)} is not an http(s) address`,
+        }),
+        path: z.enum(['/health', '/push', '/pull']),
+        body: z.unknown().optional(),
+      })
+      .strict(),
+    output: z.object({ status: z.number().int(), body: z.unknown(), error: z.string().optional() }),
   },
   /** Whether the host can reach the network (SPEC §5: no send leaves while offline). */
   'net/status': { input: NoInput, output: z.object({ online: z.boolean() }) },

@@ -116,3 +116,48 @@ describe('threeWayMerge', () => {
     expect(threeWayMerge<unknown>(1, 'two', 3)).toEqual({ value: 3, conflicts: ['(root)'] });
   });
 });
+
+describe('bookkeeping fields', () => {
+  it('updatedAt and version take the larger number and are never a conflict', () => {
+    const base = {
+      id: 'c',
+      name: 'Q2',
+      updatedAt: 1,
+      version: 3,
+      steps: [
+        { id: 's1', day: 1 },
+        { id: 's2', day: 3 },
+      ],
+    };
+    const mine = {
+      ...base,
+      updatedAt: 5,
+      version: 4,
+      steps: [
+        { id: 's1', day: 2 },
+        { id: 's2', day: 3 },
+      ],
+    };
+    const theirs = {
+      ...base,
+      updatedAt: 9,
+      version: 4,
+      steps: [
+        { id: 's1', day: 1 },
+        { id: 's2', day: 4 },
+      ],
+    };
+    expect(threeWayMerge(base, mine, theirs)).toEqual({
+      value: {
+        ...base,
+        updatedAt: 9,
+        version: 4,
+        steps: [
+          { id: 's1', day: 2 },
+          { id: 's2', day: 4 },
+        ],
+      },
+      conflicts: [],
+    });
+  });
+});

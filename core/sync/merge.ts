@@ -47,6 +47,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  *   side's new elements placed after their predecessor;
  * - anything else changed on both sides to different values keeps `theirs` and its
  *   path is listed in `conflicts`.
+ * - the top-level bookkeeping fields `updatedAt` and `version` take the larger number
+ *   and never conflict (every edit stamps them, on both sides).
  * `base` undefined means neither side had the value before (both added it).
  * Never throws; the inputs are not modified.
  */
@@ -72,6 +74,9 @@ function mergeValue(base: unknown, mine: unknown, theirs: unknown, path: string,
   return theirs;
 }
 
+/** Top-level fields every edit stamps (see mergeObjects). */
+const BOOKKEEPING = new Set(['updatedAt', 'version']);
+
 function mergeObjects(
   base: Record<string, unknown> | undefined,
   mine: Record<string, unknown>,
@@ -82,6 +87,12 @@ function mergeObjects(
   const out: Record<string, unknown> = {};
   const keys = [...Object.keys(theirs), ...Object.keys(mine).filter((key) => !Object.hasOwn(theirs, key))];
   for (const key of keys) {
+    // Bookkeeping, not content: both sides stamp `updatedAt` and bump `version` on every edit.
+    // The later stamp and the higher version stand; that alone is never a conflict.
+    if (path === '' && BOOKKEEPING.has(key) && typeof mine[key] === 'number' && typeof theirs[key] === 'number') {
+      out[key] = Math.max(mine[key], theirs[key]);
+      continue;
+    }
     const merged = mergeValue(base?.[key], mine[key], theirs[key], path === '' ? key : `${path}.${key}`, conflicts);
     if (merged !== undefined) out[key] = merged;
   }

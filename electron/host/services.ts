@@ -162,6 +162,11 @@ export function createHost(options: HostOptions): Host {
       return {};
     },
     'net/status': async () => ({ online: online() }),
+    'sync/request': async ({ url, path, body }) => {
+      if (!online()) return { status: 0, body: null, error: 'offline' };
+      const token = await secrets.get('sync:token');
+      return syncRequest(url, path, body, token);
+    },
     'test/set-clock': async ({ now }) => {
       testOnly('test/set-clock');
       clock.set(now);
@@ -191,4 +196,49 @@ export async function dispatch(handlers: HostHandlers, name: string, rawInput: u
   const input = parseOrThrow(hostCalls[name].input, rawInput ?? {}, 'input');
   const handler = handlers[name] as (input: unknown) => Promise<unknown>;
   return handler(input);
+}
+
+/** How long a sync request may take: a health check is quick, a push of a week's changes is not. */
+const SYNC_TIMEOUT_MS = { '/health': 5_000, '/push': 120_000, '/pull': 60_000 } as const;
+
+/**
+ * One HTTP request to the sync server with the bearer token (docs/SYNC.md).
+ * @returns `{ status, body }` (the server's JSON), or `{ status: 0, error }` when it could not be reached.
+ */
+export async function syncRequest(
+  base: string,
+  path: '/health' | '/push' | '/pull',
+  body: unknown,
+  token: string | undefined,
+): Promise<{ status: number; body: unknown; error?: string }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const response = await fetch(new URL(path.slice(1), base.endsWith('/') ? base : `${base}/`), {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(SYNC_TIMEOUT_MS[path]),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text for the error message
+    }
+    return { status: response.status, body: parsed };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const message =
+      (error as Error).name === 'TimeoutError'
+        ? 'the server did not answer in time'
+        : cause === 'ECONNREFUSED'
+          ? 'nothing answers at that address (is the server running?)'
+          : cause === 'ENOTFOUND'
+            ? 'that server name does not resolve'
+            : (error as Error).message;
+    return { status: 0, body: null, error: message };
+  }
 }

@@ -7,6 +7,7 @@ import { Engine } from './engine/engine';
 import { useHost } from './host/client';
 import { followHost } from './host/desktop';
 import { router, sections } from './router';
+import { useSync } from './stores/sync';
 import './styles.css';
 
 async function start(): Promise<void> {
@@ -54,6 +55,10 @@ async function start(): Promise<void> {
   }, 300);
   // Desktop shell: follow deep links, menu items and notification clicks; keep the tray's status current.
   followHost(useHost(), router, db);
+  // Sync with the team server when one is set (Settings → Team sync).
+  useSync()
+    .start()
+    .catch((error: unknown) => console.error('sync did not start', error));
   // The send engine runs in one window only: it arms the host's scheduler and handles what
   // falls due. A second tab of the browser build waits for the lock (it takes over if the
   // first closes), so two engines never claim, recover or send the same step.

@@ -1,0 +1,27 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { useLiveQuery } from '../composables/live';
+import { useDb } from '../db/database';
+import { useHost } from '../host/client';
+import { SyncClient, type SyncStatus } from '../sync/client';
+
+/** The sync client of this window and what the header and Settings show of it. */
+export const useSync = defineStore('sync', () => {
+  const db = useDb();
+  const client = shallowRef<SyncClient>();
+  const status = ref<SyncStatus>({ phase: 'off', url: null, lastSyncAt: null, lastError: null });
+  const pending = useLiveQuery(() => db.outbox.count());
+  const conflicts = useLiveQuery(() => db.conflicts.filter((c) => !c.resolved).toArray());
+  const conflictCount = computed(() => conflicts.value?.length ?? 0);
+
+  /** Starts the window's sync client (once). */
+  async function start(): Promise<void> {
+    if (client.value) return;
+    const created = new SyncClient(useHost(), db);
+    client.value = created;
+    created.onStatus((next) => (status.value = next));
+    await created.start();
+  }
+
+  return { client, status, pending, conflicts, conflictCount, start };
+});

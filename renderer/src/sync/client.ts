@@ -1,0 +1,314 @@
+import { liveQuery, type Subscription } from 'dexie';
+import {
+  PUSH_MAX_MUTATIONS,
+  PullResponse,
+  PushResponse,
+  type Mutation,
+  type PullRow,
+  type Table as SyncTableName,
+} from '../../../core/sync/protocol';
+import { ignoreWrites } from '../db/capture';
+import { now } from '../db/change';
+import { useDb, type CampaignDeskDb } from '../db/database';
+import type { OutboxRecord } from '../db/records';
+import type { HostClient } from '../host/client';
+
+/**
+ * The sync client (ARCHITECTURE.md "Sync", docs/SYNC.md): pushes this device's outbox to
+ * the team server in mutation order, pulls what changed since its cookie, and applies it
+ * under the changes still waiting to go (a row with a pending write keeps the local copy
+ * until the server has merged it and sends it back). Requests go through the host
+ * (`sync/request`), which holds the bearer token. Online means the server answered
+ * `/health`; `navigator.onLine === false` only short-cuts to offline. Failures back off
+ * with jitter and retry by themselves.
+ */
+
+export type SyncPhase = 'off' | 'offline' | 'syncing' | 'synced' | 'error';
+
+export interface SyncStatus {
+  phase: SyncPhase;
+  /** The server's address, when one is set. */
+  url: string | null;
+  /** When the last full sync (push and pull) ended, UTC ms. */
+  lastSyncAt: number | null;
+  /** The last error, in words; null after a good sync. */
+  lastError: string | null;
+}
+
+/** Where the client keeps its state in the `meta` table. */
+const META = { url: 'sync.url', cookie: 'sync.cookie', lastSyncAt: 'sync.lastSyncAt' } as const;
+/** Tables a pull writes into (the server's `conflicts` land in the local one). */
+const LOCAL_TABLES = [
+  'mailboxes',
+  'contacts',
+  'templates',
+  'campaigns',
+  'enrollments',
+  'stepRuns',
+  'tasks',
+  'conflicts',
+];
+/** Most JSON bytes in one push; a single bigger mutation goes alone. */
+const PUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** Backoff after a failure: 1 s doubling to 60 s, each with ±30 % jitter. */
+const BACKOFF_MS = { first: 1_000, max: 60_000 };
+/** How often a quiet, online client pulls. */
+const POLL_MS = 30_000;
+/** A burst of edits is pushed together, this long after the last one. */
+const DEBOUNCE_MS = 400;
+
+/** The server's error body, in words. */
+function serverError(status: number, body: unknown): string {
+  const text = (body as { error?: string } | null)?.error ?? (typeof body === 'string' ? body : '');
+  if (status === 401) return 'the server refused the token: check it in Settings → Team sync';
+  return `the server answered ${status}${text ? `: ${text}` : ''}`;
+}
+
+export class SyncClient {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private stopped = false;
+  private outboxWatch: Subscription | undefined;
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private readonly stops: (() => void)[] = [];
+  status: SyncStatus = { phase: 'off', url: null, lastSyncAt: null, lastError: null };
+
+  constructor(
+    private readonly host: HostClient,
+    private readonly db: CampaignDeskDb = useDb(),
+  ) {}
+
+  /** Starts syncing if a server is set: now, after every local change, when the network returns, and every 30 s. */
+  async start(): Promise<void> {
+    const url = ((await this.db.meta.get(META.url))?.value as string | undefined) ?? null;
+    const lastSyncAt = ((await this.db.meta.get(META.lastSyncAt))?.value as number | undefined) ?? null;
+    this.update({ url, lastSyncAt, phase: url ? 'syncing' : 'off' });
+    let first = true;
+    this.outboxWatch = liveQuery(() => this.db.outbox.count()).subscribe({
+      next: () => {
+        if (!first) this.soon(DEBOUNCE_MS);
+        first = false;
+      },
+    });
+    const online = () => this.soon(0);
+    window.addEventListener('online', online);
+    this.stops.push(
+      () => window.removeEventListener('online', online),
+      this.host.on('net/online-changed', ({ online: up }) => up && this.soon(0)),
+    );
+    this.soon(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.outboxWatch?.unsubscribe();
+    for (const stop of this.stops) stop();
+  }
+
+  /** Calls `listener` with every status change; returns the function that unsubscribes. */
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.status);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Sets (or with `url` null, clears) the team server and its token, then syncs.
+   * The token goes to the host's secret store, never to IndexedDB.
+   * @throws Error naming `url` when it is not an http(s) address.
+   */
+  async configure(url: string | null, token?: string): Promise<void> {
+    if (url !== null) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new Error(`url: ${JSON.stringify(url)} is not an address (e.g. https://sync.example.com)`);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new Error(`url: ${JSON.stringify(url)} is not an http(s) address`);
+    }
+    if (token) await this.host.call('secrets/set', { key: 'sync:token', value: token });
+    if (url === null) {
+      await this.db.meta.delete(META.url);
+      await this.host.call('secrets/delete', { key: 'sync:token' });
+    } else {
+      const previous = (await this.db.meta.get(META.url))?.value;
+      await this.db.meta.put({ key: META.url, value: url });
+      // Another server knows nothing of this cookie: pull everything from it.
+      if (previous !== url) await this.db.meta.delete(META.cookie);
+    }
+    this.failures = 0;
+    this.update({ url, phase: url ? 'syncing' : 'off', lastError: null });
+    if (url) await this.syncNow();
+  }
+
+  /** Syncs now (push, then pull); resolves when done. Concurrent calls share one run. */
+  async syncNow(): Promise<void> {
+    clearTimeout(this.timer);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.soon(0);
+      }
+    });
+    return this.running;
+  }
+
+  private soon(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.syncNow(), ms);
+  }
+
+  private update(patch: Partial<SyncStatus>): void {
+    this.status = { ...this.status, ...patch };
+    for (const listener of this.listeners) listener(this.status);
+  }
+
+  /** One tab syncs at a time (the browser build can have several); the others skip this round. */
+  private async run(): Promise<void> {
+    if (typeof navigator === 'undefined' || !navigator.locks) return this.runOnce();
+    await navigator.locks.request('campaign-desk-sync', { ifAvailable: true }, async (lock) => {
+      if (lock) await this.runOnce();
+    });
+  }
+
+  private async runOnce(): Promise<void> {
+    const url = this.status.url;
+    if (!url || this.stopped) return;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      this.update({ phase: 'offline' });
+      return; // the browser's `online` event starts the next run
+    }
+    this.update({ phase: 'syncing' });
+    try {
+      const health = await this.host.call('sync/request', { url, path: '/health' });
+      if (health.status === 0) {
+        this.update({ phase: 'offline', lastError: null });
+        return this.retryLater();
+      }
+      if (health.status !== 200) throw new Error(serverError(health.status, health.body));
+      await this.push(url);
+      await this.pull(url);
+      const at = now();
+      await this.db.meta.put({ key: META.lastSyncAt, value: at });
+      this.failures = 0;
+      this.update({ phase: 'synced', lastSyncAt: at, lastError: null });
+      this.soon(POLL_MS);
+    } catch (error) {
+      const message = (error as Error).message;
+      const unreachable = message.startsWith('offline:');
+      this.update(
+        unreachable
+          ? { phase: 'offline', lastError: null }
+          : { phase: 'error', lastError: message.replace(/^\w+: /, '') },
+      );
+      if (!/refused the token/.test(message)) this.retryLater();
+    }
+  }
+
+  /** Backs off with jitter: 1 s, 2 s, 4 s … 60 s, each ±30 %. */
+  private retryLater(): void {
+    const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** this.failures++);
+    this.soon(wait * (0.7 + Math.random() * 0.6));
+  }
+
+  /** Pushes the outbox in mutationId order, in requests of at most 500 mutations and about 4 MB. */
+  private async push(url: string): Promise<void> {
+    const clientId = await this.clientId();
+    for (;;) {
+      const rows = await this.db.outbox.orderBy('mutationId').limit(PUSH_MAX_MUTATIONS).toArray();
+      if (rows.length === 0) return;
+      const mutations: Mutation[] = [];
+      let bytes = 0;
+      for (const row of rows) {
+        const mutation = toMutation(row);
+        const size = JSON.stringify(mutation).length;
+        if (mutations.length > 0 && bytes + size > PUSH_MAX_BYTES) break;
+        mutations.push(mutation);
+        bytes += size;
+      }
+      const answer = await this.host.call('sync/request', {
+        url,
+        path: '/push',
+        body: { clientId, mutations },
+      });
+      if (answer.status === 0) throw new Error(`offline: ${answer.error ?? 'unreachable'}`);
+      if (answer.status !== 200) throw new Error(`push: ${serverError(answer.status, answer.body)}`);
+      const { lastMutationId } = PushResponse.parse(answer.body);
+      // What the server has applied leaves the outbox (a lost answer is harmless: the retry is skipped there).
+      await this.db.outbox.where('mutationId').belowOrEqual(lastMutationId).delete();
+      if (lastMutationId < mutations.at(-1)!.id) throw new Error('push: the server did not apply every change');
+    }
+  }
+
+  /** Pulls every page since the cookie and applies it under the pending outbox. */
+  private async pull(url: string): Promise<void> {
+    const clientId = await this.clientId();
+    for (;;) {
+      const cookie = ((await this.db.meta.get(META.cookie))?.value as number | undefined) ?? null;
+      const answer = await this.host.call('sync/request', { url, path: '/pull', body: { clientId, cookie } });
+      if (answer.status === 0) throw new Error(`offline: ${answer.error ?? 'unreachable'}`);
+      if (answer.status !== 200) throw new Error(`pull: ${serverError(answer.status, answer.body)}`);
+      const page = PullResponse.parse(answer.body);
+      await this.apply(page.rows, page.cookie);
+      if (!page.hasMore) {
+        await this.db.outbox.where('mutationId').belowOrEqual(page.lastMutationId).delete();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Applies pulled rows in one transaction with the new cookie. A row that a pending
+   * mutation writes keeps its local copy (it is rebased: the server merges it when pushed
+   * and the next pull brings the result). These writes are not changes of this device.
+   */
+  private async apply(rows: readonly PullRow[], cookie: number): Promise<void> {
+    const db = this.db;
+    const tables = LOCAL_TABLES.map((name) => db.table(name));
+    await db.transaction('rw', [...tables, db.outbox, db.meta], async () => {
+      ignoreWrites();
+      const pending = new Set<string>();
+      await db.outbox.each((row) => {
+        for (const write of row.writes ?? []) pending.add(`${write.table}/${write.id}`);
+      });
+      const byTable = new Map<SyncTableName, { puts: unknown[]; deletes: string[] }>();
+      for (const row of rows) {
+        if (pending.has(`${row.table}/${row.id}`)) continue;
+        let entry = byTable.get(row.table);
+        if (!entry) byTable.set(row.table, (entry = { puts: [], deletes: [] }));
+        if (row.deleted || row.value === null) entry.deletes.push(row.id);
+        else entry.puts.push(row.value);
+      }
+      for (const [table, { puts, deletes }] of byTable) {
+        if (puts.length > 0) await db.table(table).bulkPut(puts);
+        if (deletes.length > 0) await db.table(table).bulkDelete(deletes);
+      }
+      await db.meta.put({ key: META.cookie, value: cookie });
+    });
+  }
+
+  /** This device's id: the outbox's clientId (written with the first change). */
+  private async clientId(): Promise<string> {
+    const existing = (await this.db.meta.get('deviceId'))?.value as string | undefined;
+    if (existing) return existing;
+    const id = crypto.randomUUID();
+    await this.db.meta.put({ key: 'deviceId', value: id });
+    return id;
+  }
+}
+
+/** An outbox row as the server takes it. */
+function toMutation(row: OutboxRecord): Mutation {
+  return { id: row.mutationId!, name: row.name, at: Math.max(0, Math.round(row.at)), writes: row.writes ?? [] };
+}

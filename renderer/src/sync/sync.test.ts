@@ -1,0 +1,238 @@
+import 'fake-indexeddb/auto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HostCallName } from '../../../core/host/contract';
+import { createHost, dispatch } from '../../../electron/host/services';
+import { startServer, type RunningServer } from '../../../server/index';
+import { setClock } from '../db/change';
+import { CampaignDeskDb, setDb } from '../db/database';
+import { createCampaign, saveCampaign } from '../db/repos/campaigns';
+import { createContact, updateContact, type ContactInput } from '../db/repos/contacts';
+import type { HostClient } from '../host/client';
+import { SyncClient } from './client';
+import { resolveConflict } from './conflicts';
+
+/**
+ * The sync client against the real sync server (in-memory PGlite) and the real host
+ * services, with each "device" its own IndexedDB (fake-indexeddb in Node). The browser
+ * tests (e2e/sync.spec.ts) do the same through the screens.
+ */
+
+let server: RunningServer;
+let token: string;
+beforeAll(async () => {
+  server = await startServer({ dataDir: 'memory://', port: 0 });
+  token = await server.createToken('rep', 'acme');
+}, 60_000);
+afterAll(async () => server?.close());
+
+let n = 0;
+beforeEach(() => setClock(Date.now));
+
+/** One device: its own database, its own host (token in its secret store), its own sync client. */
+async function device(name: string) {
+  const db = new CampaignDeskDb(`sync-${name}-${++n}`);
+  await db.open();
+  const host = createHost({ host: 'web', version: 'test' });
+  const client: HostClient = {
+    call: (call, input) => dispatch(host.handlers, call, input) as never,
+    on: () => () => undefined,
+    onReconnect: () => () => undefined,
+    tryCall: async (call: HostCallName, input: unknown) => ({
+      data: (await dispatch(host.handlers, call, input)) as never,
+    }),
+  } as HostClient;
+  const sync = new SyncClient(client, db);
+  /** Runs `work` with this device's database as the app's. */
+  const on = async <T>(work: () => Promise<T>): Promise<T> => {
+    setDb(db);
+    return work();
+  };
+  return { db, sync, on, close: () => host.close() };
+}
+
+const person = (email: string, firstName: string): ContactInput => ({
+  email,
+  firstName,
+  lastName: '',
+  company: '',
+  title: '',
+  phone: '',
+  timeZone: 'Europe/Berlin',
+  notes: '',
+  custom: {},
+});
+
+/** A campaign of two emails, synced to the server from `a` and pulled by `b`. */
+async function sharedCampaign(a: Awaited<ReturnType<typeof device>>, b: Awaited<ReturnType<typeof device>>) {
+  const campaign = await a.on(async () => {
+    const created = await createCampaign('Q2 outreach');
+    return saveCampaign(
+      created.id,
+      {
+        steps: [
+          {
+            id: 's1',
+            day: 1,
+            type: 'email',
+            subject: 'Hi',
+            body: '<p>First draft</p>',
+            send: { timing: 'at_time', time: '09:00', followUp: false },
+          },
+          {
+            id: 's2',
+            day: 3,
+            type: 'email',
+            body: '<p>Bump</p>',
+            send: { timing: 'same_as_previous', followUp: true },
+          },
+        ],
+      },
+      1,
+    );
+  });
+  await a.sync.configure(server.url, token);
+  await b.sync.configure(server.url, token);
+  expect((await b.db.campaigns.get(campaign.id))!.steps).toHaveLength(2);
+  return campaign;
+}
+
+describe('sync client against the sync server', () => {
+  it('what one device writes arrives on the other, and the outbox empties', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    const ana = await a.on(() => createContact(person('ana@example.org', 'Ana')));
+    await a.sync.configure(server.url, token);
+    expect(a.sync.status).toMatchObject({ phase: 'synced', lastError: null });
+    expect(await a.db.outbox.count()).toBe(0);
+    await b.sync.configure(server.url, token);
+    expect(await b.db.contacts.get(ana.id)).toMatchObject({ email: 'ana@example.org', firstName: 'Ana' });
+    // B's copy came from the server: B has nothing of its own to push.
+    expect(await b.db.outbox.count()).toBe(0);
+    a.close();
+    b.close();
+  });
+
+  it('edits made apart on different steps of one campaign both survive, in either order, with no conflict', async () => {
+    for (const order of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
+      const devices = { a: await device('a'), b: await device('b') };
+      const { a, b } = devices;
+      const campaign = await sharedCampaign(a, b);
+      // Apart: A rewrites step 1's body, B moves step 2 to day 4.
+      await a.on(async () => {
+        const current = (await a.db.campaigns.get(campaign.id))!;
+        const steps = current.steps.map((s) => (s.id === 's1' ? { ...s, body: '<p>Written on A</p>' } : s));
+        await saveCampaign(campaign.id, { steps }, current.version);
+      });
+      await b.on(async () => {
+        const current = (await b.db.campaigns.get(campaign.id))!;
+        const steps = current.steps.map((s) => (s.id === 's2' ? { ...s, day: 4 } : s));
+        await saveCampaign(campaign.id, { steps }, current.version);
+      });
+      await devices[order[0]].sync.syncNow();
+      await devices[order[1]].sync.syncNow();
+      await devices[order[0]].sync.syncNow();
+      for (const d of [a, b]) {
+        const steps = (await d.db.campaigns.get(campaign.id))!.steps;
+        expect(steps.map((s) => [s.id, s.day, s.type === 'email' ? s.body : ''])).toEqual([
+          ['s1', 1, '<p>Written on A</p>'],
+          ['s2', 4, '<p>Bump</p>'],
+        ]);
+        expect(await d.db.conflicts.count()).toBe(0);
+      }
+      a.close();
+      b.close();
+    }
+  });
+
+  it('the same body written differently on two devices: the later one becomes a conflict copy, and "keep mine" wins everywhere', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    const campaign = await sharedCampaign(a, b);
+    for (const [d, text] of [
+      [a, '<p>A says hello</p>'],
+      [b, '<p>B says hello</p>'],
+    ] as const) {
+      await d.on(async () => {
+        const current = (await d.db.campaigns.get(campaign.id))!;
+        const steps = current.steps.map((s) => (s.id === 's1' ? { ...s, body: text } : s));
+        await saveCampaign(campaign.id, { steps }, current.version);
+      });
+    }
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    await a.sync.syncNow();
+    // The server kept A's (it came first); B's text is not lost: it is the conflict copy, on both devices.
+    for (const d of [a, b]) {
+      const body = (await d.db.campaigns.get(campaign.id))!.steps[0]!;
+      expect(body.type === 'email' && body.body).toBe('<p>A says hello</p>');
+      const [conflict] = await d.db.conflicts.toArray();
+      expect(conflict).toMatchObject({ table: 'campaigns', rowId: campaign.id, kind: 'edit', resolved: false });
+      expect(conflict!.fields).toContain('steps[id=s1].body');
+      expect((conflict!.mine as { steps: { body: string }[] }).steps[0]!.body).toBe('<p>B says hello</p>');
+    }
+    // On B, the person keeps their own version.
+    const [conflict] = await b.db.conflicts.toArray();
+    await b.on(() => resolveConflict(conflict!.id, 'mine'));
+    await b.sync.syncNow();
+    await a.sync.syncNow();
+    for (const d of [a, b]) {
+      const step = (await d.db.campaigns.get(campaign.id))!.steps[0]!;
+      expect(step.type === 'email' && step.body).toBe('<p>B says hello</p>');
+      expect((await d.db.conflicts.get(conflict!.id))!.resolved).toBe(true);
+    }
+    a.close();
+    b.close();
+  });
+
+  it('a week offline (5,000 changes) arrives whole and in order once the server answers', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    await a.sync.configure(server.url, token);
+    const ana = await a.on(() => createContact(person('week@example.org', 'Edit 0')));
+    for (let i = 1; i < 5_000; i++) await a.on(() => updateContact(ana.id, person('week@example.org', `Edit ${i}`)));
+    expect(await a.db.outbox.count()).toBe(5_000);
+    await a.sync.syncNow();
+    expect(a.sync.status.phase).toBe('synced');
+    expect(await a.db.outbox.count()).toBe(0);
+    await b.sync.configure(server.url, token);
+    // In order: the last edit is the one that stands.
+    expect((await b.db.contacts.get(ana.id))!.firstName).toBe('Edit 4999');
+    a.close();
+    b.close();
+  }, 120_000);
+
+  it('a database found empty is never pushed as deletions: it pulls everything back', async () => {
+    const a = await device('a');
+    const ana = await a.on(() => createContact(person('kept@example.org', 'Kept')));
+    await a.sync.configure(server.url, token);
+    // The same device, its database wiped (a new profile, a reinstall).
+    const fresh = await device('a-wiped');
+    await fresh.sync.configure(server.url, token);
+    expect(await fresh.db.outbox.count()).toBe(0);
+    expect((await fresh.db.contacts.get(ana.id))!.firstName).toBe('Kept');
+    a.close();
+    fresh.close();
+  });
+
+  it('a wrong token or an unreachable server says so in words, and nothing leaves the outbox', async () => {
+    const a = await device('a');
+    await a.on(() => createContact(person('x@example.org', 'X')));
+    await a.sync.configure(server.url, 'not-a-token');
+    expect(a.sync.status).toMatchObject({
+      phase: 'error',
+      lastError: 'the server refused the token: check it in Settings → Team sync',
+    });
+    expect(await a.db.outbox.count()).toBe(1);
+    await a.sync.configure('http://127.0.0.1:9', token);
+    expect(a.sync.status).toMatchObject({ phase: 'offline' });
+    expect(await a.db.outbox.count()).toBe(1);
+    await expect(a.sync.configure('ftp://example.com', token)).rejects.toThrow(
+      'url: "ftp://example.com" is not an http(s) address',
+    );
+    a.sync.stop();
+    a.close();
+  });
+});
