@@ -4,6 +4,7 @@
  * Results and how they were taken are kept in docs/BENCHMARKS.md.
  */
 import { benchContactsTable, benchLaunch } from './browser.bench';
+import { benchEngine } from './engine.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchScheduler } from './scheduler.bench';
 import { benchSync } from './sync';
@@ -15,6 +16,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   'contacts-table': benchContactsTable,
   scheduler: benchScheduler,
   sync: benchSync,
+  engine: benchEngine,
 };
 
 const asked = process.argv.slice(2);
