@@ -154,10 +154,14 @@ async function benchInBrowser(): Promise<void> {
     console.log('engine browser benchmarks skipped: no Chromium (set CHROMIUM_PATH or apt-get install chromium)');
     return;
   }
+  // BENCH_ENGINE_MODULE=<absolute path of a copy of engine.ts> measures a candidate engine instead.
+  const candidate = process.env.BENCH_ENGINE_MODULE;
+  if (candidate) console.log(`engine under test: ${candidate}`);
   await build({
     root: `${root}bench/browser`,
     base: './',
     logLevel: 'error',
+    resolve: { alias: candidate ? [{ find: /^.*\/renderer\/src\/engine\/engine$/, replacement: candidate }] : [] },
     build: {
       outDir: `${root}out/bench-engine`,
       emptyOutDir: true,
