@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { InputError } from '../core/errors';
 import {
   PROTOCOL_VERSION,
+  PUSH_MAX_BYTES,
   PullRequest,
   PushRequest,
   type ErrorResponse,
@@ -27,9 +28,6 @@ export interface AppOptions {
   logger?: boolean;
 }
 
-/** Largest request body accepted: 500 mutations of large campaigns. */
-const BODY_LIMIT = 64 * 1024 * 1024;
-
 /**
  * The sync server's HTTP routes over `db` (already migrated): `GET /health`,
  * `POST /push`, `POST /pull`, with CORS for the browser app and bearer-token auth on
@@ -37,7 +35,8 @@ const BODY_LIMIT = 64 * 1024 * 1024;
  * field), 401 (token), 404, 413 (body too large), 500.
  */
 export function buildApp(db: Db, options: AppOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT });
+  // Every body is capped at the push's limit (a pull's body is tiny); Fastify answers 413 above it.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: PUSH_MAX_BYTES });
 
   // Tokens travel in a header, never in cookies, so any origin may call (the app is
   // served from wherever the person runs it: 127.0.0.1:4317, a file, an intranet host).

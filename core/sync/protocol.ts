@@ -39,6 +39,13 @@ export type Table = z.output<typeof Table>;
 
 /** Most mutations in one push. */
 export const PUSH_MAX_MUTATIONS = 500;
+/**
+ * Largest `POST /push` body the server accepts, in bytes of JSON (64 MiB); a larger
+ * one is answered 413 and nothing is written. One mutation may be large (a launch of
+ * 10,000 people, an import of 50,000 contacts): a client sends it alone when it would
+ * not fit with others, and there is no separate cap on a mutation's writes.
+ */
+export const PUSH_MAX_BYTES = 64 * 1024 * 1024;
 /** Most rows in one pull page; also the default `limit`. */
 export const PULL_MAX_LIMIT = 5000;
 
