@@ -32,6 +32,18 @@ export interface Tx extends Queryable {
   atCommit(statement: Statement): void;
 }
 
+/** One transaction of {@link Db.series}. */
+export interface SeriesStep<R> {
+  /** Run right after BEGIN; their rows are handed to `work`. Parameters as for {@link Tx.atCommit}. */
+  first: Statement[];
+  /**
+   * Given the rows of `first` (one array per statement), returns the statements to
+   * run before COMMIT (parameters as for {@link Tx.atCommit}) and this step's result.
+   * Throwing rolls this step back; the steps before it stay committed.
+   */
+  work(firstRows: Row[][]): { atCommit: Statement[]; result: R };
+}
+
 /** A database: {@link Queryable} plus transactions and closing. */
 export interface Db extends Queryable {
   /** `postgres` or `pglite`, for messages and benchmarks. */
@@ -44,6 +56,26 @@ export interface Db extends Queryable {
    * trip. Their parameters must be strings, finite numbers, booleans or null.
    */
   transaction<T>(work: (tx: Tx, firstRows: Row[][]) => Promise<T>, first?: Statement[]): Promise<T>;
+  /**
+   * Runs `steps` in order on one connection, each in its own transaction (BEGIN,
+   * `first`, `work`, its `atCommit` statements, COMMIT), and returns their results in
+   * order. On PostgreSQL a step's `atCommit` statements and COMMIT travel in one
+   * simple-query round trip with the next step's BEGIN and `first` statements, so `n`
+   * steps cost `n + 1` round trips; on PGlite each step's statements before and after
+   * `work` are one `exec` each, and other queries wait until up to
+   * {@link PGLITE_SERIES_CHUNK} steps are done.
+   * @throws the first error of a step (database error, or what `work` throws); the
+   *   steps before it stay committed, that step and the ones after it are not applied.
+   */
+  series<R>(steps: Iterable<SeriesStep<R>>): Promise<R[]>;
+  /**
+   * Runs each entry of `transactions` as its own transaction (BEGIN, its statements,
+   * COMMIT), in order, on one connection and in one round trip: one simple query on
+   * PostgreSQL, one `exec` on PGlite. Parameters as for {@link Tx.atCommit}.
+   * @throws the first failing statement's database error; the transactions before it
+   *   stay committed, its own is rolled back, the ones after it never run.
+   */
+  transactions(transactions: Statement[][]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,9 +144,51 @@ export function openPostgres(databaseUrl: string, poolSize = 10): Db {
         client.release();
       }
     },
+    async series<R>(steps: Iterable<SeriesStep<R>>): Promise<R[]> {
+      const client = await pool.connect();
+      const results: R[] = [];
+      let broken = false;
+      try {
+        // What the previous step left to send: its writes and COMMIT.
+        let pending: string[] = [];
+        for (const step of steps) {
+          const rows = await simple(client, [...pending, 'BEGIN', ...step.first.map(inline)]);
+          const { atCommit, result } = step.work(rows.slice(pending.length + 1));
+          pending = [...atCommit.map(inline), 'COMMIT'];
+          results.push(result);
+        }
+        if (pending.length > 0) await simple(client, pending);
+        return results;
+      } catch (error) {
+        // No transaction may be open (the failure came after a COMMIT): ROLLBACK then only warns.
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async transactions(transactions: Statement[][]): Promise<void> {
+      if (transactions.length === 0) return;
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await simple(
+          client,
+          transactions.flatMap((statements) => ['BEGIN', ...statements.map(inline), 'COMMIT']),
+        );
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
     close: () => pool.end(),
   };
 }
+
+/** Most steps of one {@link Db.series} that run while PGlite's lock keeps other queries waiting. */
+export const PGLITE_SERIES_CHUNK = 50;
 
 /**
  * Opens embedded PGlite in `dataDir` (a folder, created if missing, or `memory://`
@@ -143,6 +217,38 @@ export async function openPglite(dataDir: string): Promise<Db> {
         for (const statement of atCommit) await tx.query(statement.sql, statement.params);
         return result;
       }),
+    async series<R>(steps: Iterable<SeriesStep<R>>): Promise<R[]> {
+      const results: R[] = [];
+      const iterator = steps[Symbol.iterator]();
+      let next = iterator.next();
+      while (!next.done) {
+        // PGlite's transaction() holds its lock (other queries wait) and opens the
+        // first step's transaction; each later step commits the one before and begins
+        // its own in one exec, and transaction() commits the last.
+        await db.transaction(async (tx) => {
+          let pending: string[] = [];
+          for (let n = 0; n < PGLITE_SERIES_CHUNK && !next.done; n++, next = iterator.next()) {
+            const step = next.value;
+            const head = n === 0 ? [] : [...pending, 'COMMIT', 'BEGIN'];
+            const sqls = [...head, ...step.first.map(inline)];
+            const rows = sqls.length === 0 ? [] : (await tx.exec(sqls.join(';\n'))).map((one) => one.rows as Row[]);
+            const { atCommit, result } = step.work(rows.slice(head.length));
+            pending = atCommit.map(inline);
+            results.push(result);
+          }
+          if (pending.length > 0) await tx.exec(pending.join(';\n'));
+        });
+      }
+      return results;
+    },
+    async transactions(transactions: Statement[][]): Promise<void> {
+      if (transactions.length === 0) return;
+      // transaction() holds PGlite's lock and wraps the whole text in BEGIN … COMMIT.
+      const body = transactions.map((statements) => statements.map(inline).join(';\n')).join(';\nCOMMIT;\nBEGIN;\n');
+      await db.transaction(async (tx) => {
+        await tx.exec(body);
+      });
+    },
     close: () => db.close(),
   };
 }

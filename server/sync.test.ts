@@ -3,8 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Mutation, PullResponse, PushResponse, RowWrite } from '../core/sync/protocol';
+import {
+  PUSH_MAX_BYTES,
+  type ErrorResponse,
+  type Mutation,
+  type PullResponse,
+  type PushResponse,
+  type RowWrite,
+} from '../core/sync/protocol';
+import type { Db } from './db';
 import { startServer, type RunningServer, type ServerOptions } from './index';
+import { push } from './sync';
+import { authenticate } from './tokens';
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL (or DATABASE_URL) names one (.ci/run does). */
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -110,7 +120,10 @@ describe.each(targets)('sync server on $name', ({ options }) => {
     const rows = await server.db.query<{ version: number; name: string }>(
       'select version, name from schema_migrations order by version',
     );
-    expect(rows.map((row) => [Number(row.version), row.name])).toEqual([[1, '001_init.sql']]);
+    expect(rows.map((row) => [Number(row.version), row.name])).toEqual([
+      [1, '001_init.sql'],
+      [2, '002_sync_expect.sql'],
+    ]);
   });
 
   it('round-trips a push through a pull', async () => {
@@ -487,6 +500,129 @@ describe.each(targets)('sync server on $name', ({ options }) => {
       value: { id: 'counter', n: 5000 },
     });
   }, 180_000);
+
+  it('applies one mutation of 20,000 writes (a launch), then one that edits all 20,000 on stale copies', async () => {
+    const a = await device();
+    const count = 20_000;
+    const enrollment = (i: number, extra: object = {}) => ({
+      id: `launch-1.${i}`,
+      campaignId: 'c1',
+      contactId: `contact-${i}`,
+      status: 'active',
+      device: 'device-a',
+      ...extra,
+    });
+    const launch = mutation(
+      1,
+      Array.from({ length: count }, (_, i) => put('enrollments', enrollment(i))),
+      'campaign/launch',
+    );
+    let started = performance.now();
+    expect(await a.push([launch])).toEqual({ status: 200, body: { lastMutationId: 1, conflicts: 0 } });
+    const launchMs = performance.now() - started;
+
+    // Another device pauses every enrollment; this device, still on the launch's copies, tags them all.
+    const b = await device(a.workspace);
+    const pause = Array.from({ length: count }, (_, i) =>
+      put('enrollments', enrollment(i, { status: 'paused' }), enrollment(i)),
+    );
+    expect(await b.push([mutation(1, pause, 'campaign/pause')])).toEqual({
+      status: 200,
+      body: { lastMutationId: 1, conflicts: 0 },
+    });
+    const tag = Array.from({ length: count }, (_, i) =>
+      put('enrollments', enrollment(i, { tag: 'q3' }), enrollment(i)),
+    );
+    started = performance.now();
+    expect(await a.push([mutation(2, tag, 'enrollments/tag')])).toEqual({
+      status: 200,
+      body: { lastMutationId: 2, conflicts: 0 },
+    });
+    const mergeMs = performance.now() - started;
+    console.info(
+      `[${server.db.kind}] one mutation of ${count} writes: ${Math.round(launchMs)} ms new rows, ${Math.round(mergeMs)} ms merged`,
+    );
+
+    const rows: PullResponse['rows'] = [];
+    let cookie: number | null = null;
+    for (;;) {
+      const { body }: Reply<PullResponse> = await a.pull(cookie);
+      rows.push(...body.rows);
+      cookie = body.cookie;
+      if (!body.hasMore) break;
+    }
+    expect(rows).toHaveLength(count);
+    expect(rows.every((row) => row.value?.status === 'paused' && row.value?.tag === 'q3')).toBe(true);
+  }, 180_000);
+
+  it('decides again under the lock when another push lands between its read and its writes', async () => {
+    const a = await device();
+    const b = await device(a.workspace);
+    await a.push([mutation(1, [put('campaigns', campaign)])]);
+    const callerA = (await authenticate(server.db, a.token))!;
+    const callerB = (await authenticate(server.db, b.token))!;
+    // B's edit commits after A's push has read the campaign and before A's writes go out.
+    let interleaved = false;
+    const db: Db = {
+      ...server.db,
+      transactions: async (transactions) => {
+        if (!interleaved) {
+          interleaved = true;
+          await push(server.db, callerB, {
+            clientId: b.clientId,
+            mutations: [mutation(1, [put('campaigns', withStep('s2', { day: 5 }), campaign)])],
+          });
+        }
+        return server.db.transactions(transactions);
+      },
+    };
+    const result = await push(db, callerA, {
+      clientId: a.clientId,
+      mutations: [
+        mutation(2, [put('campaigns', withStep('s1', { body: 'Hi {{firstName}}' }), campaign)]),
+        mutation(3, [put('contacts', { id: 'k1' })]),
+      ],
+    });
+    expect(interleaved).toBe(true);
+    expect(result).toEqual({ lastMutationId: 3, conflicts: 0 });
+    const rows = await a.rows();
+    // Both edits kept: A's was merged onto B's, not written over it.
+    expect(rows.find((row) => row.id === 'c1')?.value).toEqual({
+      ...campaign,
+      steps: [
+        { ...campaign.steps[0], body: 'Hi {{firstName}}' },
+        { ...campaign.steps[1], day: 5 },
+      ],
+    });
+    expect(rows.map((row) => row.id)).toEqual(['c1', 'k1']);
+  });
+
+  it('keeps every mutation of two devices pushing at once to one workspace, sequence numbers unique', async () => {
+    const a = await device();
+    const b = await device(a.workspace);
+    const batch = (who: string) =>
+      Array.from({ length: 300 }, (_, i) => mutation(i + 1, [put('contacts', { id: `${who}-${i}` })]));
+    const [replyA, replyB] = await Promise.all([a.push(batch('a')), b.push(batch('b'))]);
+    expect(replyA.body).toEqual({ lastMutationId: 300, conflicts: 0 });
+    expect(replyB.body).toEqual({ lastMutationId: 300, conflicts: 0 });
+    const seqs = await server.db.query<{ seq: unknown }>(
+      'select r.seq from rows r join workspaces w on w.id = r.workspace_id where w.name = $1 order by r.seq',
+      [a.workspace],
+    );
+    expect(seqs.map((row) => Number(row.seq))).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+  });
+
+  it(`refuses a push body over PUSH_MAX_BYTES (${PUSH_MAX_BYTES} bytes) with 413 and writes nothing`, async () => {
+    const a = await device();
+    const filler = 'x'.repeat(PUSH_MAX_BYTES);
+    const reply = await post<ErrorResponse>(
+      `${server.url}/push`,
+      { clientId: a.clientId, mutations: [mutation(1, [put('contacts', { id: 'k1', filler })])] },
+      a.token,
+    );
+    expect(reply.status).toBe(413);
+    expect(await a.rows()).toEqual([]);
+  });
 });
 
 describe.runIf(pgUrl)('two servers on one PostgreSQL (behind a load balancer)', () => {

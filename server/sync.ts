@@ -18,26 +18,125 @@ import {
   type SyncTable,
   type Table,
 } from '../core/sync/protocol';
-import type { Db, Queryable, Tx } from './db';
+import type { Db, Queryable, SeriesStep, Statement } from './db';
 import type { Caller } from './tokens';
+
+/** Most mutations sent in one round trip (each still its own transaction). */
+const BATCH_MUTATIONS = 100;
+/** Most row writes sent in one round trip; a larger mutation travels alone. */
+const BATCH_WRITES = 5000;
+/** SQLSTATE raised by `sync_expect` (migration 002): the workspace changed since it was read. */
+const CHANGED_SINCE_READ = 'CD001';
 
 /**
  * Applies `request.mutations` in mutation id order, each in its own transaction,
  * skipping any id at or below the client's stored last one (so a retried push
  * changes nothing and answers the same `lastMutationId`).
+ *
+ * How: one read of every row the push touches, the workspace's sequence and the
+ * client's last id; each mutation is then decided in memory on the rows as the ones
+ * before it left them, and sent as `BEGIN; sync_expect(…); write; COMMIT`, up to
+ * {@link BATCH_MUTATIONS} transactions per round trip (the next batch is decided while
+ * one is in flight). `sync_expect` locks the workspace and refuses (CD001) if anyone
+ * else wrote to it since the read; then the rest is applied under the lock, one
+ * mutation per transaction, reading its rows after locking (see {@link mutationStep}).
  * @throws the database error of a failing mutation; the ones before it stay applied.
  */
 export async function push(db: Db, caller: Caller, request: PushRequest): Promise<PushResponse> {
+  const clientId = request.clientId;
   const mutations = [...request.mutations].sort((a, b) => a.id - b.id);
-  let lastMutationId = await readLastMutationId(db, caller.workspaceId, request.clientId);
+  const optimistic = await pushFromOneRead(db, caller, clientId, mutations);
+  if (optimistic.done) return { lastMutationId: optimistic.lastMutationId, conflicts: optimistic.conflicts };
+
+  const rest = mutations.filter((mutation) => mutation.id > optimistic.lastMutationId);
+  const results = await db.series(rest.map((mutation) => mutationStep(caller, clientId, mutation)));
+  return {
+    lastMutationId: results.reduce((last, result) => Math.max(last, result.lastMutationId), optimistic.lastMutationId),
+    conflicts: results.reduce((sum, result) => sum + result.conflicts, optimistic.conflicts),
+  };
+}
+
+/**
+ * The fast path of {@link push}. `done: false` when another writer got in between
+ * (nothing wrong was written: that transaction was refused); `lastMutationId` is then
+ * the client's stored last id, read again, and `conflicts` counts the ones applied.
+ */
+async function pushFromOneRead(
+  db: Db,
+  caller: Caller,
+  clientId: string,
+  mutations: Mutation[],
+): Promise<{ done: boolean; lastMutationId: number; conflicts: number }> {
+  const snapshot = parseFound(
+    await db.query<Found>(
+      ...readStatement(
+        caller.workspaceId,
+        clientId,
+        mutations.flatMap((mutation) => mutation.writes),
+      ),
+    ),
+  );
+  let { seq, last } = snapshot;
   let conflicts = 0;
-  for (const mutation of mutations) {
-    if (mutation.id <= lastMutationId) continue;
-    const result = await applyMutation(db, caller, request.clientId, mutation);
-    lastMutationId = result.lastMutationId;
-    conflicts += result.conflicts;
+  let batch: { transactions: Statement[][]; applied: { id: number; conflicts: number }[]; writes: number } = {
+    transactions: [],
+    applied: [],
+    writes: 0,
+  };
+  let inFlight: { promise: Promise<void>; applied: { id: number; conflicts: number }[] } | undefined;
+  /** Set when sync_expect refused a transaction: the client's last mutation id, read again. */
+  let stored = 0;
+  const refused = () => ({ done: false, lastMutationId: stored, conflicts });
+
+  /** Waits for the batch in flight; false when sync_expect refused one of its transactions. */
+  const settle = async (): Promise<boolean> => {
+    if (!inFlight) return true;
+    const { promise, applied } = inFlight;
+    inFlight = undefined;
+    try {
+      await promise;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== CHANGED_SINCE_READ) throw error;
+      stored = await readLastMutationId(db, caller.workspaceId, clientId);
+      conflicts += applied.filter((one) => one.id <= stored).reduce((sum, one) => sum + one.conflicts, 0);
+      return false;
+    }
+    conflicts += applied.reduce((sum, one) => sum + one.conflicts, 0);
+    return true;
+  };
+  const send = async (): Promise<boolean> => {
+    if (!(await settle())) return false;
+    if (batch.transactions.length === 0) return true;
+    const promise = db.transactions(batch.transactions);
+    promise.catch(() => undefined); // settle() handles it; this keeps it from counting as unhandled meanwhile
+    inFlight = { promise, applied: batch.applied };
+    batch = { transactions: [], applied: [], writes: 0 };
+    // Let the driver write the batch to the socket before deciding the next one.
+    await new Promise((resolve) => setImmediate(resolve));
+    return true;
+  };
+
+  try {
+    for (const mutation of mutations) {
+      if (mutation.id <= last) continue;
+      if (batch.writes > 0 && batch.writes + mutation.writes.length > BATCH_WRITES && !(await send())) return refused();
+      const applied = applyMutation(caller, clientId, mutation, snapshot.current, seq);
+      batch.transactions.push([
+        { sql: 'select sync_expect($1, $2, $3, $4)', params: [caller.workspaceId, seq, clientId, last] },
+        applied.write,
+      ]);
+      batch.applied.push({ id: mutation.id, conflicts: applied.conflicts });
+      batch.writes += mutation.writes.length;
+      seq = applied.seq;
+      last = mutation.id;
+      if (batch.transactions.length >= BATCH_MUTATIONS && !(await send())) return refused();
+    }
+    if (!(await send()) || !(await settle())) return refused();
+    return { done: true, lastMutationId: last, conflicts };
+  } finally {
+    // A throw while a batch is in flight: let it finish before the connection is reused.
+    await inFlight?.promise.catch(() => undefined);
   }
-  return { lastMutationId, conflicts };
 }
 
 /**
@@ -80,64 +179,107 @@ type Current = Map<string, RowValue | null>;
 
 const key = (table: Table, id: string) => `${table}\u0000${id}`;
 
-async function applyMutation(
-  db: Db,
-  caller: Caller,
-  clientId: string,
-  mutation: Mutation,
-): Promise<{ lastMutationId: number; conflicts: number }> {
-  // Locking the workspace row serialises this workspace's pushes, so sequence numbers
-  // commit in increasing order and a pull never skips one (docs/SYNC.md). The read
-  // is a separate statement after the lock, so it sees every earlier push. Both run
-  // in BEGIN's round trip, and the write in COMMIT's: two round trips per mutation.
-  const lock = { sql: 'select seq from workspaces where id = $1 for update', params: [caller.workspaceId] };
-  const keys = mutation.writes.map((_, i) => `(r.tbl = $${3 + 2 * i} and r.id = $${4 + 2 * i})`);
-  const read = {
-    sql:
-      `select null as tbl, null as id, last_mutation_id::text as value, false as deleted
-         from clients where workspace_id = $1 and client_id = $2` +
-      (keys.length === 0
-        ? ''
-        : ` union all select r.tbl, r.id, r.value::text, r.deleted from rows r
-             where r.workspace_id = $1 and (${keys.join(' or ')})`),
-    params: [caller.workspaceId, clientId, ...mutation.writes.flatMap((write) => [write.table, write.id])],
-  };
-  return db.transaction(
-    async (tx, [locked, found]) =>
-      applyLocked(tx, caller, clientId, mutation, Number(locked![0]!.seq), found as unknown as Found[]),
-    [lock, read],
-  );
+/**
+ * Up to this many writes, a mutation reads its rows by `(tbl, id)` pairs in the WHERE
+ * clause (an index lookup each, planned quickly); above it, through a join on the
+ * keys as one JSON parameter, which plans in constant time whatever the count.
+ */
+const KEYS_INLINE_MAX = 64;
+
+/**
+ * The read a push decides on: the workspace's sequence, the client's last mutation id
+ * and the current rows under `writes`' keys, in one statement (so one snapshot).
+ */
+function readStatement(workspaceId: number, clientId: string, writes: RowWrite[]): [string, unknown[]] {
+  const head = `select 'seq' as kind, null as tbl, null as id, seq::text as value, false as deleted
+                  from workspaces where id = $1
+                union all
+                select 'last', null, null, last_mutation_id::text, false
+                  from clients where workspace_id = $1 and client_id = $2`;
+  const params: unknown[] = [workspaceId, clientId];
+  const keys = new Map(writes.map((write) => [key(write.table, write.id), write]));
+  if (keys.size === 0) return [head, params];
+  const rows = `union all select 'row', r.tbl, r.id, r.value::text, r.deleted from rows r where r.workspace_id = $1`;
+  if (keys.size <= KEYS_INLINE_MAX) {
+    const pairs = [...keys.values()].map((write) => {
+      params.push(write.table, write.id);
+      return `(r.tbl = $${params.length - 1} and r.id = $${params.length})`;
+    });
+    return [`${head} ${rows} and (${pairs.join(' or ')})`, params];
+  }
+  params.push(JSON.stringify([...keys.values()].map((write) => ({ tbl: write.table, id: write.id }))));
+  return [
+    `${head} ${rows} and (r.tbl, r.id) in
+       (select k.tbl, k.id from jsonb_to_recordset($3::text::jsonb) as k(tbl text, id text))`,
+    params,
+  ];
 }
 
+/** A row of {@link readStatement}. */
 interface Found {
-  /** null on the row that carries the client's last mutation id in `value`. */
+  kind: 'seq' | 'last' | 'row';
   tbl: Table | null;
   id: string | null;
   value: string | null;
   deleted: boolean;
 }
 
-function applyLocked(
-  tx: Tx,
-  caller: Caller,
-  clientId: string,
-  mutation: Mutation,
-  lockedSeq: number,
-  found: Found[],
-): { lastMutationId: number; conflicts: number } {
-  let seq = lockedSeq;
-  const current: Current = new Map();
+function parseFound(found: Found[]): { seq: number; last: number; current: Current } {
+  let seq = 0;
   let last = 0;
+  const current: Current = new Map();
   for (const row of found) {
-    if (row.tbl === null) last = Number(row.value);
+    if (row.kind === 'seq') seq = Number(row.value);
+    else if (row.kind === 'last') last = Number(row.value);
     else
       current.set(
-        key(row.tbl, row.id!),
+        key(row.tbl!, row.id!),
         row.deleted || row.value === null ? null : (JSON.parse(row.value) as RowValue),
       );
   }
-  if (mutation.id <= last) return { lastMutationId: last, conflicts: 0 };
+  return { seq, last, current };
+}
 
+/**
+ * One mutation as a {@link SeriesStep}: lock the workspace, read, decide, write. The
+ * lock serialises this workspace's pushes, so sequence numbers commit in increasing
+ * order and a pull never skips one (docs/SYNC.md); the read is a separate statement
+ * after it, so it sees every earlier push, including another server applying a retry
+ * of this same push (hence the client's last mutation id is read again too).
+ */
+function mutationStep(caller: Caller, clientId: string, mutation: Mutation): SeriesStep<MutationResult> {
+  const lock = { sql: 'select seq from workspaces where id = $1 for update', params: [caller.workspaceId] };
+  const [sql, params] = readStatement(caller.workspaceId, clientId, mutation.writes);
+  return {
+    first: [lock, { sql, params }],
+    work: ([, found]) => {
+      const { seq, last, current } = parseFound(found as unknown as Found[]);
+      if (mutation.id <= last) return { atCommit: [], result: { lastMutationId: last, conflicts: 0 } };
+      const applied = applyMutation(caller, clientId, mutation, current, seq);
+      return { atCommit: [applied.write], result: { lastMutationId: mutation.id, conflicts: applied.conflicts } };
+    },
+  };
+}
+
+/** What one mutation did: the client's last applied mutation id after it, and the conflict rows it wrote. */
+interface MutationResult {
+  lastMutationId: number;
+  conflicts: number;
+}
+
+/**
+ * Decides `mutation`'s writes on `current` (the server's rows under its keys as of
+ * sequence `seq`; updated in place to the rows after it) and returns the one statement
+ * that writes them, the workspace's new sequence and the client's last mutation id,
+ * with the new sequence and the number of conflict rows among them.
+ */
+function applyMutation(
+  caller: Caller,
+  clientId: string,
+  mutation: Mutation,
+  current: Current,
+  seq: number,
+): { write: Statement; seq: number; conflicts: number } {
   // Final state of every row this mutation changes, in the order first changed.
   const changed = new Map<string, { table: Table; id: string; value: RowValue | null }>();
   let conflicts = 0;
@@ -167,25 +309,20 @@ function applyLocked(
     conflicts++;
   });
 
-  // One statement writes the rows, the workspace's sequence and the client's last mutation.
-  const rows = [...changed.values()];
-  const params: unknown[] = [caller.workspaceId, seq + rows.length, clientId, caller.userId, mutation.id, Date.now()];
-  const values = rows.map((row) => {
-    params.push(row.table, row.id, row.value === null ? null : JSON.stringify(row.value), ++seq);
-    const n = params.length;
-    return `($${n - 3}::text, $${n - 2}::text, $${n - 1}::text::jsonb, $${n}::int8)`;
-  });
+  // One statement writes the rows (however many: they travel as one JSON array), the
+  // workspace's sequence and the client's last mutation.
+  const rows = [...changed.values()].map((row) => ({ tbl: row.table, id: row.id, value: row.value, seq: ++seq }));
   const written =
-    values.length === 0
+    rows.length === 0
       ? ''
       : `written as (
            insert into rows (workspace_id, tbl, id, value, deleted, seq)
            select $1, v.tbl, v.id, v.value, v.value is null, v.seq
-             from (values ${values.join(', ')}) as v(tbl, id, value, seq)
+             from jsonb_to_recordset($7::text::jsonb) as v(tbl text, id text, value jsonb, seq int8)
            on conflict (workspace_id, tbl, id)
              do update set value = excluded.value, deleted = excluded.deleted, seq = excluded.seq
          ), `;
-  tx.atCommit({
+  const atCommit = {
     sql: `with ${written}bumped as (
             update workspaces set seq = $2 where id = $1 and seq < $2
           )
@@ -193,9 +330,9 @@ function applyLocked(
           values ($1, $3, $4, $5, $6)
           on conflict (workspace_id, client_id)
             do update set last_mutation_id = excluded.last_mutation_id, user_id = excluded.user_id, updated_at = excluded.updated_at`,
-    params,
-  });
-  return { lastMutationId: mutation.id, conflicts };
+    params: [caller.workspaceId, seq, clientId, caller.userId, mutation.id, Date.now(), JSON.stringify(rows)],
+  };
+  return { write: atCommit, seq, conflicts };
 }
 
 interface Decision {
