@@ -171,7 +171,7 @@ describe('sync client against the sync server', () => {
       const [conflict] = await d.db.conflicts.toArray();
       expect(conflict).toMatchObject({ table: 'campaigns', rowId: campaign.id, kind: 'edit', resolved: false });
       expect(conflict!.fields).toContain('steps[id=s1].body');
-      expect((conflict!.mine as { steps: { body: string }[] }).steps[0]!.body).toBe('<p>B says hello</p>');
+      expect((conflict!.mine as unknown as { steps: { body: string }[] }).steps[0]!.body).toBe('<p>B says hello</p>');
     }
     // On B, the person keeps their own version.
     const [conflict] = await b.db.conflicts.toArray();
