@@ -51,10 +51,22 @@ export async function inChange<T>(
     }
     await db.meta.put({ key: 'hadData', value: true });
     // The rows written go with the first change (a batch is applied by the server as one mutation's rows).
-    let writes = takeWrites();
-    for (const change of Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change]) {
-      await record(clientId, change, at, writes);
-      writes = [];
+    const changes = Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change];
+    const writes = takeWrites();
+    if (changes.length > 1 && changes.every((change) => !change.feed?.coalesceMs)) {
+      // A batch (the engine recording many sends): two bulk writes instead of two per change.
+      await db.outbox.bulkAdd(
+        changes.map((change, i) => ({
+          clientId,
+          name: change.name,
+          args: change.args,
+          at,
+          writes: i === 0 ? writes : [],
+        })),
+      );
+      await db.feed.bulkAdd(changes.flatMap((change) => (change.feed ? [{ ...change.feed, at }] : [])));
+    } else {
+      for (const [i, change] of changes.entries()) await record(clientId!, change, at, i === 0 ? writes : []);
     }
     return result;
   });
