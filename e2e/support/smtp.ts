@@ -18,6 +18,8 @@ export async function startSmtp(
   const attempts: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    // The app's pooled connections stay open; at the end of a test do not wait 30 s for them.
+    closeTimeout: 200,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, _session, callback) {
