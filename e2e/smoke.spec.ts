@@ -69,3 +69,11 @@ test('narrow windows: tables scroll inside their frame, long names wrap, the sid
   await page.screenshot({ path: `${SHOTS}/narrow-campaigns.png` });
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(800);
 });
+
+test('the desktop menu’s links open their dialogs: New Campaign, Import Contacts', async ({ page }) => {
+  await page.goto('/#/campaigns?new=1');
+  await expect(page.getByTestId('name-input')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await page.goto('/#/contacts?import=1');
+  await expect(page.getByRole('dialog', { name: 'Import contacts from CSV' })).toBeVisible();
+});
