@@ -137,6 +137,31 @@ describe('Mailer over a real SMTP server', () => {
     ]);
   });
 
+  it('R11: sends that arrive together are deferred to distinct slots a minimum gap apart, each keeping its slot', async () => {
+    let now = Date.parse('2026-03-06T20:00:00Z');
+    const { server, mailer, smtp } = await setup(undefined, () => now);
+    const limits = { dailyLimit: 100, minGapMs: 20_000, zone: 'America/New_York' };
+    const ids = ['<a@x.example>', '<b@x.example>', '<c@x.example>', '<d@x.example>'];
+    const first = await Promise.all(ids.map((messageId) => mailer.send('mb1', smtp, limits, message({ messageId }))));
+    expect(first.map((o) => (o.status === 'deferred' ? new Date(o.until).toISOString() : o.status))).toEqual([
+      'sent',
+      '2026-03-06T20:00:20.000Z',
+      '2026-03-06T20:00:40.000Z',
+      '2026-03-06T20:01:00.000Z',
+    ]);
+    // Back early: told its own slot again, not pushed behind the others.
+    now += 5_000;
+    expect(await mailer.send('mb1', smtp, limits, message({ messageId: ids[3] }))).toMatchObject({
+      until: Date.parse('2026-03-06T20:01:00Z'),
+    });
+    // Each at its slot: it goes.
+    for (const [i, messageId] of ids.slice(1).entries()) {
+      now = Date.parse('2026-03-06T20:00:00Z') + (i + 1) * 20_000;
+      expect((await mailer.send('mb1', smtp, limits, message({ messageId }))).status).toBe('sent');
+    }
+    expect(server.received.map((m) => m.messageId)).toEqual(ids);
+  });
+
   it('counts what the database says was already sent today (limits hold across a restart)', async () => {
     const now = Date.parse('2026-03-06T20:00:00Z');
     const { server, mailer, smtp } = await setup(undefined, () => now);

@@ -57,6 +57,13 @@ interface MailboxState {
   lastSentAt: number;
   /** Sends are admitted one at a time (the limit check and the reservation), then go concurrently on the pool. */
   queue: Promise<unknown>;
+  /**
+   * Min-gap slots handed out, by Message-ID: sends that arrive together are deferred to
+   * distinct instants `minGap` apart (not all to the same one, to collide again).
+   */
+  slots: Map<string, number>;
+  /** The first instant no slot has been handed out for yet, UTC ms. */
+  nextFree: number;
 }
 
 /** Pooled SMTP connections per mailbox. */
@@ -97,9 +104,19 @@ export class Mailer {
       sentToday: 0,
       lastSentAt: Number.NEGATIVE_INFINITY,
       queue: Promise.resolve(),
+      slots: new Map(),
+      nextFree: Number.NEGATIVE_INFINITY,
     };
     if (current)
-      Object.assign(state, { day: current.day, sentToday: current.sentToday, lastSentAt: current.lastSentAt });
+      Object.assign(state, {
+        day: current.day,
+        sentToday: current.sentToday,
+        lastSentAt: current.lastSentAt,
+        slots: current.slots,
+        nextFree: current.nextFree,
+        // Admission stays one queue across a settings change, so the limits hold through it.
+        queue: current.queue,
+      });
     this.mailboxes.set(mailboxId, state);
     return state;
   }
@@ -120,7 +137,7 @@ export class Mailer {
   ): Promise<SendOutcome> {
     const state = await this.state(mailboxId, smtp);
     // Admission is serial, so two concurrent sends can never both take the last slot of the day.
-    const admitted = state.queue.then(() => this.admit(state, limits, history));
+    const admitted = state.queue.then(() => this.admit(state, limits, history, message.messageId));
     state.queue = admitted.catch(() => undefined);
     const admission = await admitted;
     if ('status' in admission) return admission;
@@ -135,6 +152,7 @@ export class Mailer {
     state: MailboxState,
     limits: SendLimits,
     history: { sentToday: number; lastSentAt: number | null },
+    messageId: string,
   ): SendOutcome | { at: number; undo: () => void } {
     const zone = ZoneClock.for(limits.zone);
     const now = this.now();
@@ -142,14 +160,28 @@ export class Mailer {
     if (state.day !== today) {
       state.day = today;
       state.sentToday = 0;
+      state.slots.clear();
     }
     const sentToday = Math.max(state.sentToday, history.sentToday);
     const lastSentAt = Math.max(state.lastSentAt, history.lastSentAt ?? Number.NEGATIVE_INFINITY);
     if (sentToday >= limits.dailyLimit) {
       return { status: 'deferred', until: zone.fromWall((today + 1) * DAY_MS), reason: 'daily-limit' };
     }
-    if (now - lastSentAt < limits.minGapMs)
-      return { status: 'deferred', until: lastSentAt + limits.minGapMs, reason: 'min-gap' };
+    if (now - lastSentAt < limits.minGapMs) {
+      const slot = state.slots.get(messageId);
+      let until: number;
+      if (slot !== undefined && slot <= now)
+        until = lastSentAt + limits.minGapMs; // its turn, a hair early
+      else if (slot !== undefined)
+        until = slot; // not its turn yet
+      else {
+        until = Math.max(lastSentAt + limits.minGapMs, state.nextFree);
+        state.nextFree = until + limits.minGapMs;
+        state.slots.set(messageId, until);
+      }
+      return { status: 'deferred', until, reason: 'min-gap' };
+    }
+    state.slots.delete(messageId);
     const before = { sentToday: state.sentToday, lastSentAt: state.lastSentAt };
     state.sentToday = sentToday + 1;
     state.lastSentAt = now;

@@ -107,7 +107,8 @@ export class Engine {
     await this.recoverClaims();
     // Every change to what is pending re-arms the host (launch, release, pause, remove).
     this.subscription = liveQuery(() => pendingHere()).subscribe({
-      next: (pending) => void this.arm(pending),
+      next: (pending) =>
+        void this.arm(pending).catch((error: unknown) => console.error('engine: cannot arm the host', error)),
       error: (error: unknown) => console.error('engine: cannot read pending enrollments', error),
     });
   }
@@ -188,7 +189,13 @@ export class Engine {
   }
 
   private async processBatch(ids: readonly string[]): Promise<void> {
-    if (!this.online) return; // SPEC §5: nothing leaves while offline; coming back re-arms.
+    // SPEC §5: nothing leaves while offline; coming back re-arms. The host is asked again
+    // each time (a network that dropped and came back between its checks sends no event).
+    if (!this.online) {
+      const status = await this.host.tryCall('net/status', {});
+      this.online = status.data?.online ?? false;
+      if (!this.online) return;
+    }
     // Reads go in one read-only transaction per chunk (1,000 emails read one `get` at a time
     // took 2–3 s; with bulkGet 0.15–0.26 s), and each chunk is composed and claimed while the
     // previous one is being sent. The claim re-checks each enrollment: a stale read sends nothing twice.
@@ -249,6 +256,8 @@ export class Engine {
           if (prepared.length > 0) ready.push(...(await this.claim(prepared)));
           wake();
         }
+      } catch (error) {
+        console.error('engine: cannot claim', error);
       } finally {
         claiming = false;
         wake();
@@ -263,7 +272,14 @@ export class Engine {
           continue;
         }
         if (ready.length <= CLAIM_CHUNK / 2) wake();
-        done.push({ send, outcome: await this.send(send, await historyOf(send.mailbox)) });
+        let outcome: SendOutcome;
+        try {
+          outcome = await this.send(send, await historyOf(send.mailbox));
+        } catch (error) {
+          // Not handed to the host (today's count could not be read): tried again in a minute.
+          outcome = { status: 'retry', code: null, message: `not sent: ${(error as Error).message}` };
+        }
+        done.push({ send, outcome });
         flush();
       }
     };
@@ -529,27 +545,48 @@ export class Engine {
         updatedAt: at,
       })),
     );
+    // The enrollments and campaigns as they are now: a person may have skipped, removed or
+    // paused someone, or edited the campaign, while the email was on its way.
     const fresh = await db.enrollments.bulkGet(sent.map(({ send }) => send.enrollment.id));
-    const ids = sent.flatMap(({ send }) => send.campaign.steps.map((step) => `${send.enrollment.id}:${step.id}`));
+    const campaigns = new Map(
+      (await db.campaigns.bulkGet([...new Set(sent.map(({ send }) => send.campaign.id))]))
+        .filter((c): c is CampaignRecord => !!c)
+        .map((c) => [c.id, c]),
+    );
+    const steps = (i: number) => campaigns.get(sent[i]!.send.campaign.id)?.steps ?? [];
+    const ids = sent.flatMap(({ send }, i) => steps(i).map((step) => `${send.enrollment.id}:${step.id}`));
     const allRuns = await db.stepRuns.bulkGet(ids);
     const allTasks = await db.tasks.bulkGet(ids);
     let offset = 0;
     const released: EnrollmentRecord[] = [];
+    const held: { enrollment: EnrollmentRecord; reason: string }[] = [];
     for (const [i, { send }] of sent.entries()) {
       const base = offset;
-      offset += send.campaign.steps.length;
+      offset += steps(i).length;
       const enrollment = fresh[i];
-      if (!enrollment) continue;
-      const patch = releasePatch(
-        enrollment,
-        send.campaign,
-        (index) => allRuns[base + index],
-        (index) => allTasks[base + index],
-        at,
-      );
-      released.push({ ...enrollment, ...patch });
+      const campaign = campaigns.get(send.campaign.id);
+      // Moved on meanwhile (skipped, removed, finished): the email went, and that is all that is recorded.
+      if (!enrollment || !campaign || !stillOn(enrollment, send)) continue;
+      try {
+        const patch = releasePatch(
+          enrollment,
+          campaign,
+          (index) => allRuns[base + index],
+          (index) => allTasks[base + index],
+          at,
+        );
+        released.push({ ...enrollment, ...patch });
+      } catch (error) {
+        // The campaign cannot be planned as it now stands (edited into an invalid state):
+        // this email is recorded as sent, and this person waits for a person.
+        held.push({ enrollment, reason: `the next step cannot be planned: ${(error as Error).message}` });
+      }
     }
-    await db.enrollments.bulkPut(released);
+    await db.enrollments.bulkPut([
+      ...released,
+      ...held.map(({ enrollment }) => ({ ...enrollment, hold: 'needs-attention' as const, updatedAt: at })),
+    ]);
+    for (const { enrollment, reason } of held) console.error('engine:', enrollment.id, reason);
     return sent.map(({ send, outcome }) => {
       const note = send.composed.note ? ` (${send.composed.note})` : '';
       return {
@@ -572,6 +609,25 @@ export class Engine {
     const runId = claimed.id;
     const who = displayName(contact);
     const about = { campaignId: campaign.id, contactId: contact.id };
+    const current = await db.enrollments.get(enrollment.id);
+    if (!current || !stillOn(current, p)) {
+      // The person moved this enrollment on while the email was on its way (skipped, removed):
+      // its outcome is kept on the step run only, unless a person already settled that run.
+      const run = await db.stepRuns.get(runId);
+      if (run?.state === 'sending')
+        await db.stepRuns.put({
+          ...claimed,
+          state:
+            outcome.status === 'offline' || outcome.status === 'deferred' || outcome.status === 'retry'
+              ? 'skipped'
+              : outcome.status === 'unknown'
+                ? 'unknown'
+                : 'failed',
+          reason: 'message' in outcome ? outcome.message : undefined,
+          updatedAt: now(),
+        });
+      return undefined;
+    }
     if (outcome.status === 'sent') {
       await db.stepRuns.put({
         ...claimed,
@@ -742,6 +798,17 @@ export async function previousSent(enrollment: EnrollmentRecord, index: number):
     sentAt: run.sentAt,
     outside: run.outside ?? false,
   };
+}
+
+/**
+ * Whether an enrollment still waits on the step this send was claimed for: same step, and
+ * neither finished nor removed (a pause meanwhile does not stop the outcome being recorded).
+ */
+function stillOn(enrollment: EnrollmentRecord, send: Prepared): boolean {
+  return (
+    enrollment.nextStepIndex === send.enrollment.nextStepIndex &&
+    (enrollment.status === 'active' || enrollment.status === 'paused')
+  );
 }
 
 /** The mailbox's sends so far today (its zone's calendar day) and the last one's instant, UTC ms. */

@@ -47,13 +47,18 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
         if (!e || !step || e.hold === 'task' || e.status === 'finished' || e.status === 'removed') continue;
         const runId = `${e.id}:${step.id}`;
         const run = await db.stepRuns.get(runId);
+        if (run?.state === 'sending') continue; // on its way right now: its outcome decides
         await db.stepRuns.put({
           ...(run ?? newStepRun({ id: runId, enrollmentId: e.id, stepId: step.id, dueAt: e.nextDueAt })),
           state: 'skipped',
           updatedAt: at,
         });
-        // A paused enrollment (5xx) is resumed by skipping the step that failed.
-        await db.enrollments.update(e.id, { hold: null, status: 'active', pausedBy: null });
+        // Paused by a 5xx refusal: skipping the refused email resumes the person. Paused by
+        // a person (or the campaign): they stay paused, with the next step released.
+        await db.enrollments.update(
+          e.id,
+          e.pausedBy === 'server' ? { hold: null, status: 'active', pausedBy: null } : { hold: null },
+        );
         await releaseNext(e.id);
       }
       return {
