@@ -34,7 +34,7 @@ export function memorySecretStore(env: Record<string, string | undefined> = {}):
   const secrets = new Map<string, string>();
   return {
     set: async (key, value) => void secrets.set(key, value),
-    get: async (key) => secrets.get(key) ?? env.CAMPAIGN_DESK_SMTP_PASSWORD,
+    get: async (key) => secrets.get(key) ?? (key.startsWith('smtp:') ? env.CAMPAIGN_DESK_SMTP_PASSWORD : undefined),
     delete: async (key) => void secrets.delete(key),
   };
 }
@@ -164,7 +164,11 @@ export function createHost(options: HostOptions): Host {
     'net/status': async () => ({ online: online() }),
     'sync/request': async ({ url, path, body }) => {
       if (!online()) return { status: 0, body: null, error: 'offline' };
-      const token = await secrets.get('sync:token');
+      // The token is stored with the server address it was given for (`<url>\n<token>`) and
+      // goes to that address only: a changed address gets no token until one is entered for it.
+      const stored = (await secrets.get('sync:token')) ?? '';
+      const cut = stored.indexOf('\n');
+      const token = cut > 0 && stored.slice(0, cut) === url ? stored.slice(cut + 1) : undefined;
       return syncRequest(url, path, body, token);
     },
     'test/set-clock': async ({ now }) => {

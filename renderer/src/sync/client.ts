@@ -1,10 +1,13 @@
 import { liveQuery, type Subscription } from 'dexie';
+import { threeWayMerge } from '../../../core/sync/merge';
 import {
+  PUSH_MAX_BYTES,
   PUSH_MAX_MUTATIONS,
   PullResponse,
   PushResponse,
   type Mutation,
   type PullRow,
+  type RowValue,
   type Table as SyncTableName,
 } from '../../../core/sync/protocol';
 import { ignoreWrites } from '../db/capture';
@@ -48,8 +51,9 @@ const LOCAL_TABLES = [
   'tasks',
   'conflicts',
 ];
-/** Most JSON bytes in one push; a single bigger mutation goes alone. */
-const PUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** Most JSON bytes (UTF-8) in one push of several mutations; a single bigger mutation goes alone. */
+const PUSH_BATCH_BYTES = 4 * 1024 * 1024;
+const encoder = new TextEncoder();
 /** Backoff after a failure: 1 s doubling to 60 s, each with ±30 % jitter. */
 const BACKOFF_MS = { first: 1_000, max: 60_000 };
 /** How often a quiet, online client pulls. */
@@ -66,6 +70,7 @@ function serverError(status: number, body: unknown): string {
 
 export class SyncClient {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
   private running: Promise<void> | undefined;
   private again = false;
   private failures = 0;
@@ -130,8 +135,13 @@ export class SyncClient {
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
         throw new Error(`url: ${JSON.stringify(url)} is not an http(s) address`);
+      if (parsed.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname))
+        throw new Error(
+          `url: ${JSON.stringify(url)} would send your token unencrypted; use https:// (http:// is only for a server on this computer)`,
+        );
     }
-    if (token) await this.host.call('secrets/set', { key: 'sync:token', value: token });
+    // The host keeps the token with the address it is for, and sends it nowhere else.
+    if (token && url !== null) await this.host.call('secrets/set', { key: 'sync:token', value: `${url}\n${token}` });
     if (url === null) {
       await this.db.meta.delete(META.url);
       await this.host.call('secrets/delete', { key: 'sync:token' });
@@ -149,6 +159,7 @@ export class SyncClient {
   /** Syncs now (push, then pull); resolves when done. Concurrent calls share one run. */
   async syncNow(): Promise<void> {
     clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.running) {
       this.again = true;
       return this.running;
@@ -163,10 +174,17 @@ export class SyncClient {
     return this.running;
   }
 
+  /** Schedules a run in `ms`, unless one is already due sooner (a poll never delays a pending push). */
   private soon(ms: number): void {
     if (this.stopped) return;
+    const at = Date.now() + ms;
+    if (this.timer !== undefined && this.timerAt <= at) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.syncNow(), ms);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.syncNow();
+    }, ms);
   }
 
   private update(patch: Partial<SyncStatus>): void {
@@ -203,7 +221,8 @@ export class SyncClient {
       await this.db.meta.put({ key: META.lastSyncAt, value: at });
       this.failures = 0;
       this.update({ phase: 'synced', lastSyncAt: at, lastError: null });
-      this.soon(POLL_MS);
+      // A change made while this run was under way goes at once; otherwise poll.
+      this.soon((await this.db.outbox.count()) > 0 ? DEBOUNCE_MS : POLL_MS);
     } catch (error) {
       const message = (error as Error).message;
       const unreachable = message.startsWith('offline:');
@@ -232,8 +251,12 @@ export class SyncClient {
       let bytes = 0;
       for (const row of rows) {
         const mutation = toMutation(row);
-        const size = JSON.stringify(mutation).length;
-        if (mutations.length > 0 && bytes + size > PUSH_MAX_BYTES) break;
+        const size = encoder.encode(JSON.stringify(mutation)).length;
+        if (mutations.length > 0 && bytes + size > PUSH_BATCH_BYTES) break;
+        if (size > PUSH_MAX_BYTES)
+          throw new Error(
+            `push: the change "${row.name}" (${Math.round(size / 1024 / 1024)} MB) is larger than the server takes (${PUSH_MAX_BYTES / 1024 / 1024} MB); nothing after it can go until it is split`,
+          );
         mutations.push(mutation);
         bytes += size;
       }
@@ -269,29 +292,51 @@ export class SyncClient {
   }
 
   /**
-   * Applies pulled rows in one transaction with the new cookie. A row that a pending
-   * mutation writes keeps its local copy (it is rebased: the server merges it when pushed
-   * and the next pull brings the result). These writes are not changes of this device.
+   * Applies pulled rows in one transaction with the new cookie, rebasing what this device
+   * still has to push: a row a pending mutation writes becomes the server's row with the
+   * pending change merged on top (three-way, from the row the change was made on), so the
+   * server's other changes are taken now and the local one is not lost. A step run never
+   * goes back (a local claim or a final state is not replaced by an open one). These
+   * writes are not changes of this device.
    */
   private async apply(rows: readonly PullRow[], cookie: number): Promise<void> {
     const db = this.db;
     const tables = LOCAL_TABLES.map((name) => db.table(name));
     await db.transaction('rw', [...tables, db.outbox, db.meta], async () => {
       ignoreWrites();
-      const pending = new Set<string>();
+      const pending = new Map<string, { base: unknown; value: unknown; deleted: boolean }>();
       await db.outbox.each((row) => {
-        for (const write of row.writes ?? []) pending.add(`${write.table}/${write.id}`);
+        for (const write of row.writes ?? []) {
+          const key = `${write.table}/${write.id}`;
+          const first = pending.get(key);
+          pending.set(key, {
+            base: first ? first.base : write.base,
+            value: write.value,
+            deleted: write.op === 'delete',
+          });
+        }
       });
-      const byTable = new Map<SyncTableName, { puts: unknown[]; deletes: string[] }>();
+      const byTable = new Map<SyncTableName, { puts: RowValue[]; deletes: string[] }>();
       for (const row of rows) {
-        if (pending.has(`${row.table}/${row.id}`)) continue;
         let entry = byTable.get(row.table);
         if (!entry) byTable.set(row.table, (entry = { puts: [], deletes: [] }));
-        if (row.deleted || row.value === null) entry.deletes.push(row.id);
-        else entry.puts.push(row.value);
+        const local = pending.get(`${row.table}/${row.id}`);
+        if (local?.deleted) continue; // deleted here, not yet pushed: the server decides on push
+        if (row.deleted || row.value === null) {
+          if (!local) entry.deletes.push(row.id);
+          continue;
+        }
+        entry.puts.push(
+          local ? (threeWayMerge(local.base ?? undefined, local.value, row.value).value as RowValue) : row.value,
+        );
       }
       for (const [table, { puts, deletes }] of byTable) {
-        if (puts.length > 0) await db.table(table).bulkPut(puts);
+        let keep = puts;
+        if (table === 'stepRuns' && puts.length > 0) {
+          const current = await db.stepRuns.bulkGet(puts.map((row) => row.id));
+          keep = puts.filter((row, i) => !movesBack(current[i]?.state, (row as { state?: string }).state));
+        }
+        if (keep.length > 0) await db.table(table).bulkPut(keep);
         if (deletes.length > 0) await db.table(table).bulkDelete(deletes);
       }
       await db.meta.put({ key: META.cookie, value: cookie });
@@ -300,12 +345,23 @@ export class SyncClient {
 
   /** This device's id: the outbox's clientId (written with the first change). */
   private async clientId(): Promise<string> {
-    const existing = (await this.db.meta.get('deviceId'))?.value as string | undefined;
-    if (existing) return existing;
-    const id = crypto.randomUUID();
-    await this.db.meta.put({ key: 'deviceId', value: id });
-    return id;
+    return this.db.transaction('rw', this.db.meta, async () => {
+      const existing = (await this.db.meta.get('deviceId'))?.value as string | undefined;
+      if (existing) return existing;
+      const id = crypto.randomUUID();
+      await this.db.meta.add({ key: 'deviceId', value: id });
+      return id;
+    });
   }
+}
+
+/** Whether replacing a step run in `local` state with one in `incoming` state would move it backwards. */
+function movesBack(local: string | undefined, incoming: string | undefined): boolean {
+  if (!local || !incoming || local === incoming) return false;
+  if (local === 'sent') return true; // a sent email stays sent
+  const open = (state: string) => state === 'scheduled' || state === 'sending' || state === 'blocked';
+  if (local === 'sending') return open(incoming); // this device's claim is in flight
+  return !open(local) && open(incoming); // final stays final
 }
 
 /** An outbox row as the server takes it. */

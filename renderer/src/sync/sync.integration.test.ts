@@ -217,6 +217,46 @@ describe('sync client against the sync server', () => {
     fresh.close();
   });
 
+  it('a pull rebases what is still to push: the server’s other fields are taken, the local edit stays; a claimed step run never goes back', async () => {
+    const a = await device('a');
+    const ana = await a.on(() => createContact(person('rebase@example.org', 'Ana')));
+    await a.sync.configure(server.url, token);
+    await a.on(() => updateContact(ana.id, person('rebase@example.org', 'Anna')));
+    const apply = (a.sync as unknown as { apply(rows: unknown[], cookie: number): Promise<void> }).apply.bind(a.sync);
+    const serverRow = { ...(await a.db.contacts.get(ana.id))!, firstName: 'Ana', company: 'Globex', updatedAt: 1 };
+    await a.db.stepRuns.put({
+      id: 'e1:s1',
+      enrollmentId: 'e1',
+      stepId: 's1',
+      state: 'sending',
+      dueAt: 0,
+      messageId: '<m@x.example>',
+      references: [],
+      subject: 'Hi',
+      html: '',
+      text: '',
+      sentAt: null,
+      manual: false,
+      smtpReply: null,
+      updatedAt: 0,
+    });
+    await apply(
+      [
+        { table: 'contacts', id: ana.id, deleted: false, value: serverRow },
+        {
+          table: 'stepRuns',
+          id: 'e1:s1',
+          deleted: false,
+          value: { ...(await a.db.stepRuns.get('e1:s1'))!, state: 'scheduled' },
+        },
+      ],
+      999_999,
+    );
+    expect(await a.db.contacts.get(ana.id)).toMatchObject({ firstName: 'Anna', company: 'Globex' });
+    expect((await a.db.stepRuns.get('e1:s1'))!.state).toBe('sending');
+    a.close();
+  });
+
   it('a wrong token or an unreachable server says so in words, and nothing leaves the outbox', async () => {
     const a = await device('a');
     await a.on(() => createContact(person('x@example.org', 'X')));
@@ -229,6 +269,9 @@ describe('sync client against the sync server', () => {
     await a.sync.configure('http://127.0.0.1:9', token);
     expect(a.sync.status).toMatchObject({ phase: 'offline' });
     expect(await a.db.outbox.count()).toBe(1);
+    await expect(a.sync.configure('http://sync.example.com', token)).rejects.toThrow(
+      'url: "http://sync.example.com" would send your token unencrypted; use https:// (http:// is only for a server on this computer)',
+    );
     await expect(a.sync.configure('ftp://example.com', token)).rejects.toThrow(
       'url: "ftp://example.com" is not an http(s) address',
     );
