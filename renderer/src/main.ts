@@ -62,10 +62,25 @@ async function start(): Promise<void> {
   // The send engine runs in one window only: it arms the host's scheduler and handles what
   // falls due. A second tab of the browser build waits for the lock (it takes over if the
   // first closes), so two engines never claim, recover or send the same step.
+  // The lock is let go when this window stops being the app (updated elsewhere): another takes over.
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  db.on('versionchange', () => release());
   const runEngine = async (): Promise<void> => {
     const engine = new Engine(useHost());
-    await engine.start().catch((error: unknown) => console.error('the send engine did not start', error));
-    await new Promise<never>(() => undefined); // held for the life of this window
+    // A start that fails (the host not up yet) is tried again, so the lock never sits with a dead engine.
+    for (let wait = 1_000; ; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        await engine.start();
+        break;
+      } catch (error) {
+        console.error('the send engine did not start; trying again', error);
+        engine.stop();
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+    await released;
+    engine.stop();
   };
   if (navigator.locks) void navigator.locks.request('campaign-desk-engine', runEngine);
   else void runEngine();

@@ -47,7 +47,7 @@ export async function inChange<T>(
     let clientId = (await db.meta.get('deviceId'))?.value as string | undefined;
     if (!clientId) {
       clientId = crypto.randomUUID();
-      await db.meta.put({ key: 'deviceId', value: clientId });
+      await db.meta.add({ key: 'deviceId', value: clientId });
     }
     await db.meta.put({ key: 'hadData', value: true });
     // The rows written go with the first change (a batch is applied by the server as one mutation's rows).

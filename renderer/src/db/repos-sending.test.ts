@@ -193,6 +193,12 @@ describe('tasks: snooze, bulk, and an email task sent from the app', () => {
     expect(await refusal(sendTaskEmail(`${a.id}:s1`, { subject: 'Hi', html: '', text: '' }, T0 - 3_600_000))).toBe(
       'at: "2026-03-09T13:00:00.000Z" is in the past',
     );
+    expect(
+      await refusal(sendTaskEmail(`${a.id}:s1`, { subject: 'Hi {{ first_name }}', html: '<p>x</p>', text: 'x' }, T0)),
+    ).toBe('subject: still has a merge field ({{ … }}): replace it with the words to send');
+    expect(await refusal(sendTaskEmail(`${a.id}:s1`, { subject: 'Hi', html: '', text: '' }, Number.NaN))).toBe(
+      'at: pick a date and time to send it',
+    );
     expect((await db.tasks.get(`${a.id}:s1`))!.status).toBe('open');
     expect(await db.stepRuns.get(`${a.id}:s1`)).toBeUndefined();
   });

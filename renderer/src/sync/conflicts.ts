@@ -13,6 +13,9 @@ import type { CampaignRecord, ConflictRecord, TemplateRecord } from '../db/recor
 
 export type ConflictChoice = 'theirs' | 'mine' | 'both';
 
+/** Tables whose rows people edit: a conflict there can be settled either way. Enrollments and tasks follow the sending device. */
+export const EDITABLE = new Set(['campaigns', 'templates', 'contacts', 'mailboxes']);
+
 type PathStep = string | { id: string };
 
 /** Splits a merge path (`steps[id=s2].body`, `(root)`) into keys and id selectors. */
@@ -77,12 +80,19 @@ export async function resolveConflict(conflictId: string, choice: ConflictChoice
   const db = useDb();
   const at = now();
   await inChange(
-    [db.conflicts, db.campaigns, db.templates, db.contacts, db.mailboxes],
+    [db.conflicts, db.campaigns, db.templates, db.contacts, db.mailboxes, db.enrollments, db.tasks],
     async () => {
       const conflict = await db.conflicts.get(conflictId);
       if (!conflict || conflict.resolved)
         throw new InputError([{ path: 'conflict', message: `${show(conflictId)} is already settled` }]);
       const table = db.table(conflict.table);
+      if (choice !== 'theirs' && !EDITABLE.has(conflict.table))
+        throw new InputError([
+          {
+            path: 'choice',
+            message: `${show(choice)}: where a person is in a campaign is decided by the device that sends for them; keep the other version`,
+          },
+        ]);
       if (choice === 'mine') {
         if (conflict.kind === 'delete' || conflict.mine === null) await table.delete(conflict.rowId);
         else {

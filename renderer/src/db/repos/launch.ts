@@ -204,7 +204,11 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
           { path: 'people', message: `${displayName(who)} is already in this campaign; nobody was launched` },
         ]);
       }
-      await db.meta.put({ key: 'deviceId', value: device });
+      // This database's device id, read again inside the transaction and never replaced: the
+      // engine sends only enrollments carrying it (SPEC §7).
+      const existing = (await db.meta.get('deviceId'))?.value as string | undefined;
+      if (existing) for (const e of enrollments) e.deviceId = existing;
+      else await db.meta.add({ key: 'deviceId', value: device });
       await db.enrollments.bulkAdd(enrollments);
       // Status is not content: the content version stays, so an edit in flight is not refused.
       await db.campaigns.put({ ...campaign, status: 'active', updatedAt: at });

@@ -140,8 +140,15 @@ export async function sendTaskEmail(taskId: string, message: ComposedByHand, at:
   if (message.subject.trim() === '') problems.push({ path: 'subject', message: 'is empty' });
   else if (/[\r\n]/.test(message.subject))
     problems.push({ path: 'subject', message: `${show(message.subject)} cannot contain a line break` });
-  if (!Number.isFinite(at) || at < when - 60_000)
-    problems.push({ path: 'at', message: `${show(instant(at))} is in the past` });
+  // A merge field left as written (its value was empty) is never sent as such (SPEC §2).
+  for (const [path, value] of [
+    ['subject', message.subject],
+    ['body', message.html],
+  ] as const)
+    if (/\{\{|\{%/.test(value))
+      problems.push({ path, message: 'still has a merge field ({{ … }}): replace it with the words to send' });
+  if (!Number.isFinite(at)) problems.push({ path: 'at', message: 'pick a date and time to send it' });
+  else if (at < when - 60_000) problems.push({ path: 'at', message: `${show(instant(at))} is in the past` });
   if (problems.length > 0) throw new InputError(problems);
   const due = Math.max(at, when);
   await inChange(
