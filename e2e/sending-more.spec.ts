@@ -170,6 +170,9 @@ test('an email task: the compose window sends what was edited, "Mark as sent" mo
     expect(smtp.received[0]!.text).toContain('Hello there. I wrote this line myself.');
     expect(to(smtp.received[0]!)).toContain(ANA);
 
+    // Grace's task is snoozed for an hour: it leaves "Due today" and waits under "Snoozed".
+    await page.getByTestId('task-row').filter({ hasText: 'Grace' }).getByTestId('task-snooze').selectOption('1h');
+    await expect(page.getByTestId('task-row').filter({ hasText: 'Grace' })).toContainText('snoozed until');
     // Grace: sent outside the app. The campaign moves on to her day-2 call.
     await page.getByTestId('task-row').filter({ hasText: 'Grace' }).getByTestId('task-open').click();
     await page.getByRole('dialog', { name: "Email Grace O'Neil" }).getByTestId('compose-mark-sent').click();

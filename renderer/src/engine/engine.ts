@@ -768,6 +768,7 @@ async function readBatch(ids: readonly string[]): Promise<BatchReads> {
   );
 }
 
+/** A step run as the email it sent (for a follow-up to quote and thread onto), or undefined if it did not go. */
 function sentCopy(run: StepRunRecord | undefined): SentCopy | undefined {
   if (!run || run.state !== 'sent' || !run.messageId || run.sentAt === null) return undefined;
   return {
@@ -787,17 +788,7 @@ export async function previousSent(enrollment: EnrollmentRecord, index: number):
   const campaign = await db.campaigns.get(enrollment.campaignId);
   const before = campaign?.steps[index - 1];
   if (!before || before.type !== 'email') return undefined;
-  const run = await db.stepRuns.get(`${enrollment.id}:${before.id}`);
-  if (!run || run.state !== 'sent' || !run.messageId || run.sentAt === null) return undefined;
-  return {
-    subject: run.subject,
-    html: run.html,
-    text: run.text,
-    messageId: run.messageId,
-    references: run.references,
-    sentAt: run.sentAt,
-    outside: run.outside ?? false,
-  };
+  return sentCopy(await db.stepRuns.get(`${enrollment.id}:${before.id}`));
 }
 
 /**

@@ -22,32 +22,8 @@ async function peopleText(enrollments: readonly EnrollmentRecord[]): Promise<str
  * Pauses the given enrollments (those active; others are left as they are).
  * @returns how many were paused.
  */
-export async function pauseEnrollments(ids: readonly string[]): Promise<number> {
-  const db = useDb();
-  const at = now();
-  return inChange(
-    [db.enrollments, db.contacts],
-    async () => {
-      const found = (await db.enrollments.bulkGet([...ids])).filter(
-        (e) => e?.status === 'active',
-      ) as EnrollmentRecord[];
-      for (const e of found) await db.enrollments.update(e.id, { status: 'paused', pausedBy: 'person', updatedAt: at });
-      return {
-        result: found.length,
-        change: {
-          name: 'enrollment/pause',
-          args: { ids: found.map((e) => e.id), at },
-          feed: {
-            kind: 'enrollment.paused',
-            text: `Paused ${await peopleText(found)}: nothing is sent until resumed`,
-            campaignId: found[0]?.campaignId,
-            contactId: found.length === 1 ? found[0]!.contactId : undefined,
-          },
-        },
-      };
-    },
-    at,
-  );
+export function pauseEnrollments(ids: readonly string[]): Promise<number> {
+  return setPaused(ids, true);
 }
 
 /**
@@ -55,24 +31,35 @@ export async function pauseEnrollments(ids: readonly string[]): Promise<number> 
  * (the failed email must be retried or skipped there).
  * @returns how many were resumed.
  */
-export async function resumeEnrollments(ids: readonly string[]): Promise<number> {
+export function resumeEnrollments(ids: readonly string[]): Promise<number> {
+  return setPaused(ids, false);
+}
+
+/** Pauses (by a person) or resumes the enrollments that are active or paused, in one change. */
+async function setPaused(ids: readonly string[], paused: boolean): Promise<number> {
   const db = useDb();
   const at = now();
   return inChange(
     [db.enrollments, db.contacts],
     async () => {
       const found = (await db.enrollments.bulkGet([...ids])).filter(
-        (e) => e?.status === 'paused',
+        (e) => e?.status === (paused ? 'active' : 'paused'),
       ) as EnrollmentRecord[];
-      for (const e of found) await db.enrollments.update(e.id, { status: 'active', pausedBy: null, updatedAt: at });
+      for (const e of found)
+        await db.enrollments.update(e.id, {
+          status: paused ? 'paused' : 'active',
+          pausedBy: paused ? 'person' : null,
+          updatedAt: at,
+        });
+      const who = await peopleText(found);
       return {
         result: found.length,
         change: {
-          name: 'enrollment/resume',
+          name: paused ? 'enrollment/pause' : 'enrollment/resume',
           args: { ids: found.map((e) => e.id), at },
           feed: {
-            kind: 'enrollment.resumed',
-            text: `Resumed ${await peopleText(found)}`,
+            kind: paused ? 'enrollment.paused' : 'enrollment.resumed',
+            text: paused ? `Paused ${who}: nothing is sent until resumed` : `Resumed ${who}`,
             campaignId: found[0]?.campaignId,
             contactId: found.length === 1 ? found[0]!.contactId : undefined,
           },

@@ -1,5 +1,5 @@
 import { releaseNext } from '../../engine/engine';
-import { inChange, now } from '../change';
+import { inChange, now, type Change } from '../change';
 import { useDb } from '../database';
 import { newStepRun } from '../records';
 import { InputError, show } from '../../../../core/errors';
@@ -10,9 +10,22 @@ import { InputError, show } from '../../../../core/errors';
  * Enrollments paused, finished or waiting on a person for another reason are passed over.
  * @returns how many are now due.
  */
-export async function sendOverdueNow(enrollmentIds: readonly string[]): Promise<number> {
+export function sendOverdueNow(enrollmentIds: readonly string[]): Promise<number> {
+  return moveDue(enrollmentIds, now(), (at) => ({ name: 'enrollment/send-now', args: { ids: enrollmentIds, at } }));
+}
+
+/**
+ * Makes the next step of each active enrollment (not waiting on a person, or overdue) due
+ * at `at`, UTC ms, in one change.
+ * @returns how many were moved.
+ */
+async function moveDue(
+  enrollmentIds: readonly string[],
+  at: number,
+  change: (at: number, count: number) => Change,
+): Promise<number> {
   const db = useDb();
-  const at = now();
+  const when = now();
   return inChange(
     [db.enrollments],
     async () => {
@@ -20,12 +33,12 @@ export async function sendOverdueNow(enrollmentIds: readonly string[]): Promise<
       for (const id of enrollmentIds) {
         const e = await db.enrollments.get(id);
         if (e?.status !== 'active' || (e.hold && e.hold !== 'overdue')) continue;
-        await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: at });
+        await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: when });
         count++;
       }
-      return { result: count, change: { name: 'enrollment/send-now', args: { ids: enrollmentIds, at } } };
+      return { result: count, change: change(at, count) };
     },
-    at,
+    when,
   );
 }
 
@@ -89,34 +102,16 @@ function instant(ms: number): string {
  * @returns how many were moved.
  */
 export async function rescheduleSends(enrollmentIds: readonly string[], at: number): Promise<number> {
-  const db = useDb();
-  const when = now();
-  if (!Number.isFinite(at) || at <= when)
+  if (!Number.isFinite(at) || at <= now())
     throw new InputError([{ path: 'at', message: `${show(instant(at))} is not in the future` }]);
-  return inChange(
-    [db.enrollments],
-    async () => {
-      let count = 0;
-      for (const id of enrollmentIds) {
-        const e = await db.enrollments.get(id);
-        if (e?.status !== 'active' || (e.hold && e.hold !== 'overdue')) continue;
-        await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: when });
-        count++;
-      }
-      return {
-        result: count,
-        change: {
-          name: 'enrollment/reschedule',
-          args: { ids: enrollmentIds, at },
-          feed: {
-            kind: 'email.scheduled',
-            text: `Rescheduled ${count === 1 ? 'a step' : `${count} steps`} to ${new Date(at).toLocaleString()}`,
-          },
-        },
-      };
+  return moveDue(enrollmentIds, at, (when, count) => ({
+    name: 'enrollment/reschedule',
+    args: { ids: enrollmentIds, at: when },
+    feed: {
+      kind: 'email.scheduled',
+      text: `Rescheduled ${count === 1 ? 'a step' : `${count} steps`} to ${new Date(when).toLocaleString()}`,
     },
-    when,
-  );
+  }));
 }
 
 /**

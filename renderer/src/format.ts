@@ -1,0 +1,13 @@
+/**
+ * How the screens write instants (UTC ms) for a person: in this computer's zone and
+ * language, e.g. "Mon, 9 Mar, 09:30".
+ */
+export function shortWhen(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
