@@ -5,6 +5,7 @@ import {
   PUSH_MAX_MUTATIONS,
   PullResponse,
   PushResponse,
+  TABLES,
   type Mutation,
   type PullRow,
   type RowValue,
@@ -41,16 +42,7 @@ export interface SyncStatus {
 /** Where the client keeps its state in the `meta` table. */
 const META = { url: 'sync.url', cookie: 'sync.cookie', lastSyncAt: 'sync.lastSyncAt' } as const;
 /** Tables a pull writes into (the server's `conflicts` land in the local one). */
-const LOCAL_TABLES = [
-  'mailboxes',
-  'contacts',
-  'templates',
-  'campaigns',
-  'enrollments',
-  'stepRuns',
-  'tasks',
-  'conflicts',
-];
+const LOCAL_TABLES: readonly string[] = TABLES;
 /** Most JSON bytes (UTF-8) in one push of several mutations; a single bigger mutation goes alone. */
 const PUSH_BATCH_BYTES = 4 * 1024 * 1024;
 const encoder = new TextEncoder();
