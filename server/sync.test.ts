@@ -20,6 +20,10 @@ import { authenticate } from './tokens';
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const targets: { name: string; options: ServerOptions }[] = [{ name: 'pglite', options: { dataDir: 'memory://' } }];
 if (pgUrl) targets.push({ name: 'postgres', options: { databaseUrl: pgUrl } });
+else
+  console.log(
+    'PostgreSQL runs of these tests skipped: set TEST_DATABASE_URL (.ci/run starts a throwaway PostgreSQL and sets it)',
+  );
 
 interface Reply<T> {
   status: number;
