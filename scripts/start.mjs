@@ -46,6 +46,7 @@ if (electron) {
       ? 'CAMPAIGN_DESK_WEB=1: Campaign Desk runs as a browser app:'
       : "Electron's desktop binary is not available here (it downloads on first launch and this machine could not fetch it), so Campaign Desk runs as a browser app instead:",
   );
+  console.log('Keep the page open while campaigns run: in the browser app, emails and tasks go out from the page.');
   const host = spawn(bin('tsx'), [join(root, 'electron', 'host', 'cli.ts')], {
     cwd: root,
     stdio: 'inherit',

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { openPglite, openPostgres } from './db';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from './index';
+import { lockDataDir } from './lock';
 import { migrate } from './migrate';
 import { createToken } from './tokens';
 
@@ -48,6 +49,13 @@ if (command === 'create-token') {
   const [user, ...extra] = rest;
   if (!user) fail('create-token: <user> is required (a name such as "alice")');
   if (extra.length > 0) fail(`create-token: unexpected ${JSON.stringify(extra.join(' '))}`);
+  let unlock = () => undefined as void;
+  try {
+    if (!databaseUrl) unlock = lockDataDir(dataDir);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const db = databaseUrl ? openPostgres(databaseUrl, 1) : await openPglite(dataDir);
   try {
     await migrate(db);
@@ -55,6 +63,7 @@ if (command === 'create-token') {
     console.log(token);
   } finally {
     await db.close();
+    unlock();
   }
 } else if (command === undefined) {
   const portText = values.port ?? process.env.PORT;
@@ -69,6 +78,8 @@ if (command === 'create-token') {
   });
   const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`;
   console.log(`Campaign Desk sync server on ${server.url} using ${where}`);
+  if (!databaseUrl)
+    console.log('Tokens: stop the server (Ctrl+C), run `npm run server -- create-token <name>`, then start it again.');
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { buildApp } from './app';
 import { openPglite, openPostgres, type Db } from './db';
 import { migrate } from './migrate';
+import { lockDataDir } from './lock';
 import { createToken } from './tokens';
 
 export { createToken } from './tokens';
@@ -54,9 +55,16 @@ export const VERSION: string = (
  *   (the database is closed again first).
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const db = options.databaseUrl
-    ? openPostgres(options.databaseUrl)
-    : await openPglite(options.dataDir ?? DEFAULT_DATA_DIR);
+  const unlock = options.databaseUrl ? () => undefined : lockDataDir(options.dataDir ?? DEFAULT_DATA_DIR);
+  let db: Db;
+  try {
+    db = options.databaseUrl
+      ? openPostgres(options.databaseUrl)
+      : await openPglite(options.dataDir ?? DEFAULT_DATA_DIR);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const app = buildApp(db, { version: VERSION, logger: options.logger ?? false });
   try {
     await migrate(db);
@@ -64,6 +72,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   } catch (error) {
     await app.close().catch(() => undefined);
     await db.close().catch(() => undefined);
+    unlock();
     throw error;
   }
   const address = app.server.address();
@@ -79,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       (closing ??= (async () => {
         await app.close();
         await db.close();
+        unlock();
       })()),
   };
 }

@@ -331,13 +331,9 @@ export class Engine {
 
     if (step.type !== 'email' || (!byHand && step.send.timing === 'task')) {
       const context = mergeContext(toCoreContact(contact), mailbox);
-      const rendered = step.type === 'email' ? undefined : renderTemplate(step.title, context);
-      const title =
-        step.type === 'email'
-          ? `Email ${displayName(contact)}: ${step.subject ?? 'follow-up'}`
-          : rendered?.ok
-            ? rendered.text
-            : step.title;
+      const rendered = renderTemplate(step.type === 'email' ? (step.subject ?? '') : step.title, context);
+      const subject = step.type === 'email' ? (rendered.ok && rendered.text ? rendered.text : 'follow-up') : '';
+      const title = step.type === 'email' ? `Email: ${subject}` : rendered.ok ? rendered.text : step.title;
       const task: TaskRecord = {
         id: runId,
         enrollmentId: enrollment.id,
@@ -672,7 +668,13 @@ export class Engine {
       return {
         name: 'step-run/deferred',
         args: { id: runId, until: outcome.until },
-        feed: { kind: 'email.deferred', text: `Waiting to send "${claimed.subject}" to ${who}: ${why}`, ...about },
+        // One row per campaign for a run of waits, not one per attempt.
+        feed: {
+          kind: 'email.deferred',
+          text: `Waiting to send "${claimed.subject}" to ${who}: ${why}`,
+          ...about,
+          coalesceMs: 10 * 60_000,
+        },
       };
     }
     if (outcome.status === 'retry' && (enrollment.attempts ?? 0) < RETRY_BACKOFF_MS.length) {

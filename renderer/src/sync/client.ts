@@ -56,7 +56,7 @@ const DEBOUNCE_MS = 400;
 /** The server's error body, in words. */
 function serverError(status: number, body: unknown): string {
   const text = (body as { error?: string } | null)?.error ?? (typeof body === 'string' ? body : '');
-  if (status === 401) return 'the server refused the token: check it in Settings → Team sync';
+  if (status === 401) return 'the server refused the token: paste the token again (or ask for a new one)';
   return `the server answered ${status}${text ? `: ${text}` : ''}`;
 }
 

@@ -263,7 +263,7 @@ describe('sync client against the sync server', () => {
     await a.sync.configure(server.url, 'not-a-token');
     expect(a.sync.status).toMatchObject({
       phase: 'error',
-      lastError: 'the server refused the token: check it in Settings → Team sync',
+      lastError: 'the server refused the token: paste the token again (or ask for a new one)',
     });
     expect(await a.db.outbox.count()).toBe(1);
     await a.sync.configure('http://127.0.0.1:9', token);

@@ -68,14 +68,16 @@ function instant(ms: number): string {
 
 /**
  * Finishes several open tasks the same way (bulk complete or skip); tasks no longer open are
- * passed over. Each is its own transaction, so one that fails leaves the others done.
+ * passed over, and so are email tasks on "complete" (completing one would record an email
+ * as sent that nobody sent: each is opened, written and sent, or marked as sent, on its own).
+ * Each is its own transaction, so one that fails leaves the others done.
  * @returns how many were finished.
  */
 export async function finishTasks(taskIds: readonly string[], outcome: 'done' | 'skipped'): Promise<number> {
   let count = 0;
   for (const id of taskIds) {
     const task = await useDb().tasks.get(id);
-    if (task?.status !== 'open') continue;
+    if (task?.status !== 'open' || (outcome === 'done' && task.kind === 'email')) continue;
     await finishTask(id, outcome);
     count++;
   }
