@@ -1,6 +1,6 @@
 /**
  * How the screens write instants (UTC ms) for a person: in this computer's zone and
- * language, e.g. "Mon, 9 Mar, 09:30".
+ * language, with the zone named so no time is ambiguous, e.g. "Mon, 9 Mar, 09:30 EDT".
  */
 export function shortWhen(ms: number): string {
   return new Date(ms).toLocaleString(undefined, {
@@ -9,5 +9,6 @@ export function shortWhen(ms: number): string {
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
+    timeZoneName: 'short',
   });
 }
