@@ -145,6 +145,15 @@ test('a launched campaign sends real mail at the SPEC instants, threads the foll
     await page.getByTestId('folder-sent').click();
     await expect(page.getByTestId('sent-row')).toHaveCount(6, { timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/command-center-sent.png` });
+    // A sent follow-up opens exactly as it went: its Message-ID, the one it replies to, the quoted text.
+    await page.getByTestId('sent-row').filter({ hasText: 'Re: Quick question, Ana' }).click();
+    const sentView = page.getByRole('dialog', { name: 'Re: Quick question, Ana' });
+    const [anaFirst, anaReply] = smtp.received.filter((m) => JSON.stringify(m.to).includes('ana.lima@example.org'));
+    await expect(sentView.getByTestId('sent-headers')).toContainText(anaReply!.messageId!);
+    await expect(sentView.getByTestId('sent-headers')).toContainText(`In reply to${anaFirst!.messageId!}`);
+    await expect(sentView.getByTestId('sent-body')).toContainText('Is your team planning anything for Q2?');
+    await page.screenshot({ path: `${SHOTS}/sent-email.png` });
+    await page.keyboard.press('Escape');
     await page.getByTestId('nav-live-feed').click();
     await expect(page.getByTestId('feed-row').first()).toContainText('Completed: Call');
     await page.screenshot({ path: `${SHOTS}/live-feed-sending.png` });
