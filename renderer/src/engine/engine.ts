@@ -39,7 +39,10 @@ export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
  * How many emails the engine has with the host at once: enough to keep the host's pool
  * (5 connections a mailbox) always busy; the host admits each against the limits in turn.
  */
-export const SEND_CONCURRENCY = 64;
+export const SEND_CONCURRENCY = 128;
+
+/** Outcomes recorded together in one transaction during a burst (at most 50 ms after the first). */
+const RECORD_MIN = 32;
 
 /** How many sends one claim transaction takes (the next chunk is claimed while these go). */
 export const CLAIM_CHUNK = 100;
@@ -61,12 +64,13 @@ export class Engine {
   private readonly stops: (() => void)[] = [];
   /** Enrollments queued or being handled: a repeat hand-over of the same job is ignored. */
   private readonly inFlight = new Set<string>();
-  private armAfterBatch = false;
+  private stopped = false;
 
   constructor(private readonly host: HostClient) {}
 
   /** Starts: follows the host's clock, recovers unfinished claims, arms every pending job. */
   async start(): Promise<void> {
+    this.stopped = false;
     const { now: hostNow } = await this.host.call('clock/now', {});
     const follow = (at: number): void => {
       const offset = at - Date.now();
@@ -105,7 +109,17 @@ export class Engine {
       }),
     );
     await this.recoverClaims();
-    // Every change to what is pending re-arms the host (launch, release, pause, remove).
+    this.watch();
+  }
+
+  /**
+   * Every change to what is pending re-arms the host (launch, release, pause, remove). While
+   * a batch is being handled the watch is off (each of its record transactions would re-read
+   * every pending enrollment); it comes back, and arms once, when the batch ends.
+   */
+  private watch(): void {
+    if (this.stopped) return;
+    this.subscription?.unsubscribe();
     this.subscription = liveQuery(() => pendingHere()).subscribe({
       next: (pending) =>
         void this.arm(pending).catch((error: unknown) => console.error('engine: cannot arm the host', error)),
@@ -114,17 +128,12 @@ export class Engine {
   }
 
   stop(): void {
+    this.stopped = true;
     this.subscription?.unsubscribe();
     for (const stop of this.stops) stop();
   }
 
   private async arm(pending: EnrollmentRecord[]): Promise<void> {
-    // While a batch is being handled, each of its record transactions would re-arm every job
-    // (and the host would hand the past-due ones straight back): arm once when it ends.
-    if (this.inFlight.size > 0) {
-      this.armAfterBatch = true;
-      return;
-    }
     await this.host.call('scheduler/set', {
       jobs: pending.map((e) => ({ id: e.id, dueAt: e.nextDueAt })),
       replace: true,
@@ -170,16 +179,17 @@ export class Engine {
   enqueue(ids: readonly string[]): void {
     const fresh = [...new Set(ids)].filter((id) => !this.inFlight.has(id));
     if (fresh.length === 0) return;
+    if (this.inFlight.size === 0) {
+      this.subscription?.unsubscribe();
+      this.subscription = undefined;
+    }
     for (const id of fresh) this.inFlight.add(id);
     this.queue = this.queue
       .then(() => this.processBatch(fresh))
       .catch((error: unknown) => console.error('engine: a batch failed', error))
       .finally(() => {
         for (const id of fresh) this.inFlight.delete(id);
-        if (this.inFlight.size === 0 && this.armAfterBatch) {
-          this.armAfterBatch = false;
-          void this.rearm().catch((error: unknown) => console.error('engine: cannot re-arm', error));
-        }
+        if (this.inFlight.size === 0) this.watch();
       });
   }
 
@@ -225,8 +235,21 @@ export class Engine {
     const done: { send: Prepared; outcome: SendOutcome }[] = [];
     let recording: Promise<void> = Promise.resolve();
     let writing = false;
+    let sending = true;
+    let later: ReturnType<typeof setTimeout> | undefined;
     const flush = (): void => {
       if (writing || done.length === 0) return;
+      // While sends are still coming back, a few outcomes wait up to 50 ms to be recorded
+      // together (fewer, larger transactions); the last ones are recorded at once.
+      if (sending && done.length < RECORD_MIN) {
+        later ??= setTimeout(() => {
+          later = undefined;
+          flush();
+        }, 50);
+        return;
+      }
+      clearTimeout(later);
+      later = undefined;
       writing = true;
       const chunk = done.splice(0);
       recording = recording
@@ -284,7 +307,7 @@ export class Engine {
       }
     };
     await Promise.all([claimer, ...Array.from({ length: Math.min(SEND_CONCURRENCY, ids.length) }, worker)]);
-
+    sending = false;
     flush();
     while (writing || done.length > 0) {
       await recording;
