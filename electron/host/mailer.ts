@@ -161,12 +161,18 @@ export class Mailer {
       state.day = today;
       state.sentToday = 0;
       state.slots.clear();
+      state.nextFree = Number.NEGATIVE_INFINITY;
     }
     const sentToday = Math.max(state.sentToday, history.sentToday);
     const lastSentAt = Math.max(state.lastSentAt, history.lastSentAt ?? Number.NEGATIVE_INFINITY);
     if (sentToday >= limits.dailyLimit) {
       return { status: 'deferred', until: zone.fromWall((today + 1) * DAY_MS), reason: 'daily-limit' };
     }
+    // Slots whose holder never came back (paused, skipped, removed) are let go once past,
+    // so a later send is not kept waiting behind them.
+    for (const [id, at] of state.slots) if (at < now - limits.minGapMs) state.slots.delete(id);
+    state.nextFree =
+      state.slots.size > 0 ? Math.max(...state.slots.values()) + limits.minGapMs : Number.NEGATIVE_INFINITY;
     if (now - lastSentAt < limits.minGapMs) {
       const slot = state.slots.get(messageId);
       let until: number;

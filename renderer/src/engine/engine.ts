@@ -65,6 +65,9 @@ export class Engine {
   /** Enrollments queued or being handled: a repeat hand-over of the same job is ignored. */
   private readonly inFlight = new Set<string>();
   private stopped = false;
+  private offlineRetry: ReturnType<typeof setTimeout> | undefined;
+  /** What the host was last armed with (see arm). */
+  private armed: string | undefined;
 
   constructor(private readonly host: HostClient) {}
 
@@ -129,19 +132,26 @@ export class Engine {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.offlineRetry);
     this.subscription?.unsubscribe();
     for (const stop of this.stops) stop();
   }
 
-  private async arm(pending: EnrollmentRecord[]): Promise<void> {
-    await this.host.call('scheduler/set', {
-      jobs: pending.map((e) => ({ id: e.id, dueAt: e.nextDueAt })),
-      replace: true,
-    });
+  /**
+   * Arms the host with these jobs, replacing what it had. The same jobs as last time are not
+   * sent again unless `force` (the host restarted, the network came back): re-arming a due job
+   * that a batch left as it was (offline, a failure) would only have it handed straight back.
+   */
+  private async arm(pending: EnrollmentRecord[], force = false): Promise<void> {
+    const jobs = pending.map((e) => ({ id: e.id, dueAt: e.nextDueAt }));
+    const signature = jobs.map((job) => `${job.id}@${job.dueAt}`).join(',');
+    if (!force && signature === this.armed) return;
+    this.armed = signature;
+    await this.host.call('scheduler/set', { jobs, replace: true });
   }
 
   private async rearm(): Promise<void> {
-    await this.arm(await pendingHere());
+    await this.arm(await pendingHere(), true);
   }
 
   /** SPEC §5: a claim found `sending` at start-up (a crash mid-send) becomes unknown and waits for a person. */
@@ -204,7 +214,15 @@ export class Engine {
     if (!this.online) {
       const status = await this.host.tryCall('net/status', {});
       this.online = status.data?.online ?? false;
-      if (!this.online) return;
+      if (!this.online) {
+        // Look again in 30 s even if the host reports no change (a network that came back
+        // between its checks): the jobs that fell due are armed again then.
+        this.offlineRetry ??= setTimeout(() => {
+          this.offlineRetry = undefined;
+          if (!this.stopped) void this.rearm().catch(() => undefined);
+        }, 30_000);
+        return;
+      }
     }
     // Reads go in one read-only transaction per chunk (1,000 emails read one `get` at a time
     // took 2–3 s; with bulkGet 0.15–0.26 s), and each chunk is composed and claimed while the
@@ -237,14 +255,14 @@ export class Engine {
     let writing = false;
     let sending = true;
     let later: ReturnType<typeof setTimeout> | undefined;
-    const flush = (): void => {
+    const flush = (force = false): void => {
       if (writing || done.length === 0) return;
       // While sends are still coming back, a few outcomes wait up to 50 ms to be recorded
       // together (fewer, larger transactions); the last ones are recorded at once.
-      if (sending && done.length < RECORD_MIN) {
+      if (sending && !force && done.length < RECORD_MIN) {
         later ??= setTimeout(() => {
           later = undefined;
-          flush();
+          flush(true);
         }, 50);
         return;
       }
@@ -254,7 +272,15 @@ export class Engine {
       const chunk = done.splice(0);
       recording = recording
         .then(() => this.record(chunk))
-        .catch((error: unknown) => console.error('engine: cannot record sends', error))
+        .catch(async (error: unknown) => {
+          // One bad entry must not lose the others: each on its own; what still fails stays
+          // `sending`, and the next start turns it into unknown for a person (never resent).
+          console.error('engine: cannot record sends together; one by one', error);
+          for (const entry of chunk)
+            await this.record([entry]).catch((one: unknown) =>
+              console.error('engine: cannot record', entry.send.claimed.id, one),
+            );
+        })
         .finally(() => {
           writing = false;
           flush();
@@ -273,7 +299,7 @@ export class Engine {
     const wait = (): Promise<void> => new Promise<void>((resolve) => waiters.push(resolve));
     const claimer = (async () => {
       try {
-        for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
+        for (let i = 0; i < ids.length && !this.stopped; i += CLAIM_CHUNK) {
           while (ready.length > CLAIM_CHUNK / 2) await wait();
           const prepared = await prepareChunk(ids.slice(i, i + CLAIM_CHUNK));
           if (prepared.length > 0) ready.push(...(await this.claim(prepared)));
@@ -288,8 +314,11 @@ export class Engine {
     })();
     const worker = async (): Promise<void> => {
       for (;;) {
-        const send = ready.shift();
+        // Stopped (this window is no longer the app): claimed sends not yet handed over stay
+        // `sending` and become unknown for a person at the next start, never sent twice.
+        const send = this.stopped ? undefined : ready.shift();
         if (!send) {
+          if (this.stopped) return;
           if (!claiming) return;
           await wait();
           continue;
@@ -685,7 +714,11 @@ export class Engine {
     }
     if (outcome.status === 'deferred') {
       await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
-      await db.enrollments.update(enrollment.id, { nextDueAt: outcome.until, updatedAt: now() });
+      // Never earlier than a later time a person picked while it was on its way.
+      await db.enrollments.update(enrollment.id, {
+        nextDueAt: Math.max(outcome.until, current.nextDueAt),
+        updatedAt: now(),
+      });
       const why =
         outcome.reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends';
       return {
@@ -704,7 +737,11 @@ export class Engine {
       const attempts = (enrollment.attempts ?? 0) + 1;
       const wait = RETRY_BACKOFF_MS[attempts - 1]!;
       await db.stepRuns.put({ ...claimed, state: 'scheduled', smtpReply: outcome.message, updatedAt: now() });
-      await db.enrollments.update(enrollment.id, { attempts, nextDueAt: now() + wait, updatedAt: now() });
+      await db.enrollments.update(enrollment.id, {
+        attempts,
+        nextDueAt: Math.max(now() + wait, current.nextDueAt),
+        updatedAt: now(),
+      });
       return {
         name: 'step-run/retry',
         args: { id: runId, attempts },

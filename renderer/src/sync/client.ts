@@ -90,9 +90,13 @@ export class SyncClient {
       },
     });
     const online = () => this.soon(0);
+    // The computer says it has no network: say so at once, even while a run is waiting on it.
+    const offline = () => this.status.url && this.update({ phase: 'offline', lastError: null });
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     this.stops.push(
       () => window.removeEventListener('online', online),
+      () => window.removeEventListener('offline', offline),
       this.host.on('net/online-changed', ({ online: up }) => up && this.soon(0)),
     );
     this.soon(0);
@@ -352,7 +356,7 @@ function movesBack(local: string | undefined, incoming: string | undefined): boo
   if (!local || !incoming || local === incoming) return false;
   if (local === 'sent') return true; // a sent email stays sent
   const open = (state: string) => state === 'scheduled' || state === 'sending' || state === 'blocked';
-  if (local === 'sending') return open(incoming); // this device's claim is in flight
+  if (local === 'sending') return true; // this device's claim is in flight: its outcome decides
   return !open(local) && open(incoming); // final stays final
 }
 
