@@ -149,7 +149,8 @@ async function run(): Promise<Record<string, number>> {
     previewMs: t1 - t0,
     launchMs: t2 - t1,
     bulkPutMs: t4 - t3,
-    outboxBytes: JSON.stringify(outbox?.args ?? null).length,
+    // The whole row: the args and the rows written (base and value) that sync pushes.
+    outboxBytes: JSON.stringify(outbox ?? null).length,
     enrollmentBytes: JSON.stringify(enrollments[0]).length,
   };
   db.close();
