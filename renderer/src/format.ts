@@ -12,3 +12,8 @@ export function shortWhen(ms: number): string {
     timeZoneName: 'short',
   });
 }
+
+/** An instant as messages and logs give it (ISO 8601, UTC), or the raw value when it is none (NaN). */
+export function isoInstant(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}

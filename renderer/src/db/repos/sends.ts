@@ -1,6 +1,7 @@
 import { releaseNext } from '../../engine/engine';
 import { inChange, now, type Change } from '../change';
 import { useDb } from '../database';
+import { isoInstant } from '../../format';
 import { newStepRun } from '../records';
 import { InputError, show } from '../../../../core/errors';
 
@@ -90,11 +91,6 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
   );
 }
 
-/** An instant as logs and messages read it (ISO 8601, UTC), or the raw value when it is none. */
-function instant(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
-}
-
 /**
  * Moves scheduled sends (or tasks not yet raised) to a new instant, UTC ms. Later steps
  * follow from when this one really happens (SPEC R8).
@@ -103,7 +99,7 @@ function instant(ms: number): string {
  */
 export async function rescheduleSends(enrollmentIds: readonly string[], at: number): Promise<number> {
   if (!Number.isFinite(at) || at <= now())
-    throw new InputError([{ path: 'at', message: `${show(instant(at))} is not in the future` }]);
+    throw new InputError([{ path: 'at', message: `${show(isoInstant(at))} is not in the future` }]);
   return moveDue(enrollmentIds, at, (when, count) => ({
     name: 'enrollment/reschedule',
     args: { ids: enrollmentIds, at: when },

@@ -2,6 +2,7 @@ import { InputError, show } from '../../../../core/errors';
 import { releaseNext } from '../../engine/engine';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
+import { isoInstant } from '../../format';
 import { newStepRun } from '../records';
 
 /**
@@ -61,11 +62,6 @@ export async function finishTask(taskId: string, outcome: 'done' | 'skipped'): P
   );
 }
 
-/** An instant as people and logs read it (ISO 8601, UTC), or the raw value when it is none. */
-function instant(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
-}
-
 /**
  * Finishes several open tasks the same way (bulk complete or skip); tasks no longer open are
  * passed over, and so are email tasks on "complete" (completing one would record an email
@@ -93,7 +89,7 @@ export async function snoozeTasks(taskIds: readonly string[], until: number): Pr
   const db = useDb();
   const at = now();
   if (!Number.isFinite(until) || until <= at)
-    throw new InputError([{ path: 'until', message: `${show(instant(until))} is not in the future` }]);
+    throw new InputError([{ path: 'until', message: `${show(isoInstant(until))} is not in the future` }]);
   return inChange(
     [db.tasks],
     async () => {
@@ -150,7 +146,7 @@ export async function sendTaskEmail(taskId: string, message: ComposedByHand, at:
     if (/\{\{|\{%/.test(value))
       problems.push({ path, message: 'still has a merge field ({{ … }}): replace it with the words to send' });
   if (!Number.isFinite(at)) problems.push({ path: 'at', message: 'pick a date and time to send it' });
-  else if (at < when - 60_000) problems.push({ path: 'at', message: `${show(instant(at))} is in the past` });
+  else if (at < when - 60_000) problems.push({ path: 'at', message: `${show(isoInstant(at))} is in the past` });
   if (problems.length > 0) throw new InputError(problems);
   const due = Math.max(at, when);
   await inChange(
