@@ -12,6 +12,8 @@ import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox } from '../db/repos/mailboxes';
 import type { HostClient } from '../host/client';
 import { CLAIM_CHUNK, Engine } from './engine';
+import { sendTaskEmail } from '../db/repos/tasks';
+import type { Step } from '../../../core/model';
 
 /**
  * The send engine with real parts around it: the host's services in test mode (scheduler,
@@ -87,8 +89,19 @@ function host() {
   return { runtime, client, calls };
 }
 
-/** `people` contacts launched into a one-email campaign (09:30 in the mailbox's zone) on `port`. */
-async function launched(people: number, port: number): Promise<CampaignDeskDb> {
+const ONE_EMAIL: Step[] = [
+  {
+    id: 's1',
+    day: 1,
+    type: 'email',
+    subject: 'Hi {{ first_name }}',
+    body: '<p>Hello</p>',
+    send: { timing: 'at_time', time: '09:30', followUp: false },
+  },
+];
+
+/** `people` contacts launched into a campaign of `steps` (default: one email at 09:30 in the mailbox's zone) on `port`. */
+async function launched(people: number, port: number, steps: Step[] = ONE_EMAIL): Promise<CampaignDeskDb> {
   const db = new CampaignDeskDb(`engine-${++n}`);
   setDb(db);
   await db.open();
@@ -105,22 +118,7 @@ async function launched(people: number, port: number): Promise<CampaignDeskDb> {
     false,
   );
   const campaign = await createCampaign('Burst');
-  await saveCampaign(
-    campaign.id,
-    {
-      steps: [
-        {
-          id: 's1',
-          day: 1,
-          type: 'email',
-          subject: 'Hi {{ first_name }}',
-          body: '<p>Hello</p>',
-          send: { timing: 'at_time', time: '09:30', followUp: false },
-        },
-      ],
-    },
-    1,
-  );
+  await saveCampaign(campaign.id, { steps }, 1);
   const ids: string[] = [];
   for (let i = 0; i < people; i++) {
     const contact = await createContact({
@@ -186,5 +184,36 @@ describe('the send engine, with the host and a real SMTP server', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(server.received).toHaveLength(1);
     expect((await db.stepRuns.toArray())[0]!.state).toBe('sent');
+  }, 30_000);
+
+  it('R6: an email task sent by hand from the compose window makes the follow-up due at the time it really went', async () => {
+    const server = await smtp();
+    const db = await launched(1, server.port, [
+      {
+        id: 's1',
+        day: 1,
+        type: 'email',
+        subject: 'Intro',
+        body: '<p>Hello</p>',
+        send: { timing: 'task', followUp: false },
+      },
+      { id: 's2', day: 3, type: 'email', body: '<p>Bump</p>', send: { timing: 'same_as_previous', followUp: true } },
+    ]);
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    // The task falls due at 09:00 in New York; the salesperson writes it at 15:17 and sends it.
+    await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T13:00:00Z') });
+    await until(async () => (await db.tasks.count()) === 1);
+    const sentAt = Date.parse('2026-03-09T19:17:00Z'); // 15:17 EDT
+    await runtime.handlers['test/set-clock']({ now: sentAt });
+    const task = (await db.tasks.toArray())[0]!;
+    await sendTaskEmail(task.id, { subject: 'Intro, by hand', html: '<p>Hi</p>', text: 'Hi' }, sentAt);
+    await until(() => server.received.length === 1);
+    await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
+    // Day 3 at 15:17 in New York, not the task's 09:00.
+    expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T19:17:00.000Z');
   }, 30_000);
 });
