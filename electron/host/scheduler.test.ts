@@ -31,8 +31,12 @@ class FakeClock implements Clock {
     }
     this.time = to;
   }
-  /** The wall clock jumps (sleep, a manual change): no timer fires by itself. */
+  /**
+   * The wall clock jumps (sleep, a manual change): no timer fires by itself, and an armed
+   * timer still counts its real milliseconds from where it was armed, so it moves with the jump.
+   */
   jumpTo(to: number): void {
+    for (const timer of this.timers.values()) timer.at += to - this.time;
     this.time = to;
   }
 }
@@ -58,6 +62,16 @@ describe('Scheduler', () => {
     expect(fired).toEqual([{ at: dueAt, jobs: [{ id: 'far', dueAt }] }]);
     expect(Math.max(...clock.delays)).toBeLessThanOrEqual(MAX_TIMER_MS);
     expect(scheduler.size).toBe(0);
+  });
+
+  it('a forward jump that leaves a job just ahead re-arms its timer for what is left, not the old delay', () => {
+    const { clock, fired, scheduler } = setup();
+    const dueAt = T0 + 60_045;
+    scheduler.set([{ id: 'retry', dueAt }]);
+    clock.jumpTo(T0 + 60_000);
+    scheduler.check();
+    clock.advanceTo(dueAt);
+    expect(fired).toEqual([{ at: dueAt, jobs: [{ id: 'retry', dueAt }] }]);
   });
 
   it('fires what is due when the wall clock jumps forward and the host checks', () => {
