@@ -49,7 +49,13 @@ export const SmtpSettings = z.object({
 const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
 
 export const SendOutcome = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('sent'), response: z.string(), at: z.number() }),
+  /** `deliveredMessageId`: the id the recipient got, when the server replaced ours (SPEC §5). */
+  z.object({
+    status: z.literal('sent'),
+    response: z.string(),
+    at: z.number(),
+    deliveredMessageId: z.string().optional(),
+  }),
   z.object({ status: z.literal('retry'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('failed'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('deferred'), until: z.number(), reason: z.enum(['daily-limit', 'min-gap']) }),
