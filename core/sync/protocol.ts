@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { show } from '../errors';
+import { MAX_ID_LENGTH, textProblem, valueProblems } from '../storable';
 
 /** The tables a client pushes and pulls; every row is a JSON object with a string `id`. */
 export const SYNC_TABLES = [
@@ -54,6 +55,28 @@ export const RowValue = z.looseObject({ id: z.string().min(1) });
 export type RowValue = z.output<typeof RowValue>;
 
 /**
+ * Text the server can store (core/storable.ts): no NUL character, no lone surrogate;
+ * a refusal names the character and its position.
+ */
+const StorableText = z.string().check((ctx) => {
+  const problem = textProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
+
+/** An id the server stores: 1 to {@link MAX_ID_LENGTH} characters of {@link StorableText}. */
+const StorableId = StorableText.min(1).max(MAX_ID_LENGTH);
+
+/**
+ * A {@link RowValue} a client pushes: every string and key storable, nested at most
+ * 64 levels (core/storable.ts `valueProblems`), each refusal at its own path
+ * (`value.steps[2].body`).
+ */
+const PushedRowValue = RowValue.check((ctx) => {
+  for (const problem of valueProblems(ctx.value))
+    ctx.issues.push({ code: 'custom', path: problem.path, input: undefined, message: problem.message });
+});
+
+/**
  * One row changed by a mutation. `base` is the row as the client had it before this
  * mutation (null = the client had no such row), `value` the row after (null for a
  * delete). A put's `value.id` must equal `id`.
@@ -61,10 +84,10 @@ export type RowValue = z.output<typeof RowValue>;
 export const RowWrite = z
   .object({
     table: Table,
-    id: z.string().min(1),
+    id: StorableId,
     op: z.enum(['put', 'delete']),
-    base: RowValue.nullable(),
-    value: RowValue.nullable(),
+    base: PushedRowValue.nullable(),
+    value: PushedRowValue.nullable(),
   })
   .check((ctx) => {
     const write = ctx.value;
@@ -89,14 +112,14 @@ export type RowWrite = z.output<typeof RowWrite>;
  */
 export const Mutation = z.object({
   id: z.number().int().positive(),
-  name: z.string().min(1).max(200),
+  name: StorableText.min(1).max(200),
   at: z.number().int().nonnegative(),
   writes: z.array(RowWrite),
 });
 export type Mutation = z.output<typeof Mutation>;
 
 /** A client's id: one per device database, chosen by the client, unique within a workspace. */
-export const ClientId = z.string().min(1).max(200);
+export const ClientId = StorableId;
 
 /**
  * `POST /push`: a client's pending mutations, at most {@link PUSH_MAX_MUTATIONS}, each
