@@ -6,6 +6,7 @@
  * pull schemas (core/sync/protocol.ts), the contact and campaign schemas
  * (core/model.ts) and CSV import (core/contacts-import.ts).
  */
+import { z } from 'zod';
 import { formatPath, show, type Problem } from './errors';
 
 /** Most characters in an id the sync server stores (a row id, a device id). */
@@ -82,6 +83,15 @@ export function valueProblems(
   walk(value, [...at], 1);
   return found;
 }
+
+/**
+ * A zod string the database can hold: refused, with {@link textProblem}'s words, when
+ * it holds a NUL character or a lone surrogate. Chain `.min()`, `.max()` as on any string.
+ */
+export const StorableText = z.string().check((ctx) => {
+  const problem = textProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
 
 /**
  * {@link valueProblems} as {@link Problem}s, paths written as a person reads them

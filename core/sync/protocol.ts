@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { show } from '../errors';
-import { MAX_ID_LENGTH, textProblem, valueProblems } from '../storable';
+import { MAX_ID_LENGTH, StorableText, valueProblems } from '../storable';
 
 /** The tables a client pushes and pulls; every row is a JSON object with a string `id`. */
 export const SYNC_TABLES = [
@@ -53,15 +53,6 @@ export const PULL_MAX_LIMIT = 5000;
 /** A row as stored and sent: any JSON object with a non-empty string `id`. */
 export const RowValue = z.looseObject({ id: z.string().min(1) });
 export type RowValue = z.output<typeof RowValue>;
-
-/**
- * Text the server can store (core/storable.ts): no NUL character, no lone surrogate;
- * a refusal names the character and its position.
- */
-const StorableText = z.string().check((ctx) => {
-  const problem = textProblem(ctx.value);
-  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
-});
 
 /** An id the server stores: 1 to {@link MAX_ID_LENGTH} characters of {@link StorableText}. */
 const StorableId = StorableText.min(1).max(MAX_ID_LENGTH);
