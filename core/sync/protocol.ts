@@ -9,7 +9,10 @@
  * Push and pull need `Authorization: Bearer <token>`; a missing or unknown token is
  * answered 401 with an {@link ErrorResponse} and nothing is written. A body these
  * schemas refuse is answered 400 with an {@link ErrorResponse} naming the field path
- * and the value (`mutations[0].writes[1].table: …`). Instants are UTC epoch ms.
+ * and the value (`mutations[0].writes[1].table: …`), also for text the database cannot
+ * hold (core/storable.ts: a NUL, a lone surrogate, an id over 200 characters, nesting
+ * over 64). A `clientId` first pushed by another user of the workspace is answered 403.
+ * Instants are UTC epoch ms.
  * See docs/SYNC.md for the server's rules.
  */
 import { z } from 'zod';
@@ -189,7 +192,7 @@ export type HealthResponse = z.output<typeof HealthResponse>;
 /** The protocol version `GET /health` reports; bumped on an incompatible change. */
 export const PROTOCOL_VERSION = 1;
 
-/** Any refusal (400, 401, 413, 500): `error` in words; for a 400, `problems` per field. */
+/** Any refusal (400, 401, 403, 404, 413, 500): `error` in words; for a 400, `problems` per field. */
 export const ErrorResponse = z.object({
   error: z.string(),
   problems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
