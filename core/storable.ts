@@ -55,32 +55,44 @@ export function valueProblems(
   limit = 20,
 ): { path: PropertyKey[]; message: string }[] {
   const found: { path: PropertyKey[]; message: string }[] = [];
-  const walk = (node: unknown, path: PropertyKey[], level: number): void => {
+  // One path array, pushed and popped on the way down; copied only for a problem.
+  const path: PropertyKey[] = [...at];
+  const walk = (node: unknown, level: number): void => {
     if (found.length >= limit) return;
     if (typeof node === 'string') {
       const problem = textProblem(node);
-      if (problem) found.push({ path, message: problem });
+      if (problem) found.push({ path: [...path], message: problem });
       return;
     }
     if (node === null || typeof node !== 'object') return;
     if (level > maxNesting) {
-      found.push({ path, message: `nested deeper than ${maxNesting} levels; the team server stores at most that` });
+      found.push({
+        path: [...path],
+        message: `nested deeper than ${maxNesting} levels; the team server stores at most that`,
+      });
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((item, index) => walk(item, [...path, index], level + 1));
+      for (let index = 0; index < node.length; index++) {
+        path.push(index);
+        walk(node[index], level + 1);
+        path.pop();
+      }
       return;
     }
-    for (const [key, item] of Object.entries(node)) {
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) continue;
       const problem = textProblem(key);
       if (problem) {
-        found.push({ path, message: `the key ${show(key)} ${problem}` });
+        found.push({ path: [...path], message: `the key ${show(key)} ${problem}` });
         if (found.length >= limit) return;
       }
-      walk(item, [...path, key], level + 1);
+      path.push(key);
+      walk((node as Record<string, unknown>)[key], level + 1);
+      path.pop();
     }
   };
-  walk(value, [...at], 1);
+  walk(value, 1);
   return found;
 }
 
