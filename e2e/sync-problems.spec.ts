@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../server/index';
  * visible sync problem in Settings → Team sync (what it was, why, Discard / Try again),
  * and the changes after it still sync. Against the real sync server (PGlite in memory).
  */
-const SHOTS = '/work/notes/shots';
+const SHOTS = 'e2e/screenshots';
 let server: RunningServer;
 let token: string;
 test.beforeAll(async () => {
@@ -74,10 +74,10 @@ test('a change the server refuses is listed in Settings → Team sync with why, 
   await expect(page.getByTestId('sync-phase')).toHaveText('Synced');
   await expect(page.getByTestId('sync-pending')).toHaveText('0');
   await page.getByTestId('sync-problems').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SHOTS}/server-trust-sync-problems.png` });
+  await page.screenshot({ path: `${SHOTS}/sync-problems.png` });
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.getByTestId('sync-problems').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SHOTS}/server-trust-sync-problems-1024.png` });
+  await page.screenshot({ path: `${SHOTS}/sync-problems-1024.png` });
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // Pia, created after the refused change, reached the server; Olga did not.
@@ -102,5 +102,5 @@ test('the contact form refuses a NUL character, naming the field', async ({ page
   await page.getByTestId('contact-company').fill('Acme\u0000');
   await page.getByTestId('contact-save').click();
   await expect(page.getByTestId('contact-company-error')).toContainText('holds a NUL character');
-  await page.screenshot({ path: `${SHOTS}/server-trust-contact-nul.png` });
+  await page.screenshot({ path: `${SHOTS}/contact-nul.png` });
 });
