@@ -12,7 +12,7 @@ import { drawIcon, iconPng } from './icon';
 import { APP_ID, userDataFolder } from './identity';
 import { buildMenuTemplate, MENU_ROUTES, type MenuOptions } from './menu';
 import { resolveUpdateFeed, UPDATE_FEED_ENV } from './settings';
-import { nextSendLine, openTasksLine, trayTooltip } from './status';
+import { nextSendLine, openTasksLine, statusLines, trayTooltip } from './status';
 import { isAppPage, isExternalLink } from './urls';
 
 describe('deep links', () => {
@@ -175,6 +175,34 @@ describe('tray status', () => {
     expect(trayTooltip('Campaign Desk', { nextSendAt: null, openTasks: 2 }, now, 'UTC')).toBe(
       'Campaign Desk\nNo sends scheduled\n2 open tasks',
     );
+  });
+  it('counts the due tasks the system did not show, so the tray says to look in the app', () => {
+    expect(trayTooltip('Campaign Desk', { nextSendAt: null, openTasks: 2, dueAlerts: 1 }, now, 'UTC')).toBe(
+      'Campaign Desk\nNo sends scheduled\n2 open tasks\n1 task due: see the app',
+    );
+    expect(statusLines({ nextSendAt: null, openTasks: 3, dueAlerts: 3 }, now, 'UTC')).toEqual([
+      'No sends scheduled',
+      '3 open tasks',
+      '3 tasks due: see the app',
+    ]);
+    expect(statusLines({ nextSendAt: null, openTasks: 3, dueAlerts: 0 }, now, 'UTC')).toHaveLength(2);
+  });
+  it('never throws on a machine zone the zone database does not know: UTC, named, and a note', () => {
+    const status = { nextSendAt: now + 4 * 3_600_000 + 5 * 60_000, openTasks: 1 };
+    const note = 'This computer\'s time zone "Etc/Unknown" is unknown; times are shown in UTC.';
+    expect(trayTooltip('Campaign Desk', status, now, 'Etc/Unknown')).toBe(
+      `Campaign Desk\nNext send: today 14:05 UTC\n1 open task\n${note}`,
+    );
+    expect(nextSendLine(now - 2 * 3_600_000, now, 'Etc/Unknown')).toBe('Next send: overdue since 08:00 UTC');
+    expect(statusLines(status, now, 'Not/AZone')).toEqual([
+      'Next send: today 14:05 UTC',
+      '1 open task',
+      'This computer\'s time zone "Not/AZone" is unknown; times are shown in UTC.',
+    ]);
+    expect(statusLines(status, now, undefined)[2]).toBe(
+      "This computer's time zone is unknown; times are shown in UTC.",
+    );
+    expect(statusLines(status, now, '')[0]).toBe('Next send: today 14:05 UTC');
   });
 });
 

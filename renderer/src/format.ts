@@ -1,9 +1,19 @@
+import { machineZone, type MachineZone } from '../../core/zones';
+
 /**
- * How the screens write instants (UTC ms) for a person: in this computer's zone and
- * language, with the zone named so no time is ambiguous, e.g. "Mon, 9 Mar, 09:30 EDT".
+ * This computer's zone as the screens use it, read once: when the zone database does not
+ * know it (`Etc/Unknown`), UTC, and `note` says so (Settings shows it). Never throws.
+ */
+export const computerZone: MachineZone = machineZone();
+
+/**
+ * How the screens write instants (UTC ms) for a person: in this computer's zone (UTC when
+ * it is unknown) and language, with the zone named so no time is ambiguous, e.g.
+ * "Mon, 9 Mar, 09:30 EDT".
  */
 export function shortWhen(ms: number): string {
   return new Date(ms).toLocaleString(undefined, {
+    timeZone: computerZone.zone,
     weekday: 'short',
     day: 'numeric',
     month: 'short',

@@ -76,7 +76,16 @@ export class Engine {
   /** What the host was last armed with (see arm). */
   private armed: string | undefined;
 
-  constructor(private readonly host: HostClient) {}
+  /**
+   * @param host the host client
+   * @param options.taskDueUnshown called when a task falls due and the host showed no system
+   *   notification for it (`notify/show` answered `shown: false`, or could not be asked): the
+   *   window then tells the person itself
+   */
+  constructor(
+    private readonly host: HostClient,
+    private readonly options: { taskDueUnshown?: (task: { taskId: string; title: string }) => void } = {},
+  ) {}
 
   /** Starts: follows the host's clock, recovers unfinished claims, arms every pending job. */
   async start(): Promise<void> {
@@ -424,7 +433,13 @@ export class Engine {
           },
         };
       });
-      await this.host.tryCall('notify/show', { title: 'Task due', body: task.title, tag: task.id, taskId: task.id });
+      const notified = await this.host.tryCall('notify/show', {
+        title: 'Task due',
+        body: task.title,
+        tag: task.id,
+        taskId: task.id,
+      });
+      if (!notified.data?.shown) this.options.taskDueUnshown?.({ taskId: task.id, title: task.title });
       return undefined;
     }
 
