@@ -137,6 +137,68 @@ test('the daily limit holds the extra send until the mailbox’s next day, then 
   }
 });
 
+test('the compose window: Escape closes it at once when nothing was edited, and asks "Discard your changes?" when the subject or message was', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'Keep it', first: 'task' });
+    await setClock(baseURL!, '2026-03-09T13:00:00Z');
+    await page.goto('/#/command-center');
+    await expect(page.getByTestId('task-row')).toHaveCount(2, { timeout: 15_000 });
+    const open = () => page.getByTestId('task-row').filter({ hasText: 'Ana' }).getByTestId('task-open').click();
+    const compose = page.getByRole('dialog', { name: 'Email Ana Lima' });
+    const ask = page.getByRole('alertdialog', { name: 'Discard your changes?' });
+
+    // Unchanged: Escape closes at once.
+    await open();
+    await expect(compose.getByTestId('compose-subject')).toHaveValue('Intro for Ana');
+    await page.keyboard.press('Escape');
+    await expect(compose).toHaveCount(0);
+    await expect(ask).toHaveCount(0);
+
+    // The message edited: Escape asks; Keep editing keeps every word.
+    await open();
+    await compose.locator('.rte-content').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' A line I wrote.');
+    await page.keyboard.press('Escape');
+    await expect(ask).toBeVisible();
+    await expect(ask).toContainText('Discard your changes?');
+    await page.screenshot({ path: `${SHOTS}/compose-discard-ask.png` });
+    await ask.getByRole('button', { name: 'Keep editing' }).click();
+    await expect(ask).toHaveCount(0);
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there. A line I wrote.');
+
+    // Escape twice: the second answers the question with Keep editing, never discards.
+    await compose.locator('.rte-content').click();
+    await page.keyboard.press('Escape');
+    await expect(ask).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(ask).toHaveCount(0);
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there. A line I wrote.');
+
+    // The subject edited, then the close button: asked again; Discard closes and forgets.
+    await compose.getByTestId('compose-subject').fill('Intro for Ana, rewritten');
+    await compose.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(ask).toBeVisible();
+    await ask.getByRole('button', { name: 'Discard' }).click();
+    await expect(compose).toHaveCount(0);
+    await open();
+    await expect(compose.getByTestId('compose-subject')).toHaveValue('Intro for Ana');
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there.');
+    await page.keyboard.press('Escape');
+    await expect(compose).toHaveCount(0);
+    await expect(page.getByTestId('task-row')).toHaveCount(2);
+    expect(smtp.received).toHaveLength(0);
+  } finally {
+    await smtp.close();
+  }
+});
+
 test('an email task: the compose window sends what was edited, "Mark as sent" moves the campaign on, and people can be paused or removed', async ({
   page,
   baseURL,
