@@ -382,3 +382,40 @@ test('Needs attention: "Select all (2)" ticks every blocked email and Skip appli
     await smtp.close();
   }
 });
+
+test.describe('on a computer in Tokyo', () => {
+  test.use({ timezoneId: 'Asia/Tokyo' });
+
+  test("a New York mailbox's sends show in New York time, zone named, with the person's own time beside", async ({
+    page,
+    baseURL,
+  }) => {
+    test.setTimeout(120_000);
+    const smtp = await startSmtp();
+    try {
+      await setClock(baseURL!, '2026-03-09T06:00:00Z');
+      await launchForTwo(page, smtp.port, { name: 'Two zones', first: 'email' });
+      const both = 'Mon 9 Mar, 09:30 EDT (Mon 9 Mar, 22:30 GMT+9 here)';
+      await page.goto('/#/command-center');
+      await page.getByTestId('folder-scheduled').click();
+      await expect(page.getByTestId('scheduled-row')).toHaveCount(2, { timeout: 15_000 });
+      for (const row of await page.getByTestId('scheduled-row').all()) await expect(row).toContainText(both);
+      await page.goto('/#/campaigns');
+      await page.getByRole('link', { name: 'Two zones' }).click();
+      await expect(page.getByTestId('person-row').filter({ hasText: 'Ana' })).toContainText(both);
+
+      await setClock(baseURL!, DUE);
+      await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(2);
+      await page.goto('/#/command-center');
+      await page.getByTestId('folder-sent').click();
+      await expect(page.getByTestId('sent-row')).toHaveCount(2, { timeout: 15_000 });
+      for (const row of await page.getByTestId('sent-row').all()) await expect(row).toContainText(both);
+      await page.goto('/#/live-feed');
+      await expect(page.getByTestId('feed-row').filter({ hasText: 'Sent "Intro for Ana"' })).toContainText(
+        'Mon 9 Mar, 09:30 EDT',
+      );
+    } finally {
+      await smtp.close();
+    }
+  });
+});
