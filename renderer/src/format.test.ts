@@ -13,8 +13,11 @@ describe('formatWhen', () => {
 
   it("adds the person's own time beside the mailbox's when they differ, and only then", () => {
     expect(formatWhen(AT, 'America/New_York', { besideLocal: true, here: 'Asia/Tokyo' })).toBe(
-      'Mon 9 Mar, 09:30 EDT (Mon 9 Mar, 22:30 GMT+9 here)',
+      'Mon 9 Mar, 09:30 EDT (22:30 GMT+9 here)',
     );
+    expect(
+      formatWhen(Date.parse('2026-03-10T00:30:00Z'), 'America/New_York', { besideLocal: true, here: 'Asia/Tokyo' }),
+    ).toBe('Mon 9 Mar, 20:30 EDT (Tue 10 Mar, 09:30 GMT+9 here)');
     expect(formatWhen(AT, 'America/New_York', { besideLocal: true, here: 'America/Toronto' })).toBe(
       'Mon 9 Mar, 09:30 EDT',
     );

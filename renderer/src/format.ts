@@ -17,8 +17,9 @@ export function localZone(): string {
  * @param zone an IANA zone name; one the zone database does not know falls back to UTC
  *   (named as such), never throws
  * @param options.besideLocal when the computer's zone (`options.here`, default
- *   {@link localZone}) shows a different wall time at that instant, adds it after the zone's:
- *   "Mon 9 Mar, 09:30 EDT (Mon 9 Mar, 15:30 GMT+1 here)"
+ *   {@link localZone}) shows a different wall time at that instant, adds it after the zone's,
+ *   with its date only when that differs: "Mon 9 Mar, 09:30 EDT (14:30 GMT+1 here)",
+ *   "Mon 9 Mar, 20:30 EDT (Tue 10 Mar, 09:30 GMT+9 here)"
  * @returns the text, or "—" for an instant that is not a finite number
  */
 export function formatWhen(
@@ -31,9 +32,12 @@ export function formatWhen(
   const text = at.toFormat(FORMAT, LOCALE);
   if (!options.besideLocal) return text;
   const here = at.setZone(options.here ?? localZone());
-  return here.offset === at.offset ? text : `${text} (${here.toFormat(FORMAT, LOCALE)} here)`;
+  if (here.offset === at.offset) return text;
+  const sameDay = here.toISODate() === at.toISODate();
+  return `${text} (${here.toFormat(sameDay ? TIME : FORMAT, LOCALE)} here)`;
 }
 const FORMAT = 'ccc d LLL, HH:mm ZZZZ';
+const TIME = 'HH:mm ZZZZ';
 /** The screens are in English: weekdays, months and zone names are too, whatever the system locale. */
 const LOCALE = { locale: 'en-US' };
 
