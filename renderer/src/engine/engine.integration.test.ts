@@ -300,7 +300,13 @@ describe('the send engine, with the host and a real SMTP server', () => {
 
     // A real web host and the renderer's real WebSocket client (the `ws` package stands in for the browser's).
     const saved = globalThis.WebSocket;
-    Object.assign(globalThis, { WebSocket: WS });
+    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
     cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
     let handed = 0;
     const start = async (port: number, now: number) => {
