@@ -1,3 +1,4 @@
+import { formatWhen } from '../../core/when';
 import { machineZone } from '../../core/zones';
 import type { AppStatus } from '../host/services';
 
@@ -6,38 +7,19 @@ import type { AppStatus } from '../host/services';
  */
 
 /**
- * Formats when the next send is due, relative to `now` for a person.
+ * Says when the next send is due, in the app's one time format (core/when.ts).
  * @param nextSendAt UTC ms, or null when nothing is scheduled
  * @param now UTC ms
  * @param machine the zone the machine reported (`Intl…resolvedOptions().timeZone`); one the zone
- *   database does not know (`Etc/Unknown`, garbage, undefined) is shown as UTC, named after the time
- * @returns e.g. `Next send: today 14:05`, `Next send: Tue 3 Mar 09:00`, `Next send: overdue since 08:00`,
- *   `Next send: today 14:05 UTC` (unknown machine zone), `No sends scheduled`; never throws
+ *   database does not know (`Etc/Unknown`, garbage, undefined) is shown as UTC
+ * @returns e.g. `Next send: Mon 9 Mar, 14:05 GMT+1`, `Next send: overdue since Mon 9 Mar, 08:00 UTC`,
+ *   `No sends scheduled`; never throws
  */
-export function nextSendLine(
-  nextSendAt: number | null,
-  now: number,
-  machine: string | undefined,
-  locale = 'en-GB',
-): string {
+export function nextSendLine(nextSendAt: number | null, now: number, machine: string | undefined): string {
   if (nextSendAt === null) return 'No sends scheduled';
-  const { zone, note } = machineZone({ reported: machine });
-  const time =
-    new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(nextSendAt) +
-    (note ? ` ${zone}` : '');
-  const day = (at: number): string =>
-    new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  if (nextSendAt < now)
-    return `Next send: overdue since ${day(nextSendAt) === day(now) ? time : `${day(nextSendAt)} ${time}`}`;
-  if (day(nextSendAt) === day(now)) return `Next send: today ${time}`;
-  if (day(nextSendAt) === day(now + 86_400_000)) return `Next send: tomorrow ${time}`;
-  const date = new Intl.DateTimeFormat(locale, {
-    timeZone: zone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-  }).format(nextSendAt);
-  return `Next send: ${date} ${time}`;
+  const { zone } = machineZone({ reported: machine });
+  const when = formatWhen(nextSendAt, zone);
+  return nextSendAt < now ? `Next send: overdue since ${when}` : `Next send: ${when}`;
 }
 
 /** `No open tasks`, `1 open task`, `12 open tasks`. */

@@ -19,6 +19,7 @@ import {
   type TaskRecord,
 } from '../db/records';
 import { HostCallError, type HostClient } from '../host/client';
+import { formatWhen } from '../format';
 import type { Step } from '../../../core/model';
 
 /**
@@ -454,7 +455,7 @@ export class Engine {
             args: { id: enrollment.id },
             feed: {
               kind: 'email.overdue',
-              text: `Overdue, not sent: the email to ${displayName(contact)} was due ${new Date(enrollment.nextDueAt).toLocaleString()}; send it now, reschedule or skip it in the Command Center`,
+              text: `Overdue, not sent: the email to ${displayName(contact)} was due ${formatWhen(enrollment.nextDueAt, mailbox.timeZone)}; send it now, reschedule or skip it in the Command Center`,
               campaignId: campaign.id,
               contactId: contact.id,
             },
