@@ -61,7 +61,7 @@ describe('templates are untrusted (SPEC §8)', () => {
   it('folds a line break merged into a subject into a space', () => {
     const s = scenario({
       launchAt,
-      contacts: [{ id: 'c1', email: 'a@example.org', company: 'Acme\r\nBcc: all@example.com' }],
+      contacts: [{ id: 'c1', email: 'a@example.org', firstName: 'Ana', company: 'Acme\r\nBcc: all@example.com' }],
       steps: [email('s1', 1, { timing: 'at_time', time: '09:00' }, 'About {{ company }}')],
     });
     expect(plan(s).enrollments[0]!.steps[0]!.subject).toBe('About Acme Bcc: all@example.com');

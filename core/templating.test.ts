@@ -40,6 +40,29 @@ describe('merge-field templates (SPEC §2)', () => {
     expect(renderTemplate('About {{ company }}', context)).toEqual({ ok: true, text: 'About Smith & <Sons>' });
   });
 
+  it('blocks an empty field in an HTML body that was checked first (issue 10 item 6): never "As  you"', () => {
+    // The campaign's check parses the body before any send renders it; the send must still see the empty field.
+    expect(templateProblems('<p>As {{ title }} you lead {{ company }}.</p>')).toEqual([]);
+    expect(renderTemplate('<p>As {{ title }} you lead {{ company }}.</p>', ana, 'html')).toEqual({
+      ok: false,
+      blocked: 'missing title (empty, and no default given)',
+    });
+  });
+
+  it('escapes a contact value in an HTML body even when a subject or a check parsed the same text (issue 10 item 7)', () => {
+    const evil: MergeContext = { company: '<a href="http://evil.example">click</a>', custom: {} };
+    const source = 'Hello from {{ company }}';
+    expect(renderTemplate(source, evil)).toEqual({
+      ok: true,
+      text: 'Hello from <a href="http://evil.example">click</a>',
+    });
+    expect(templateProblems(source)).toEqual([]);
+    expect(renderTemplate(source, evil, 'html')).toEqual({
+      ok: true,
+      text: 'Hello from &lt;a href=&quot;http://evil.example&quot;&gt;click&lt;/a&gt;',
+    });
+  });
+
   it('flags unknown fields with the field they most likely meant', () => {
     expect(templateProblems('Hi {{ contact.firstname }} {{ LastName }} {{ org }}')).toEqual([
       'unknown merge field "contact.firstname"; did you mean "first_name"?',

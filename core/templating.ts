@@ -108,13 +108,20 @@ interface Engine {
   liquid: Liquid;
   empties: string[];
   mark: boolean;
+  /**
+   * Parsed templates by source text. Per engine, never shared: a parsed output carries the
+   * escaping and the empty-field hook of the engine that parsed it, so a body checked (or a
+   * subject rendered) by the plain engine and then rendered for HTML would go out unescaped
+   * and with its empty fields unseen (issue 10 items 6 and 7).
+   */
+  parsed: Map<string, Template[]>;
 }
 
 const engines = new Map<Escape, Engine>();
 function engine(escape: Escape): Engine {
   let entry = engines.get(escape);
   if (!entry) {
-    const state: Engine = { liquid: undefined as unknown as Liquid, empties: [], mark: false };
+    const state: Engine = { liquid: undefined as unknown as Liquid, empties: [], mark: false, parsed: new Map() };
     state.liquid = new Liquid({
       strictFilters: true,
       ownPropertyOnly: true,
@@ -141,8 +148,7 @@ function engine(escape: Escape): Engine {
   return entry;
 }
 
-const parsed = new Map<string, Template[]>();
-function parse(liquid: Liquid, source: string): Template[] {
+function parse({ liquid, parsed }: Engine, source: string): Template[] {
   let templates = parsed.get(source);
   if (!templates) {
     templates = liquid.parse(source);
@@ -159,10 +165,11 @@ function parse(liquid: Liquid, source: string): Template[] {
  * @returns reasons, each naming the field; empty when the template is fine.
  */
 export function templateProblems(source: string): string[] {
-  const { liquid } = engine('none');
+  const plain = engine('none');
+  const { liquid } = plain;
   let templates: Template[];
   try {
-    templates = parse(liquid, source);
+    templates = parse(plain, source);
   } catch (error) {
     return [`is not a valid template: ${(error as Error).message}`];
   }
@@ -231,7 +238,7 @@ function render(
   const { liquid, empties } = state;
   let templates: Template[];
   try {
-    templates = parse(liquid, source);
+    templates = parse(state, source);
   } catch (error) {
     return {
       text: source,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,32 @@ describe('the plan command (SPEC §10), run as a process', () => {
         subject: 'Last note',
       },
     ]);
+  });
+
+  it('blocks a body whose merge field is empty for the person (issue 10 item 6)', () => {
+    const scenario = JSON.parse(readFileSync(example, 'utf8'));
+    scenario.campaign.steps = [
+      {
+        id: 's1',
+        day: 1,
+        type: 'email',
+        subject: 'Hello {{ first_name }}',
+        body: '<p>As {{ title }} you lead {{ company }}.</p>',
+        send: { timing: 'at_time', time: '09:30' },
+      },
+    ];
+    scenario.contacts[0].title = 'Head of Sales';
+    const { code, stdout, stderr } = planCommand(tempFile(JSON.stringify(scenario)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [ana, kenji] = JSON.parse(stdout).enrollments;
+    expect(ana.steps[0]).toMatchObject({ stepId: 's1', action: 'send_email', subject: 'Hello Ana' });
+    expect(ana.steps[0].blocked).toBeUndefined();
+    expect(kenji.steps[0]).toMatchObject({
+      stepId: 's1',
+      action: 'send_email',
+      blocked: 'body: missing title (empty, and no default given)',
+    });
   });
 
   it('refuses broken JSON with one error line and exit 2, no stack trace', () => {
