@@ -1,5 +1,5 @@
 import { show, type Problem } from './errors';
-import type { Campaign, Step } from './model';
+import { MAX_DAY, type Campaign, type Step } from './model';
 import { templateProblems } from './templating';
 import { replySubject } from './threading';
 
@@ -21,6 +21,24 @@ export function sendChoices(
     timings: first ? FIRST_EMAIL_TIMINGS : LATER_EMAIL_TIMINGS,
     followUp: !first && steps[index - 1]?.type === 'email',
   };
+}
+
+/**
+ * Reads a step's day as a person typed it in an editor (SPEC §1, §8): a whole number
+ * from 1 (the campaign's first day) to {@link MAX_DAY}.
+ * @param text what the day field holds, e.g. `"3"`, `"0"`, `"1.5"`, `""`.
+ * @returns `{ day }`, or `{ problem }` naming the value; the editor then keeps the saved day.
+ */
+export function readDay(text: string): { day: number } | { problem: string } {
+  const trimmed = text.trim();
+  const range = `use a whole number from 1 to ${MAX_DAY}`;
+  if (trimmed === '') return { problem: `a step needs a day; ${range}` };
+  const day = Number(trimmed);
+  if (!Number.isFinite(day)) return { problem: `${show(text)} is not a day; ${range}` };
+  if (!Number.isInteger(day)) return { problem: `day ${trimmed} is not a whole day; ${range}` };
+  if (day < 1) return { problem: `day ${trimmed} is before the campaign starts; the first day is day 1` };
+  if (day > MAX_DAY) return { problem: `day ${trimmed} is past the longest campaign (${MAX_DAY} days)` };
+  return { day };
 }
 
 /** Index of the nearest email step before `index` on an earlier day (SPEC R6's P), or −1. */

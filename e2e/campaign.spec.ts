@@ -113,6 +113,57 @@ test('invalid states show inline with the rule and block launch, not editing; de
   await expect(editor.card(0)).toContainText('Call');
 });
 
+test('a step day of 0, -1, 1.5 or 999999 is refused under the field, the saved day stays, and the step’s other problems stay in view (issue 10 item 8)', async ({
+  page,
+}) => {
+  await new SettingsPage(page).goto();
+  await new SettingsPage(page).addMailbox();
+  const editor = new CampaignPage(page);
+  await editor.create('Days');
+  await editor.add('call');
+  const email = await editor.add('email');
+  await editor.setDay(email, 3);
+  await editor.card(1).getByTestId('step-body').click();
+  await page.keyboard.type('Hello there.');
+  await editor.card(1).getByTestId('step-subject').fill('Hi {{ contact.firstname }}');
+  const unknown = editor.card(1).getByText('unknown merge field "contact.firstname"; did you mean "first_name"?');
+  await expect(unknown).toBeVisible();
+  await editor.waitSaved();
+  await expect(page.getByTestId('launch-blocker')).toHaveText('Fix 1 problem before launch');
+  const refusals: [string, string][] = [
+    ['0', 'day 0 is before the campaign starts; the first day is day 1'],
+    ['-1', 'day -1 is before the campaign starts; the first day is day 1'],
+    ['1.5', 'day 1.5 is not a whole day; use a whole number from 1 to 3650'],
+    ['999999', 'day 999999 is past the longest campaign (3650 days)'],
+  ];
+  for (const [typed, message] of refusals) {
+    await editor.card(1).getByTestId('step-day').fill(typed);
+    await editor.card(1).getByTestId('step-day').press('Tab');
+    await expect(editor.card(1).getByTestId('day-error')).toHaveText(message);
+    await expect(editor.card(1).getByTestId('step-day')).toHaveValue(typed);
+    await expect(editor.card(1).getByTestId('step-day')).toHaveAttribute('aria-invalid', 'true');
+    // The refused day is not saved, and the subject's problem is still shown and counted.
+    await expect(unknown).toBeVisible();
+    await expect(page.getByTestId('launch-blocker')).toHaveText('Fix 1 problem before launch');
+  }
+  await page.screenshot({ path: `${SHOTS}/campaign-editor-day-refused.png` });
+  await page.reload();
+  await expect(editor.card(1).getByTestId('step-day')).toHaveValue('3');
+  await expect(editor.card(1).getByTestId('day-error')).toHaveCount(0);
+
+  // Escape puts the saved day back; a good day clears the message and is saved.
+  await editor.card(1).getByTestId('step-day').fill('0');
+  await editor.card(1).getByTestId('step-day').press('Tab');
+  await expect(editor.card(1).getByTestId('day-error')).toBeVisible();
+  await editor.card(1).getByTestId('step-day').press('Escape');
+  await expect(editor.card(1).getByTestId('step-day')).toHaveValue('3');
+  await expect(editor.card(1).getByTestId('day-error')).toHaveCount(0);
+  await editor.setDay(editor.card(1), 4);
+  await editor.waitSaved();
+  await page.reload();
+  await expect(editor.card(1).getByTestId('step-day')).toHaveValue('4');
+});
+
 test('launch: the preview shows the instants the plan command gives, and launching is all or nothing', async ({
   page,
 }) => {
