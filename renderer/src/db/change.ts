@@ -10,7 +10,10 @@ export interface Change {
   name: string;
   args: unknown;
   feed?: Omit<FeedEventRecord, 'id' | 'at'> & {
-    /** Update the campaign's last row of the same kind if it is younger than this many ms, instead of adding one. */
+    /**
+     * Update the last row of the same kind about the same campaign and person if it is younger
+     * than this many ms, instead of adding one.
+     */
     coalesceMs?: number;
   };
 }
@@ -78,13 +81,35 @@ async function record(clientId: string, change: Change, at: number, writes: RowW
   await db.outbox.add({ clientId, name: change.name, args: change.args, at, writes });
   if (!change.feed) return;
   const { coalesceMs, ...row } = change.feed;
-  const last =
-    coalesceMs && row.campaignId
-      ? await db.feed
-          .where('[campaignId+at]')
-          .between([row.campaignId, at - coalesceMs], [row.campaignId, at], true, true)
-          .last()
-      : undefined;
-  if (last && last.kind === row.kind && last.id !== undefined) await db.feed.update(last.id, { at, text: row.text });
+  const last = coalesceMs ? await lastAbout(row, at - coalesceMs, at) : undefined;
+  if (last?.id !== undefined && last.kind === row.kind) await db.feed.update(last.id, { at, text: row.text });
   else await db.feed.add({ ...row, at });
+}
+
+/**
+ * The newest Live Feed row in [`from`, `to`] (UTC ms) about the same campaign and person as `row`;
+ * the caller coalesces only when it is of the same kind, so history keeps its order. A row about
+ * one person is never reworded into another's (a "Waiting to send … to Grace" filed under Kenji);
+ * a campaign-wide row (no person) is matched with campaign-wide rows only.
+ */
+async function lastAbout(
+  row: Omit<FeedEventRecord, 'id' | 'at'>,
+  from: number,
+  to: number,
+): Promise<FeedEventRecord | undefined> {
+  const db = useDb();
+  const same = (other: FeedEventRecord) => other.campaignId === row.campaignId && other.contactId === row.contactId;
+  if (row.contactId)
+    return db.feed
+      .where('[contactId+at]')
+      .between([row.contactId, from], [row.contactId, to], true, true)
+      .filter(same)
+      .last();
+  if (row.campaignId)
+    return db.feed
+      .where('[campaignId+at]')
+      .between([row.campaignId, from], [row.campaignId, to], true, true)
+      .filter(same)
+      .last();
+  return undefined;
 }

@@ -104,7 +104,12 @@ const ONE_EMAIL: Step[] = [
 ];
 
 /** `people` contacts launched into a campaign of `steps` (default: one email at 09:30 in the mailbox's zone) on `port`. */
-async function launched(people: number, port: number, steps: Step[] = ONE_EMAIL): Promise<CampaignDeskDb> {
+async function launched(
+  people: number,
+  port: number,
+  steps: Step[] = ONE_EMAIL,
+  limits: { minGapMs?: number } = {},
+): Promise<CampaignDeskDb> {
   const db = new CampaignDeskDb(`engine-${++n}`);
   setDb(db);
   await db.open();
@@ -116,7 +121,7 @@ async function launched(people: number, port: number, steps: Step[] = ONE_EMAIL)
       timeZone: 'America/New_York',
       smtp: { host: '127.0.0.1', port, security: 'none', user: '' },
       dailyLimit: 10_000,
-      minGapMs: 0,
+      minGapMs: limits.minGapMs ?? 0,
     },
     false,
   );
@@ -218,6 +223,31 @@ describe('the send engine, with the host and a real SMTP server', () => {
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
     // Day 3 at 15:17 in New York, not the task's 09:00.
     expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T19:17:00.000Z');
+  }, 30_000);
+
+  it('R11: people held by the minimum gap each get their own "Waiting to send" row, named and filed under them', async () => {
+    const { port, received } = await smtp();
+    const db = await launched(3, port, ONE_EMAIL, { minGapMs: 120_000 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    const waiting = () =>
+      db.feed.where('[kind+at]').between(['email.deferred', -Infinity], ['email.deferred', Infinity]).toArray();
+    // One goes; the other two are held for the gap (their next due instant moves past DUE).
+    await until(
+      async () => received.length === 1 && (await db.enrollments.filter((e) => e.nextDueAt! > DUE).count()) === 2,
+    );
+    const names = new Map((await db.contacts.toArray()).map((c) => [c.id, c.firstName]));
+    const rows = (await waiting()).map((row) => ({ who: names.get(row.contactId!), text: row.text }));
+    const sent = (await db.stepRuns.toArray()).filter((run) => run.state === 'sent');
+    expect(sent).toHaveLength(1);
+    const first = names.get((await db.enrollments.get(sent[0]!.enrollmentId))!.contactId);
+    expect(rows.map((row) => row.who).sort()).toEqual(['P0', 'P1', 'P2'].filter((name) => name !== first));
+    for (const row of rows)
+      expect(row.text).toBe(`Waiting to send "Hi ${row.who}" to ${row.who}: the minimum gap between sends`);
   }, 30_000);
 
   it('SPEC §5: Exchange Online replaced the Message-ID, so the follow-up replies to the delivered one', async () => {
