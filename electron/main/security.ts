@@ -32,7 +32,7 @@ export function hardenSession(session: Session, appPage: () => string): void {
 
 /**
  * Locks down one web contents: no navigation away from the app's pages, no new windows
- * (http, https and mailto links open in the system browser or mail app; anything else is
+ * (http, https, mailto and tel links open in the system browser, mail or phone app; anything else is
  * dropped), no <webview>, no redirects off the app.
  * @param log where refused attempts are written
  */

@@ -216,9 +216,10 @@ describe('URL rules', () => {
     expect(isAppPage('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isAppPage('not a url', packaged)).toBe(false);
   });
-  it('hands only web and mail links to the system', () => {
+  it('hands only web, mail and phone links to the system (the links a shown email keeps)', () => {
     expect(isExternalLink('https://example.com/a')).toBe(true);
     expect(isExternalLink('mailto:a@example.com?subject=x')).toBe(true);
+    expect(isExternalLink('tel:+12125550102')).toBe(true);
     for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'campaign-desk://task/1', '::'])
       expect(isExternalLink(url), url).toBe(false);
   });

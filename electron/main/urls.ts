@@ -22,12 +22,13 @@ export function isAppPage(url: string, appPage: string): boolean {
 }
 
 /**
- * Whether a link may be handed to the system (browser or mail app): http, https and mailto only,
- * never file:, javascript:, custom schemes or anything malformed.
+ * Whether a link may be handed to the system (browser, mail or phone app): http, https, mailto
+ * and tel only — the links an email shown in the app keeps (renderer/src/sanitize.ts) — never
+ * file:, javascript:, custom schemes or anything malformed.
  */
 export function isExternalLink(url: string): boolean {
   try {
-    return ['http:', 'https:', 'mailto:'].includes(new URL(url).protocol);
+    return ['http:', 'https:', 'mailto:', 'tel:'].includes(new URL(url).protocol);
   } catch {
     return false;
   }
