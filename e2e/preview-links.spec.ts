@@ -23,14 +23,14 @@ test('a link in the email preview opens outside the app, and a tel: link is show
   await email.getByTestId('step-subject').fill('Pricing for {{ company }}');
   await email.getByTestId('step-body').click();
   // Pasted as a salesperson would paste from a document: a web link and a phone link.
-  await page.evaluate(() => {
+  // (A string, so this Node-side file needs no DOM types.)
+  await page.evaluate(`(() => {
     const data = new DataTransfer();
-    data.setData(
-      'text/html',
+    data.setData('text/html', ${JSON.stringify(
       '<p>See <a href="https://example.com/pricing">our pricing</a> or call <a href="tel:+12125550102">+1 212 555 0102</a>.</p>',
-    );
-    document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
-  });
+    )});
+    document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+  })()`);
   await editor.waitSaved();
   const preview = email.locator('.preview-body');
   await expect(preview.getByRole('link', { name: 'our pricing' })).toHaveAttribute('target', '_blank');
