@@ -162,7 +162,9 @@ export function decidePermanence(status: string | null, action: string | null, w
     // Servers misuse the address codes for blocks and rate limits (GoDaddy's 5.1.1 "too many
     // recipients this hour"); the words decide then, unless they also say the address is bad.
     if (soft === 'mailbox_full' || soft === 'disabled' || (soft && !hard)) return { category: soft, permanent: false };
-    return { category: byCode, permanent: true };
+    // The words say which bad address it is when the code is borrowed: Office 365 answers
+    // 5.1.10 (RFC 7505's null MX) for a mailbox it does not have ("RecipientNotFound").
+    return { category: hard && PERMANENT.has(hard) ? hard : byCode, permanent: true };
   }
   if (status === '5.4.1' && OFFICE365_NO_SUCH_RECIPIENT.test(words))
     return { category: 'unknown_address', permanent: true };

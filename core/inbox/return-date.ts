@@ -34,9 +34,26 @@ const WEEKDAYS: [number, string][] = [
   [7, 'sunday|sonntag|dimanche|domingo|zondag|domenica'],
 ];
 
-/** Words that put a date as the day the person is back (or the last day away) before it. */
-const RETURN_BEFORE =
-  /(?:back|return|returning|returns|until|till|til|through|thru|resume|resuming|reachable|available again|in the office|in office|zurück|wieder|bis|ab dem|ab|erreichbar|einschließlich|einschliesslich|retour|jusqu|jusqu’|reviens|reviendrai|rentre|rentrerai|inclus|à partir du|a partir du|regres|vuelta|volver|volveré|hasta|a partir del|incorpor|terug|tot en met|t\/m|tot|vanaf|weer|volta|volto|retorn|até|a partir de|a partir do|rientr|ritorno|fino al|fino a|torner|dal|a partire dal)\b[^.\n\d]{0,40}$/i;
+/**
+ * Words that put a date as the day the person is back (or the last day away) before it.
+ * Stems (`regres…`, `rientr…`, `retorn…`) take any ending: `regresaré`, `rientrerò`,
+ * `retornarei`. Unicode-aware, so a word ending in an accented letter (`até`, `volveré`)
+ * still ends there.
+ */
+const RETURN_BEFORE = new RegExp(
+  '(?<![\\p{L}])(?:' +
+    [
+      'back|return\\p{L}*|until|till|til|through|thru|resum\\p{L}*|reachable|available again|in the office|in office',
+      'zurück|wieder|bis|ab dem|ab|erreichbar|einschließlich|einschliesslich',
+      'retour|jusqu|jusqu’|revien\\p{L}*|reviendr\\p{L}*|rentr\\p{L}*|inclus|à partir du|a partir du',
+      'regres\\p{L}*|vuelta|volver\\p{L}*|volveré|hasta|a partir del|incorpor\\p{L}*',
+      'terug|tot en met|t/m|tot|vanaf|weer',
+      'volta|volto|retorn\\p{L}*|até|a partir de|a partir do',
+      'rientr\\p{L}*|ritorno|fino al|fino a|torner\\p{L}*|dal|a partire dal',
+    ].join('|') +
+    ')(?![\\p{L}])[^.\\n\\d]{0,40}$',
+  'iu',
+);
 
 /** Japanese puts the particle after the date: `3月12日まで`, `3月13日より出社`. */
 const RETURN_AFTER_JA = /^\s*(?:\([^)]*\)|（[^）]*）)?\s*(?:まで|に戻|より|から|以降|には)/;

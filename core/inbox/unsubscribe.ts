@@ -40,7 +40,8 @@ const REQUEST = new RegExp(
       'stoppen',
       '(?:me )?(?:désabonner|desabonner|désinscrire|desinscrire)',
       'désabonnement|desabonnement|désinscription|desinscription',
-      '(?:merci de )?me (?:retirer|supprimer)(?: de (?:votre|la|vos) (?:liste|fichier|listes)(?: de diffusion)?)?',
+      // "Merci" is filler (removed first), so "Merci de me retirer" arrives here as "de me retirer".
+      '(?:(?:merci )?de )?me (?:retirer|supprimer)(?: de (?:votre|la|vos) (?:liste|fichier|listes)(?: de diffusion)?)?',
       "(?:ne plus m'envoyer|ne m'envoyez plus)(?: d'e-?mails?| de (?:mails?|messages?))?",
       '(?:darme de baja|dar de baja|baja|cancelar (?:la )?suscripci[oó]n)',
       '(?:no me (?:env[ií]en|escriban|contacten) m[aá]s)(?: correos?| (?:e-?mails?|mensajes))?',
