@@ -9,3 +9,4 @@ export { type BounceCategory, CATEGORY_WORDS } from './permanence';
 export { type InboxMessage, type InboxPart, InboxMessageSchema, InboxPartSchema } from './message';
 export { parseMessage, DEFAULT_MAX_BYTES, type ParseOptions, type ParsedMessage } from './parse';
 export { replyText, type ReplyText } from './reply-text';
+export { classifiedFile, type ClassifiedFile } from './command';
