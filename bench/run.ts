@@ -5,6 +5,7 @@
  */
 import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchEngine } from './engine.bench';
+import { benchInbox } from './inbox.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchScheduler } from './scheduler.bench';
 import { benchSync } from './sync';
@@ -17,6 +18,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   scheduler: benchScheduler,
   sync: benchSync,
   engine: benchEngine,
+  inbox: benchInbox,
 };
 
 const asked = process.argv.slice(2);

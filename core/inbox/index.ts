@@ -1,0 +1,12 @@
+/**
+ * The inbox classifier (SPEC §11–§13), pure: `parseMessage` turns raw RFC 5322 bytes
+ * into an `InboxMessage` (the host may build one from IMAP instead), and `classify`
+ * says what it is. The renderer applies the result (matching, stop, pause, suppress).
+ */
+export { classify, type Classification, type ClassifyOptions, type InboxKind } from './classify';
+export { type BounceRecipient } from './bounce';
+export { type BounceCategory, CATEGORY_WORDS } from './permanence';
+export { type InboxMessage, type InboxPart, InboxMessageSchema, InboxPartSchema } from './message';
+export { parseMessage, DEFAULT_MAX_BYTES, type ParseOptions, type ParsedMessage } from './parse';
+export { replyText, type ReplyText } from './reply-text';
+export { classifiedFile, type ClassifiedFile } from './command';
