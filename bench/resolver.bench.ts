@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { Campaign } from '../core/model';
 import { plan } from '../core/plan';
+import { compileWindow } from '../core/window';
 import { compileCampaign, resolveEnrollment, type CompiledCampaign } from '../core/resolver';
 import { ZoneClock } from '../core/zones';
 import { report, seededRandom, timeIt } from './harness';
@@ -127,6 +128,16 @@ export function benchResolver(): void {
   report('resolver-naive', Math.round(naiveRate), 'resolutions/s');
   report('resolver-speedup', Number((fastRate / naiveRate).toFixed(1)), 'x');
   report('resolver-cold', Math.round(resolutions / (fast.firstMs / 1000)), 'resolutions/s');
+  // R12: the same with a weekday 08:00–18:00 window (lunch closed), read in each person's zone.
+  const workday: [string, string][] = [
+    ['08:00', '12:00'],
+    ['13:00', '18:00'],
+  ];
+  const windowed = compileCampaign(CAMPAIGN, {
+    window: compileWindow({ mon: workday, tue: workday, wed: workday, thu: workday, fri: workday }),
+  });
+  const withWindow = timeIt(() => resolveAll(windowed, list), 7);
+  report('resolver-window', Math.round(resolutions / (withWindow.medianMs / 1000)), 'resolutions/s');
 }
 
 /** `plan` group: the whole plan command's work (validation, resolving, subject rendering) for 10,000 people. */

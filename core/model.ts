@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { show } from './errors';
 import { StorableText } from './storable';
+import { SendingWindow } from './window';
 import { parseClockTime, zoneProblem } from './zones';
 
 /**
@@ -55,6 +56,8 @@ export const Mailbox = z.object({
   dailyLimit: z.number().int().positive().default(400),
   /** SPEC R11: minimum gap between two sends, in ms. */
   minGapMs: z.number().int().nonnegative().default(20_000),
+  /** SPEC R12: when automatic emails may go, read in each enrollment's zone; absent = any time. */
+  sendingWindow: SendingWindow.optional(),
 });
 export type Mailbox = z.infer<typeof Mailbox>;
 
@@ -152,6 +155,8 @@ export const Campaign = z.object({
   timeZoneMode: z.enum(['sender', 'recipient']).default('sender'),
   skipWeekends: z.boolean().default(false),
   taskTime: ClockTime.default('09:00'),
+  /** SPEC R12: this campaign's own window instead of the mailbox's; `"any"` sends at any time. */
+  sendingWindow: z.union([z.literal('any'), SendingWindow]).optional(),
   steps: z.array(Step),
 });
 export type Campaign = z.output<typeof Campaign>;

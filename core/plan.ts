@@ -5,6 +5,7 @@ import { Campaign, Contact, Mailbox, StepEvent, type Step } from './model';
 import { checkLaunch, compileCampaign, resolveEnrollment, type StepAction, type StepDone } from './resolver';
 import { mergeContext, renderTemplate, type MergeContext } from './templating';
 import { foldHeader, replySubject, stripReplyPrefix } from './threading';
+import { effectiveWindow } from './window';
 import { ZoneClock } from './zones';
 import { parseOrThrow } from './validate';
 
@@ -34,6 +35,8 @@ export interface PlannedStep {
   /** The same instant in the enrollment's zone, ISO 8601 with its offset. */
   local: string;
   late: boolean;
+  /** Set when R12 moved an automatic email to the window's next opening (SPEC §10). */
+  moved?: 'window';
   /** Rendered subject of an email step (a follow-up's is the `Re:` subject). */
   subject?: string;
   /** Rendered title of a task step. */
@@ -76,7 +79,9 @@ export function plan(scenario: unknown): PlanOutput {
   const launch = section(raw, 'launch', Launch);
   const events = section(raw, 'events', z.array(StepEvent).default([]));
 
-  const compiled = compileCampaign(campaign);
+  const compiled = compileCampaign(campaign, {
+    window: effectiveWindow(campaign.sendingWindow, mailbox.sendingWindow),
+  });
   const launchAt = Date.parse(launch.at);
   const firstSendAt = launch.firstSendAt === null ? null : Date.parse(launch.firstSendAt);
   checkLaunch(compiled, launchAt, firstSendAt);
@@ -112,6 +117,7 @@ export function plan(scenario: unknown): PlanOutput {
           local: DateTime.fromMillis(entry.dueAt, { zone: zoneName }).toISO()!,
           late: entry.late,
         };
+        if (entry.moved) out.moved = entry.moved;
         if (step.type === 'email') {
           const subject = emailSubject(step, entry.index, subjects, done, context);
           subjects[entry.index] = subject;

@@ -1,6 +1,7 @@
 import { InputError, show } from './errors';
 import { campaignProblems, previousEmailOnEarlierDay } from './campaign';
 import type { Campaign } from './model';
+import { windowOpening, type CompiledWindow } from './window';
 import {
   DAY_MS,
   addBusinessDays,
@@ -12,7 +13,7 @@ import {
 } from './zones';
 
 /**
- * The due-time resolver: SPEC §4 rules R2–R8 for one enrollment. Instants are UTC
+ * The due-time resolver: SPEC §4 rules R2–R8 and R12 for one enrollment. Instants are UTC
  * epoch ms; day dates are day numbers (days since 1970-01-01) in the enrollment's zone.
  */
 
@@ -27,6 +28,8 @@ export interface CompiledCampaign {
   /** `taskTime` in minutes of the local day. */
   readonly taskMinute: number;
   readonly steps: readonly CompiledStep[];
+  /** R12: the sending window automatic emails keep to, or undefined for any time. */
+  readonly window: CompiledWindow | undefined;
 }
 
 export interface CompiledStep {
@@ -44,12 +47,18 @@ export interface CompiledStep {
 
 /**
  * Checks `campaign` (SPEC §2, §3, §8) and prepares it for {@link resolveEnrollment}.
+ * @param rules.window R12: the window that applies (the campaign's own, else its mailbox's;
+ *   see {@link effectiveWindow}), compiled; undefined for any time.
  * @throws InputError listing every problem, each with its `campaign.steps[i]…` path.
  */
-export function compileCampaign(campaign: Campaign): CompiledCampaign {
+export function compileCampaign(
+  campaign: Campaign,
+  rules: { window?: CompiledWindow | undefined } = {},
+): CompiledCampaign {
   const { problems } = campaignProblems(campaign);
   if (problems.length > 0) throw new InputError(problems);
   return {
+    window: rules.window,
     skipWeekends: campaign.skipWeekends,
     taskMinute: parseClockTime(campaign.taskTime)!,
     steps: campaign.steps.map((step, index): CompiledStep => {
@@ -134,8 +143,10 @@ export interface ResolvedStep {
   readonly action: StepAction;
   /** When the step falls due, UTC ms: the later of its own instant and its release (R8). */
   readonly dueAt: number;
-  /** True when `dueAt` is later than the step's own instant (a day-1 time passed at launch, or a late release). */
+  /** True when the step is released after its own instant (a day-1 time passed at launch, or a late release). */
   readonly late: boolean;
+  /** Why `dueAt` is later than R2–R8 give: `window` when R12 moved an automatic email to the next opening. */
+  readonly moved: 'window' | undefined;
   /** The step's day date after R8 shifts, as a day number in the zone. */
   readonly dayDate: number;
   /** What already happened, when known; later steps are planned as done at their `dueAt`. */
@@ -143,7 +154,9 @@ export interface ResolvedStep {
 }
 
 /**
- * Resolves when each step of one enrollment falls due (SPEC R2–R8).
+ * Resolves when each step of one enrollment falls due (SPEC R2–R8, and R12 when the
+ * compiled campaign has a window: an automatic email outside it is due at its next opening,
+ * and R8 then counts from that instant).
  * @param zone R1's zone Z for this person.
  * @param launchAt the launch instant, UTC ms. @param firstSendAt R4/R5's send time picked at
  *   launch, UTC ms, or null (already checked by {@link checkLaunch}).
@@ -180,13 +193,19 @@ export function resolveEnrollment(
       const previousAt = byHand ? previous.at : resolved[step.previousEmail]!.dueAt;
       own = zone.fromWall(dayDate * DAY_MS + wallMinute(zone.toWall(previousAt)) * MINUTE_MS);
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
-    const dueAt = own > release ? own : release;
+    const released = own > release ? own : release;
+    let dueAt = released;
+    let moved: ResolvedStep['moved'];
+    if (campaign.window && step.action === 'send_email') {
+      dueAt = windowOpening(campaign.window, zone, released);
+      if (dueAt > released) moved = 'window';
+    }
     const stepDone = done[index];
     const doneAt = stepDone ? stepDone.at : dueAt;
     const doneDay = wallDay(zone.toWall(doneAt));
     if (doneDay > dayDate) shift += skipWeekends ? businessDaysBetween(dayDate, doneDay) : doneDay - dayDate;
     release = doneAt;
-    resolved.push({ index, action: step.action, dueAt, late: dueAt > own, dayDate, done: stepDone });
+    resolved.push({ index, action: step.action, dueAt, late: released > own, moved, dayDate, done: stepDone });
   }
   return resolved;
 }

@@ -11,15 +11,25 @@ export interface ScenarioInput {
   launchAt: string;
   firstSendAt?: string | null;
   events?: unknown[];
+  /** SPEC R12: the mailbox's sending window (§10 shape). */
+  sendingWindow?: unknown;
+  /** SPEC R12: the campaign's own window, or `"any"`. */
+  campaignWindow?: unknown;
 }
 
 export function scenario(input: ScenarioInput): Record<string, unknown> {
   return {
-    mailbox: { email: 'rep@example.com', name: 'Rep One', timeZone: input.zone ?? 'America/New_York' },
+    mailbox: {
+      email: 'rep@example.com',
+      name: 'Rep One',
+      timeZone: input.zone ?? 'America/New_York',
+      ...(input.sendingWindow === undefined ? {} : { sendingWindow: input.sendingWindow }),
+    },
     campaign: {
       timeZoneMode: input.timeZoneMode ?? 'sender',
       skipWeekends: input.skipWeekends ?? false,
       taskTime: input.taskTime ?? '09:00',
+      ...(input.campaignWindow === undefined ? {} : { sendingWindow: input.campaignWindow }),
       steps: input.steps,
     },
     contacts: input.contacts ?? [{ id: 'c1', email: 'ana@example.org', firstName: 'Ana' }],

@@ -91,6 +91,29 @@ describe('the plan command (SPEC §10), run as a process', () => {
     });
   });
 
+  it('takes the mailbox sendingWindow (R12) and marks a moved step; the same scenario without one is unchanged', () => {
+    const scenario = JSON.parse(readFileSync(example, 'utf8'));
+    const before = JSON.parse(planCommand(example).stdout);
+    const workday = [['08:00', '18:00']];
+    // Weekdays only: Ana's Sunday (day 3) follow-up moves to Monday 08:00.
+    scenario.mailbox.sendingWindow = { mon: workday, tue: workday, wed: workday, thu: workday, fri: workday };
+    const { code, stdout, stderr } = planCommand(tempFile(JSON.stringify(scenario)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const ana = JSON.parse(stdout).enrollments[0];
+    expect(ana.steps[0]).toEqual(before.enrollments[0].steps[0]);
+    expect(ana.steps[1]).toEqual({
+      stepId: 's2',
+      action: 'send_email',
+      dueAt: '2026-03-09T12:00:00.000Z',
+      local: '2026-03-09T08:00:00.000-04:00',
+      late: false,
+      moved: 'window',
+      subject: 'Re: Quick question, Ana',
+    });
+    expect(JSON.stringify(before)).not.toContain('moved');
+  });
+
   it('refuses broken JSON with one error line and exit 2, no stack trace', () => {
     const { code, stdout, stderr } = planCommand(tempFile('{ "mailbox": '));
     expect(code).toBe(2);

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { show } from './errors';
+import { DAY_MS, isoWeekday, parseClockTime, wallDay, type ZoneClock } from './zones';
+
+/**
+ * Sending windows (SPEC R12): the blocks of local time, per weekday, in which an automatic
+ * email may go. A block is read in the enrollment's zone Z on each date: it runs from the
+ * instant its start time has on that date to the instant its end time has (RFC 5545's
+ * rule for times a DST jump skips or repeats, as everywhere in the resolver), so a block
+ * on a DST night is simply an hour shorter or longer.
+ */
+
+const MINUTE_MS = 60_000;
+
+/** The weekday keys of a window, Monday first (ISO 8601 order). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Minutes of the day of a block's end: `HH:mm` from 00:01, or `24:00` for "until midnight". */
+function endMinute(text: string): number | undefined {
+  if (text === '24:00') return 24 * 60;
+  return parseClockTime(text);
+}
+
+/** One block, `["08:00", "18:00"]`: start inclusive, end exclusive, on the same date. */
+const Block = z
+  .tuple([z.string(), z.string()], {
+    error: (issue) => `${show(issue.input)} is not a block of time; write it as ["08:00", "18:00"]`,
+  })
+  .check((ctx) => {
+    const [start, end] = ctx.value;
+    const from = parseClockTime(start);
+    const to = endMinute(end);
+    const fail = (message: string) => ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    if (from === undefined) fail(`${show(start)} is not a time of day (use 24-hour HH:mm, 00:00–23:59)`);
+    else if (to === undefined) fail(`${show(end)} is not an end time (use 24-hour HH:mm, 00:01–24:00)`);
+    else if (to <= from) fail(`the block ${show(ctx.value)} ends before it starts; a block stays within one day`);
+  });
+
+/**
+ * A weekly sending window (SPEC R12, §10): `{"mon": [["08:00", "18:00"]], …}`. A weekday
+ * left out has no sending; blocks of one day may overlap (they are merged).
+ */
+export const SendingWindow = z
+  .strictObject(
+    Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(Block).optional()])) as Record<
+      Weekday,
+      z.ZodOptional<z.ZodArray<typeof Block>>
+    >,
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `${issue.keys.map((key) => show(key)).join(', ')} is not a weekday; use ${WEEKDAYS.join(', ')}`
+          : undefined,
+    },
+  )
+  .refine((window) => WEEKDAYS.some((day) => (window[day]?.length ?? 0) > 0), {
+    error: 'has no block on any weekday, so nothing could ever be sent; leave it out to send at any time',
+  });
+export type SendingWindow = z.output<typeof SendingWindow>;
+
+/** A window prepared for the resolver: per ISO weekday − 1 (0 = Monday), sorted, merged blocks in minutes. */
+export type CompiledWindow = readonly (readonly (readonly [number, number])[])[];
+
+/** Prepares a checked {@link SendingWindow} for {@link windowOpening}. */
+export function compileWindow(window: SendingWindow): CompiledWindow {
+  return WEEKDAYS.map((day) => {
+    const blocks = (window[day] ?? [])
+      .map(([start, end]): [number, number] => [parseClockTime(start)!, endMinute(end)!])
+      .sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const block of blocks) {
+      const last = merged.at(-1);
+      if (last && block[0] <= last[1]) last[1] = Math.max(last[1], block[1]);
+      else merged.push([...block]);
+    }
+    return merged;
+  });
+}
+
+/**
+ * The first instant at or after `at` inside the window (SPEC R12), read in `zone`: the window
+ * is open whenever the zone's clocks read a time inside one of that weekday's blocks.
+ * A block whose start a spring-forward jump skips opens at the jump itself (its first
+ * moment on the clock); a block the jump skips entirely does not open that night. On a
+ * fall-back night the window opens at a block's first occurrence; a send already inside the
+ * repeated hour goes at once.
+ * @param at UTC ms. @returns UTC ms: `at` itself when the window is open then, else the
+ *   start of the next block.
+ * @throws Error when the window has no block at all (refused by {@link SendingWindow}).
+ */
+export function windowOpening(window: CompiledWindow, zone: ZoneClock, at: number): number {
+  const wall = zone.toWall(at);
+  const today = wallDay(wall);
+  const ofDay = wall - today * DAY_MS;
+  for (const [start, end] of window[isoWeekday(today) - 1]!) {
+    if (ofDay >= start * MINUTE_MS && ofDay < end * MINUTE_MS) return at;
+  }
+  for (let day = today; day <= today + 8; day++) {
+    for (const [start, end] of window[isoWeekday(day) - 1]!) {
+      const opensWall = day * DAY_MS + start * MINUTE_MS;
+      if (opensWall <= wall) continue;
+      const opens = firstReading(zone, opensWall);
+      if (zone.toWall(opens) < day * DAY_MS + end * MINUTE_MS) return opens;
+    }
+  }
+  throw new Error('a sending window with no block never opens');
+}
+
+/** The first instant the zone's clocks read `wall` or later: `wall`'s own instant, or the jump that skips it. */
+function firstReading(zone: ZoneClock, wall: number): number {
+  let instant = zone.fromWall(wall);
+  // In a gap, RFC 5545 lands as far past the jump as `wall` is past its start: step back to the jump.
+  while (zone.toWall(instant) !== wall && zone.toWall(instant - MINUTE_MS) >= wall) instant -= MINUTE_MS;
+  return instant;
+}
+
+/**
+ * The window a campaign's emails keep to (SPEC R12): the campaign's own when it has one
+ * (`"any"`: any time), else its mailbox's, else none.
+ * @returns the compiled window, or undefined for any time.
+ */
+export function effectiveWindow(
+  campaign: 'any' | SendingWindow | undefined,
+  mailbox: SendingWindow | undefined,
+): CompiledWindow | undefined {
+  const window = campaign ?? mailbox;
+  return window === undefined || window === 'any' ? undefined : compileWindow(window);
+}
