@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { show } from './errors';
 import { StorableText } from './storable';
+import { HolidayCalendar } from './holidays';
 import { SendingWindow } from './window';
 import { parseClockTime, zoneProblem } from './zones';
 
@@ -58,6 +59,8 @@ export const Mailbox = z.object({
   minGapMs: z.number().int().nonnegative().default(20_000),
   /** SPEC R12: when automatic emails may go, read in each enrollment's zone; absent = any time. */
   sendingWindow: SendingWindow.optional(),
+  /** SPEC R13: the public-holiday calendar and the mailbox's own days off and workdays; absent = none. */
+  holidays: HolidayCalendar.optional(),
 });
 export type Mailbox = z.infer<typeof Mailbox>;
 

@@ -5,6 +5,7 @@ import { Campaign, Contact, Mailbox, StepEvent, type Step } from './model';
 import { checkLaunch, compileCampaign, resolveEnrollment, type StepAction, type StepDone } from './resolver';
 import { mergeContext, renderTemplate, type MergeContext } from './templating';
 import { foldHeader, replySubject, stripReplyPrefix } from './threading';
+import { compileHolidays } from './holidays';
 import { effectiveWindow } from './window';
 import { ZoneClock } from './zones';
 import { parseOrThrow } from './validate';
@@ -35,8 +36,8 @@ export interface PlannedStep {
   /** The same instant in the enrollment's zone, ISO 8601 with its offset. */
   local: string;
   late: boolean;
-  /** Set when R12 moved an automatic email to the window's next opening (SPEC §10). */
-  moved?: 'window';
+  /** Set when R13 moved the step off a holiday, or R12 moved an automatic email into the window (SPEC §10). */
+  moved?: 'window' | 'holiday';
   /** Rendered subject of an email step (a follow-up's is the `Re:` subject). */
   subject?: string;
   /** Rendered title of a task step. */
@@ -81,6 +82,7 @@ export function plan(scenario: unknown): PlanOutput {
 
   const compiled = compileCampaign(campaign, {
     window: effectiveWindow(campaign.sendingWindow, mailbox.sendingWindow),
+    holidays: mailbox.holidays && compileHolidays(mailbox.holidays),
   });
   const launchAt = Date.parse(launch.at);
   const firstSendAt = launch.firstSendAt === null ? null : Date.parse(launch.firstSendAt);

@@ -1,11 +1,13 @@
 import { InputError, show } from './errors';
 import { campaignProblems, previousEmailOnEarlierDay } from './campaign';
 import type { Campaign } from './model';
+import type { CompiledHolidays } from './holidays';
 import { windowOpening, type CompiledWindow } from './window';
 import {
   DAY_MS,
   addBusinessDays,
   businessDaysBetween,
+  isoWeekday,
   parseClockTime,
   wallDay,
   wallMinute,
@@ -13,7 +15,7 @@ import {
 } from './zones';
 
 /**
- * The due-time resolver: SPEC §4 rules R2–R8 and R12 for one enrollment. Instants are UTC
+ * The due-time resolver: SPEC §4 rules R2–R8, R12 and R13 for one enrollment. Instants are UTC
  * epoch ms; day dates are day numbers (days since 1970-01-01) in the enrollment's zone.
  */
 
@@ -30,6 +32,8 @@ export interface CompiledCampaign {
   readonly steps: readonly CompiledStep[];
   /** R12: the sending window automatic emails keep to, or undefined for any time. */
   readonly window: CompiledWindow | undefined;
+  /** R13: the mailbox's holiday calendar, or undefined for none. */
+  readonly holidays: CompiledHolidays | undefined;
 }
 
 export interface CompiledStep {
@@ -48,17 +52,19 @@ export interface CompiledStep {
 /**
  * Checks `campaign` (SPEC §2, §3, §8) and prepares it for {@link resolveEnrollment}.
  * @param rules.window R12: the window that applies (the campaign's own, else its mailbox's;
- *   see {@link effectiveWindow}), compiled; undefined for any time.
+ *   see `effectiveWindow`), compiled; undefined for any time.
+ * @param rules.holidays R13: the mailbox's holiday calendar, compiled; undefined for none.
  * @throws InputError listing every problem, each with its `campaign.steps[i]…` path.
  */
 export function compileCampaign(
   campaign: Campaign,
-  rules: { window?: CompiledWindow | undefined } = {},
+  rules: { window?: CompiledWindow | undefined; holidays?: CompiledHolidays | undefined } = {},
 ): CompiledCampaign {
   const { problems } = campaignProblems(campaign);
   if (problems.length > 0) throw new InputError(problems);
   return {
     window: rules.window,
+    holidays: rules.holidays,
     skipWeekends: campaign.skipWeekends,
     taskMinute: parseClockTime(campaign.taskTime)!,
     steps: campaign.steps.map((step, index): CompiledStep => {
@@ -145,8 +151,11 @@ export interface ResolvedStep {
   readonly dueAt: number;
   /** True when the step is released after its own instant (a day-1 time passed at launch, or a late release). */
   readonly late: boolean;
-  /** Why `dueAt` is later than R2–R8 give: `window` when R12 moved an automatic email to the next opening. */
-  readonly moved: 'window' | undefined;
+  /**
+   * Why `dueAt` is later than R2–R8 give: `holiday` when R13 moved the step off a holiday
+   * (whether or not R12 then moved it too), `window` when only R12 moved an automatic email.
+   */
+  readonly moved: 'window' | 'holiday' | undefined;
   /** The step's day date after R8 shifts, as a day number in the zone. */
   readonly dayDate: number;
   /** What already happened, when known; later steps are planned as done at their `dueAt`. */
@@ -154,9 +163,11 @@ export interface ResolvedStep {
 }
 
 /**
- * Resolves when each step of one enrollment falls due (SPEC R2–R8, and R12 when the
- * compiled campaign has a window: an automatic email outside it is due at its next opening,
- * and R8 then counts from that instant).
+ * Resolves when each step of one enrollment falls due (SPEC R2–R8; R12 when the compiled
+ * campaign has a window: an automatic email outside it is due at its next opening; R13 when
+ * it has holidays: with `skipWeekends` they are skipped in day counting like Saturdays, and a
+ * step whose date is a holiday moves to the next allowed date at the same local time). R8
+ * then counts from the moved instant.
  * @param zone R1's zone Z for this person.
  * @param launchAt the launch instant, UTC ms. @param firstSendAt R4/R5's send time picked at
  *   launch, UTC ms, or null (already checked by {@link checkLaunch}).
@@ -170,7 +181,7 @@ export function resolveEnrollment(
   firstSendAt: number | null,
   done: readonly (StepDone | undefined)[] = [],
 ): ResolvedStep[] {
-  const { steps, skipWeekends, taskMinute } = campaign;
+  const { steps, skipWeekends, taskMinute, holidays } = campaign;
   const firstDay = wallDay(zone.toWall(launchAt));
   const resolved: ResolvedStep[] = [];
   let shift = 0;
@@ -178,7 +189,7 @@ export function resolveEnrollment(
   for (let index = 0; index < steps.length; index++) {
     const step = steps[index]!;
     const offset = step.day - 1 + shift;
-    const dayDate = skipWeekends ? addBusinessDays(firstDay, offset) : firstDay + offset;
+    const dayDate = skipWeekends ? addWorkingDays(firstDay, offset, holidays) : firstDay + offset;
     let own: number;
     if (index === 0 && firstSendAt !== null && step.action === 'send_email') own = firstSendAt;
     else if (step.timing === 'at_time') own = zone.fromWall(dayDate * DAY_MS + step.minute * MINUTE_MS);
@@ -195,17 +206,65 @@ export function resolveEnrollment(
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
     const released = own > release ? own : release;
     let dueAt = released;
-    let moved: ResolvedStep['moved'];
-    if (campaign.window && step.action === 'send_email') {
-      dueAt = windowOpening(campaign.window, zone, released);
-      if (dueAt > released) moved = 'window';
+    let offHoliday = false;
+    let intoWindow = false;
+    // R13 then R12, until neither moves it: a window's next opening can fall on a holiday.
+    for (let settled = false; !settled;) {
+      settled = true;
+      if (holidays) {
+        const wall = zone.toWall(dueAt);
+        const day = wallDay(wall);
+        if (holidays.isHoliday(day)) {
+          dueAt = zone.fromWall(nextAllowedDay(day, skipWeekends, holidays) * DAY_MS + (wall - day * DAY_MS));
+          offHoliday = true;
+          settled = false;
+        }
+      }
+      if (campaign.window && step.action === 'send_email') {
+        const opening = windowOpening(campaign.window, zone, dueAt);
+        if (opening > dueAt) {
+          dueAt = opening;
+          intoWindow = true;
+          settled = false;
+        }
+      }
     }
+    const moved: ResolvedStep['moved'] = offHoliday ? 'holiday' : intoWindow ? 'window' : undefined;
     const stepDone = done[index];
     const doneAt = stepDone ? stepDone.at : dueAt;
     const doneDay = wallDay(zone.toWall(doneAt));
-    if (doneDay > dayDate) shift += skipWeekends ? businessDaysBetween(dayDate, doneDay) : doneDay - dayDate;
+    if (doneDay > dayDate) shift += skipWeekends ? workingDaysBetween(dayDate, doneDay, holidays) : doneDay - dayDate;
     release = doneAt;
     resolved.push({ index, action: step.action, dueAt, late: released > own, moved, dayDate, done: stepDone });
   }
   return resolved;
+}
+
+/** Whether `day` counts as a working day for R2/R8 with `skipWeekends` (R13: holidays off, listed workdays on). */
+function isWorkingDay(day: number, holidays: CompiledHolidays): boolean {
+  if (holidays.isWorkday(day)) return true;
+  return isoWeekday(day) <= 5 && !holidays.isHoliday(day);
+}
+
+/** The `n`-th working day after `day` (R2 with `skipWeekends`); plain Monday–Friday without a calendar. */
+function addWorkingDays(day: number, n: number, holidays: CompiledHolidays | undefined): number {
+  if (!holidays) return addBusinessDays(day, n);
+  let result = day;
+  for (let left = n; left > 0;) if (isWorkingDay(++result, holidays)) left--;
+  return result;
+}
+
+/** Working days in (from, to] (R8's shift with `skipWeekends`). */
+function workingDaysBetween(from: number, to: number, holidays: CompiledHolidays | undefined): number {
+  if (!holidays) return businessDaysBetween(from, to);
+  let count = 0;
+  for (let day = from + 1; day <= to; day++) if (isWorkingDay(day, holidays)) count++;
+  return count;
+}
+
+/** R13: the first date after the holiday `day` that is no holiday (and, with `skipWeekends`, a working day). */
+function nextAllowedDay(day: number, skipWeekends: boolean, holidays: CompiledHolidays): number {
+  let next = day + 1;
+  while (skipWeekends ? !isWorkingDay(next, holidays) : holidays.isHoliday(next)) next++;
+  return next;
 }

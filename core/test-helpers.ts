@@ -15,6 +15,8 @@ export interface ScenarioInput {
   sendingWindow?: unknown;
   /** SPEC R12: the campaign's own window, or `"any"`. */
   campaignWindow?: unknown;
+  /** SPEC R13: the mailbox's holiday calendar (§10 shape). */
+  holidays?: unknown;
 }
 
 export function scenario(input: ScenarioInput): Record<string, unknown> {
@@ -24,6 +26,7 @@ export function scenario(input: ScenarioInput): Record<string, unknown> {
       name: 'Rep One',
       timeZone: input.zone ?? 'America/New_York',
       ...(input.sendingWindow === undefined ? {} : { sendingWindow: input.sendingWindow }),
+      ...(input.holidays === undefined ? {} : { holidays: input.holidays }),
     },
     campaign: {
       timeZoneMode: input.timeZoneMode ?? 'sender',

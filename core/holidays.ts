@@ -1,0 +1,96 @@
+import Holidays from 'date-holidays';
+import { z } from 'zod';
+import { show } from './errors';
+import { DAY_MS } from './zones';
+
+/**
+ * Public holidays (SPEC R13) from date-holidays, a maintained calendar of 200 countries
+ * with their regions (US states, German Länder, Swiss cantons…). Holidays are dates, read
+ * in the enrollment's zone Z; the resolver asks by day number (days since 1970-01-01).
+ */
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Day number of a `YYYY-MM-DD` date, or undefined when it is no calendar date. */
+function dayNumber(text: string): number | undefined {
+  const match = ISO_DATE.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) return undefined;
+  return ms / DAY_MS;
+}
+
+const IsoDate = z.string().refine((value) => dayNumber(value) !== undefined, {
+  error: (issue) => `${show(issue.input)} is not a date (use YYYY-MM-DD, e.g. "2026-12-24")`,
+});
+
+const catalogue = new Holidays();
+
+/**
+ * A mailbox's holiday calendar (SPEC R13, §10): `{"country": "US", "region": "NY",
+ * "extra": ["2026-12-24"], "workdays": []}`. `country` is an ISO 3166-1 code, `region` the
+ * library's code for a state or Land (ISO 3166-2 without the country); `extra` dates are
+ * days off too, `workdays` are worked even when a holiday or a weekend falls on them.
+ */
+export const HolidayCalendar = z
+  .object({
+    country: z.string().refine((code) => code in catalogue.getCountries(), {
+      error: (issue) => `${show(issue.input)} is not a country the holiday calendar knows (use ISO codes: "US", "DE")`,
+    }),
+    region: z.string().optional(),
+    extra: z.array(IsoDate).default([]),
+    workdays: z.array(IsoDate).default([]),
+  })
+  .check((ctx) => {
+    const { country, region } = ctx.value;
+    if (region === undefined || !(country in catalogue.getCountries())) return;
+    const regions = catalogue.getStates(country) ?? {};
+    if (!(region in regions)) {
+      const known = Object.keys(regions);
+      ctx.issues.push({
+        code: 'custom',
+        path: ['region'],
+        input: region,
+        message: `${show(region)} is not a region of ${country}${known.length ? ` (known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})` : '; it has none'}`,
+      });
+    }
+  });
+export type HolidayCalendar = z.output<typeof HolidayCalendar>;
+
+/** A calendar prepared for the resolver: whether a day number is a day off, per year on first ask. */
+export interface CompiledHolidays {
+  /** True when `day` (days since 1970-01-01, a date in Z) is a public holiday or an extra day off, and not a listed workday. */
+  isHoliday(day: number): boolean;
+  /** True when `day` is a listed workday (worked even on a weekend). */
+  isWorkday(day: number): boolean;
+}
+
+/** Prepares a checked {@link HolidayCalendar} for the resolver. */
+export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
+  const source = calendar.region ? new Holidays(calendar.country, calendar.region) : new Holidays(calendar.country);
+  const extra = new Set(calendar.extra.map((date) => dayNumber(date)!));
+  const workdays = new Set(calendar.workdays.map((date) => dayNumber(date)!));
+  const years = new Map<number, Set<number>>();
+  const publicDays = (year: number): Set<number> => {
+    let days = years.get(year);
+    if (!days) {
+      days = new Set();
+      for (const holiday of source.getHolidays(year) || []) {
+        // `date` is the holiday's local date ("2026-04-03 00:00:00"); a holiday that starts in the evening still names its day.
+        if (holiday.type === 'public') days.add(dayNumber(holiday.date.slice(0, 10))!);
+      }
+      years.set(year, days);
+    }
+    return days;
+  };
+  return {
+    isHoliday(day) {
+      if (workdays.has(day)) return false;
+      if (extra.has(day)) return true;
+      return publicDays(new Date(day * DAY_MS).getUTCFullYear()).has(day);
+    },
+    isWorkday: (day) => workdays.has(day),
+  };
+}
