@@ -62,7 +62,8 @@ async function benchHostArm(): Promise<void> {
   });
   try {
     const url = await ask<string>(child, 'url');
-    const ws = new WebSocket(`${url.replace('http', 'ws')}host`);
+    // The host answers only its own page's Origin: say it, as the page does.
+    const ws = new WebSocket(`${url.replace('http', 'ws')}host`, { origin: new URL(url).origin });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     // A first small call warms the path (dispatch, validation, JSON) as a running app has.
     const replies = new Map<number, (data: unknown) => void>();

@@ -22,6 +22,8 @@ export interface SentCopy {
   html: string;
   text: string;
   messageId: string;
+  /** The Message-ID the recipient got, when the provider replaced ours (SPEC §5). */
+  deliveredMessageId?: string | undefined;
   references: readonly string[];
   /** UTC ms. */
   sentAt: number;
@@ -63,7 +65,7 @@ export function composeEmail(
       senderName: mailbox.name,
       senderEmail: mailbox.email,
     };
-    const headers = replyHeaders({ messageId: previous.messageId, references: previous.references });
+    const headers = replyHeaders(previous);
     return {
       subject: replySubject(previous.subject),
       html: quoteHtml(body.text, quoted, mailbox.timeZone),

@@ -1,5 +1,6 @@
 import { show } from './errors';
 import { EmailAddress } from './model';
+import { textProblem } from './storable';
 import { zoneProblem } from './zones';
 
 /**
@@ -190,16 +191,28 @@ export function checkImport(
       notes: '',
       custom: {},
     };
+    let ok = true;
     mapping.forEach((target, column) => {
       const value = (cells[column] ?? '').trim();
       if (target === 'ignore') return;
+      // A NUL or half an emoji (a broken export) cannot be stored or synced: refuse the row, naming the cell.
+      const header = headers[column]!.trim();
+      const badValue = textProblem(value);
+      const badHeader = target === 'custom' && !badValue ? textProblem(header) : undefined;
+      if (badValue || badHeader) {
+        const message = badValue ? `this cell ${badValue}` : `the column's name ${badHeader}`;
+        problems.push({ row, column: headers[column]!, value, message });
+        ok = false;
+        return;
+      }
       if (target === 'custom') {
         if (value !== '') contact.custom[headers[column]!.trim()] = value;
       } else if (contact[target] === '') contact[target] = value;
     });
-    let ok = true;
     const emailHeader = headers[emailColumn]!;
-    if (contact.email === '') {
+    if (!ok) {
+      // the row is refused already; an emptied cell would only add a second message
+    } else if (contact.email === '') {
       problems.push({ row, column: emailHeader, value: '', message: 'the email address is empty' });
       ok = false;
     } else {

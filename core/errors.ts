@@ -45,7 +45,12 @@ export function show(value: unknown): string {
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
-      text = String(value);
+      // A cycle, a BigInt, or nesting too deep for the stack (String() recurses too).
+      try {
+        text = String(value);
+      } catch {
+        text = Array.isArray(value) ? 'a list nested too deeply to show' : 'a value that cannot be shown';
+      }
     }
   }
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;

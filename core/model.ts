@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { show } from './errors';
+import { StorableText } from './storable';
 import { parseClockTime, zoneProblem } from './zones';
 
 /**
@@ -22,12 +23,12 @@ export const ZoneName = z.string().check((ctx) => {
 const LINE_BREAK = /[\r\n]/;
 
 /** A value that goes into a message header: no line breaks (SPEC §8). */
-export const HeaderText = z.string().refine((value) => !LINE_BREAK.test(value), {
+export const HeaderText = StorableText.refine((value) => !LINE_BREAK.test(value), {
   error: (issue) => `${show(issue.input)} contains a line break, which a mail header cannot carry`,
 });
 
 /** An email address: something@domain, no spaces or line breaks. */
-export const EmailAddress = z.string().check((ctx) => {
+export const EmailAddress = StorableText.check((ctx) => {
   const value = ctx.value;
   if (value.trim() === '') {
     ctx.issues.push({
@@ -62,12 +63,12 @@ export const Contact = z.object({
   email: EmailAddress,
   firstName: HeaderText.optional(),
   lastName: HeaderText.optional(),
-  company: z.string().optional(),
-  title: z.string().optional(),
-  phone: z.string().optional(),
+  company: StorableText.optional(),
+  title: StorableText.optional(),
+  phone: StorableText.optional(),
   timeZone: ZoneName.optional(),
   /** Imported columns, merged as `custom.<column>`. */
-  custom: z.record(z.string(), z.string()).default({}),
+  custom: z.record(StorableText, StorableText).default({}),
 });
 export type Contact = z.infer<typeof Contact>;
 
@@ -129,7 +130,7 @@ export const EmailStep = z.object({
   ...StepBase,
   type: z.literal('email'),
   subject: HeaderText.optional(),
-  body: z.string().default(''),
+  body: StorableText.default(''),
   send: SendOption,
 });
 export type EmailStep = z.output<typeof EmailStep>;
@@ -137,8 +138,8 @@ export type EmailStep = z.output<typeof EmailStep>;
 export const TaskStep = z.object({
   ...StepBase,
   type: z.enum(['call', 'linkedin', 'custom']),
-  title: z.string().default(''),
-  notes: z.string().default(''),
+  title: StorableText.default(''),
+  notes: StorableText.default(''),
 });
 export type TaskStep = z.output<typeof TaskStep>;
 
@@ -147,7 +148,7 @@ export type Step = z.output<typeof Step>;
 
 export const Campaign = z.object({
   id: z.string().min(1).optional(),
-  name: z.string().optional(),
+  name: StorableText.optional(),
   timeZoneMode: z.enum(['sender', 'recipient']).default('sender'),
   skipWeekends: z.boolean().default(false),
   taskTime: ClockTime.default('09:00'),

@@ -44,6 +44,11 @@ export function newMessageId(senderEmail: string): string {
 /** The parts of a sent message that a reply needs. */
 export interface SentMessage {
   messageId: string;
+  /**
+   * The Message-ID the recipient received, when the provider replaced ours and said so
+   * (Exchange Online, Outlook: SPEC §5); replies thread onto it.
+   */
+  deliveredMessageId?: string | undefined;
   /** The parent's `References` ids, oldest first. */
   references?: readonly string[] | undefined;
   /** The parent's `In-Reply-To` ids. */
@@ -53,12 +58,17 @@ export interface SentMessage {
 /**
  * Headers of a reply to `parent` (RFC 5322 §3.6.4): `In-Reply-To` is the parent's
  * Message-ID; `References` is the parent's References (or, lacking them, its single
- * In-Reply-To) followed by the parent's Message-ID.
+ * In-Reply-To) followed by the parent's Message-ID. When the provider replaced the parent's
+ * Message-ID (SPEC §5), `In-Reply-To` is the delivered id and `References` ends with both
+ * (ours, then the delivered one), so the recipient's thread and the sender's both hold.
  * @returns ids in angle brackets; join `references` with a space for the header.
  */
 export function replyHeaders(parent: SentMessage): { inReplyTo: string; references: string[] } {
   let ancestry: readonly string[] = parent.references ?? [];
   if (ancestry.length === 0 && parent.inReplyTo?.length === 1) ancestry = parent.inReplyTo;
+  const delivered = parent.deliveredMessageId;
+  if (delivered && delivered !== parent.messageId)
+    return { inReplyTo: delivered, references: [...ancestry, parent.messageId, delivered] };
   return { inReplyTo: parent.messageId, references: [...ancestry, parent.messageId] };
 }
 

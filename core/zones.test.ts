@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessDays, businessDaysBetween, isIanaZone, isoWeekday, suggestZone, zoneProblem } from './zones';
+import {
+  addBusinessDays,
+  businessDaysBetween,
+  isIanaZone,
+  isoWeekday,
+  machineZone,
+  suggestZone,
+  zoneProblem,
+} from './zones';
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
@@ -61,5 +69,43 @@ describe('calendar days and business days (SPEC R2, R8)', () => {
         if (isoWeekday(b) <= 5 && b > a) expect(addBusinessDays(a, count)).toBe(b);
       }
     }
+  });
+});
+
+describe('machineZone', () => {
+  it('uses the computer’s zone when the zone database knows it', () => {
+    expect(machineZone({ reported: 'Europe/Berlin' })).toEqual({
+      zone: 'Europe/Berlin',
+      reported: 'Europe/Berlin',
+      note: null,
+    });
+    expect(machineZone({ reported: 'UTC', fallback: 'Asia/Tokyo' }).zone).toBe('UTC');
+  });
+
+  it('falls back to the mailbox’s zone for Etc/Unknown, says so, and never throws', () => {
+    const zone = machineZone({
+      reported: 'Etc/Unknown',
+      fallback: 'America/New_York',
+      fallbackLabel: "the mailbox's zone",
+    });
+    expect(zone).toEqual({
+      zone: 'America/New_York',
+      reported: 'Etc/Unknown',
+      note: 'This computer\'s time zone "Etc/Unknown" is unknown; times are shown in America/New_York (the mailbox\'s zone).',
+    });
+    expect(() => new Intl.DateTimeFormat('en-GB', { timeZone: zone.zone }).format(0)).not.toThrow();
+  });
+
+  it('falls back to UTC for garbage, nothing, or a bad fallback', () => {
+    expect(machineZone({ reported: 'Mars/Olympus_Mons' })).toEqual({
+      zone: 'UTC',
+      reported: 'Mars/Olympus_Mons',
+      note: 'This computer\'s time zone "Mars/Olympus_Mons" is unknown; times are shown in UTC.',
+    });
+    expect(machineZone({ reported: undefined }).note).toBe(
+      "This computer's time zone is unknown; times are shown in UTC.",
+    );
+    expect(machineZone({ reported: '' }).zone).toBe('UTC');
+    expect(machineZone({ reported: 'Etc/Unknown', fallback: 'Nowhere/Land' }).zone).toBe('UTC');
   });
 });

@@ -253,3 +253,55 @@ export function parseClockTime(text: string): number | undefined {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
   return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
 }
+
+/** The zone to show this computer's times in, and what to tell the person when its own is unknown. */
+export interface MachineZone {
+  /** A zone `Intl` formats with: the computer's own, else the fallback, else `UTC`. */
+  zone: string;
+  /** What the runtime reported as the computer's zone (`Etc/Unknown`, a garbage name, or undefined). */
+  reported: string | undefined;
+  /** Null when the computer's own zone is used; otherwise a sentence for the person saying which zone is shown instead. */
+  note: string | null;
+}
+
+function formatsWith(zone: string | undefined): zone is string {
+  if (!zone || zone === 'Etc/Unknown') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone }).format(0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The computer's time zone, safe to pass as `timeZone:` to `Intl`. When the operating
+ * system's zone is unknown to the runtime's zone database, Chromium and Node report
+ * `Etc/Unknown` (or nothing) and formatting with it throws `RangeError`; then the
+ * `fallback` (e.g. the mailbox's zone) is used, else `UTC`, and `note` says so. Never throws.
+ * @param options.fallback an IANA zone to use instead (ignored when it is not one)
+ * @param options.fallbackLabel what the fallback is, for the note (e.g. "the mailbox's zone")
+ * @param options.reported the zone the computer reported; defaults to
+ *   `Intl.DateTimeFormat().resolvedOptions().timeZone` (tests pass one)
+ */
+export function machineZone(
+  options: { fallback?: string; fallbackLabel?: string; reported?: string | undefined } = {},
+): MachineZone {
+  let reported: string | undefined;
+  if ('reported' in options) reported = options.reported;
+  else {
+    try {
+      reported = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch {
+      reported = undefined;
+    }
+  }
+  if (formatsWith(reported)) return { zone: reported, reported, note: null };
+  const useFallback = formatsWith(options.fallback);
+  const zone = useFallback ? options.fallback! : 'UTC';
+  const label = useFallback && options.fallbackLabel ? ` (${options.fallbackLabel})` : '';
+  const what = reported
+    ? `This computer's time zone ${show(reported)} is unknown`
+    : "This computer's time zone is unknown";
+  return { zone, reported, note: `${what}; times are shown in ${zone}${label}.` };
+}

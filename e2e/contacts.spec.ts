@@ -162,3 +162,40 @@ test('a 50,000-row file imports in one go', async ({ page }) => {
   await expect(contacts.rows).toHaveCount(1);
   await expect(contacts.row('person49999@example.org')).toContainText('Company; 199');
 });
+
+test('a semicolon file whose values hold commas (`Email;Name;Street, City, Zip`): the guess and the picked delimiter read it right', async ({
+  page,
+}) => {
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.chooseCsv('contacts-semicolon-commas.csv');
+  const dialog = contacts.importDialog;
+  const picker = dialog.getByTestId('import-delimiter');
+  await expect(dialog.getByTestId('import-delimiter-guess')).toHaveText('Guessed from the file: Semicolon ( ; )');
+  await expect(picker.locator('option:checked')).toHaveText('Semicolon ( ; ) (guessed)');
+
+  // Read by commas, the file has no Email column and nothing can be imported.
+  await picker.selectOption(',');
+  await expect(dialog.getByTestId('map-Email;Name;Street')).toBeVisible();
+  await expect(dialog.getByTestId('import-error')).toContainText('no column is mapped to Email');
+  await expect(dialog.getByTestId('import-confirm')).toBeDisabled();
+
+  // Picking the semicolon again re-reads the file: three columns, the address whole.
+  await picker.selectOption(';');
+  await expect(dialog.getByTestId('map-Email')).toHaveValue('email');
+  await expect(dialog.locator('.mapping tbody tr').nth(2)).toContainText('Street, City, Zip');
+  await expect(dialog.locator('.mapping tbody tr').nth(2)).toContainText('Calle Mayor 5, Madrid, 28013');
+  await dialog.getByTestId('map-Name').selectOption('firstName');
+  await expect(dialog.getByTestId('import-summary')).toHaveText(/3 ready to import/);
+  await page.screenshot({ path: `${SHOTS}/contacts-import-delimiter.png` });
+  await dialog.getByTestId('import-confirm').click();
+  await expect(dialog.getByTestId('import-result')).toHaveText(/Imported 3 new contacts/);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  await expect(contacts.rows).toHaveCount(3);
+  await expect(contacts.row('ana.lima@example.org')).toContainText('Ana Lima');
+  await expect(contacts.row('ben.okafor@example.com')).toContainText('Ben Okafor');
+  await expect(contacts.row('cara.diaz@example.net')).toContainText('Cara Díaz');
+  const ben = await contacts.open('Ben Okafor');
+  await expect(ben.getByText('10 Downing Street, London, SW1A 2AA')).toBeVisible();
+});

@@ -137,6 +137,68 @@ test('the daily limit holds the extra send until the mailbox’s next day, then 
   }
 });
 
+test('the compose window: Escape closes it at once when nothing was edited, and asks "Discard your changes?" when the subject or message was', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'Keep it', first: 'task' });
+    await setClock(baseURL!, '2026-03-09T13:00:00Z');
+    await page.goto('/#/command-center');
+    await expect(page.getByTestId('task-row')).toHaveCount(2, { timeout: 15_000 });
+    const open = () => page.getByTestId('task-row').filter({ hasText: 'Ana' }).getByTestId('task-open').click();
+    const compose = page.getByRole('dialog', { name: 'Email Ana Lima' });
+    const ask = page.getByRole('alertdialog', { name: 'Discard your changes?' });
+
+    // Unchanged: Escape closes at once.
+    await open();
+    await expect(compose.getByTestId('compose-subject')).toHaveValue('Intro for Ana');
+    await page.keyboard.press('Escape');
+    await expect(compose).toHaveCount(0);
+    await expect(ask).toHaveCount(0);
+
+    // The message edited: Escape asks; Keep editing keeps every word.
+    await open();
+    await compose.locator('.rte-content').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' A line I wrote.');
+    await page.keyboard.press('Escape');
+    await expect(ask).toBeVisible();
+    await expect(ask).toContainText('Discard your changes?');
+    await page.screenshot({ path: `${SHOTS}/compose-discard-ask.png` });
+    await ask.getByRole('button', { name: 'Keep editing' }).click();
+    await expect(ask).toHaveCount(0);
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there. A line I wrote.');
+
+    // Escape twice: the second answers the question with Keep editing, never discards.
+    await compose.locator('.rte-content').click();
+    await page.keyboard.press('Escape');
+    await expect(ask).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(ask).toHaveCount(0);
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there. A line I wrote.');
+
+    // The subject edited, then the close button: asked again; Discard closes and forgets.
+    await compose.getByTestId('compose-subject').fill('Intro for Ana, rewritten');
+    await compose.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(ask).toBeVisible();
+    await ask.getByRole('button', { name: 'Discard' }).click();
+    await expect(compose).toHaveCount(0);
+    await open();
+    await expect(compose.getByTestId('compose-subject')).toHaveValue('Intro for Ana');
+    await expect(compose.locator('.rte-content')).toHaveText('Hello there.');
+    await page.keyboard.press('Escape');
+    await expect(compose).toHaveCount(0);
+    await expect(page.getByTestId('task-row')).toHaveCount(2);
+    expect(smtp.received).toHaveLength(0);
+  } finally {
+    await smtp.close();
+  }
+});
+
 test('an email task: the compose window sends what was edited, "Mark as sent" moves the campaign on, and people can be paused or removed', async ({
   page,
   baseURL,
@@ -211,4 +273,149 @@ test('an email task: the compose window sends what was edited, "Mark as sent" mo
   } finally {
     await smtp.close();
   }
+});
+
+/**
+ * A mailbox on the test's SMTP server, the sample contacts (plus `extraCsv`, if given), and a
+ * one-email campaign (09:30 on day 1, "Intro for {{ first_name }}") launched for every contact.
+ */
+async function launchForEveryone(page: Page, port: number, name: string, extraCsv?: string): Promise<void> {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox('rep@example.com', 'America/New_York', { host: '127.0.0.1', port, gapSeconds: 0 });
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.importCsv('contacts-sample.csv');
+  if (extraCsv) await contacts.importCsv(extraCsv);
+  const editor = new CampaignPage(page);
+  await editor.create(name);
+  const first = await editor.add('email');
+  await first.getByTestId('step-time').fill('09:30');
+  await first.getByTestId('step-subject').fill('Intro for {{ first_name }}');
+  await first.getByTestId('step-body').click();
+  await page.keyboard.type('Hello there.');
+  await editor.waitSaved();
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: `Launch ${name}` });
+  await dialog.getByTestId('launch-select-all').click();
+  await dialog.getByTestId('launch-preview').click();
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText(`Launched ${name}`);
+}
+
+test('Failed: "Select all (5)" ticks every refused email (indeterminate while some are) and Try again sends them all', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(150_000);
+  let refuse = true;
+  const smtp = await startSmtp({
+    reply: () => (refuse ? { code: 550, message: '5.7.1 Relaying denied for now' } : undefined),
+  });
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForEveryone(page, smtp.port, 'Refused five');
+    await setClock(baseURL!, DUE);
+    await expect.poll(() => smtp.attempts.length, { timeout: 30_000 }).toBe(5);
+    await page.goto('/#/command-center');
+    await page.getByTestId('folder-failed').click();
+    const rows = page.getByTestId('failed-row');
+    await expect(rows).toHaveCount(5, { timeout: 15_000 });
+    const all = page.getByTestId('select-all');
+    await expect(page.getByTestId('bulk-bar')).toContainText('Select all (5)');
+    await expect(all).not.toBeChecked();
+
+    // One ticked by hand: the box is neither ticked nor empty.
+    await page.getByTestId('failed-pick').first().check();
+    await expect(page.getByTestId('bulk-count')).toHaveText('1 selected');
+    await expect(all).toHaveJSProperty('indeterminate', true);
+    // Select all: every row, then the bulk action covers them all.
+    await all.click();
+    await expect(all).toBeChecked();
+    await expect(all).toHaveJSProperty('indeterminate', false);
+    await expect(page.getByTestId('bulk-count')).toHaveText('5 selected');
+    for (const box of await page.getByTestId('failed-pick').all()) await expect(box).toBeChecked();
+    await page.screenshot({ path: `${SHOTS}/command-center-failed-select-all.png` });
+
+    refuse = false;
+    await page.getByTestId('bulk-retry').click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Trying 5 emails again now' })).toBeVisible();
+    await expect.poll(() => smtp.received.length, { timeout: 30_000 }).toBe(5);
+    expect(new Set(smtp.received.map((mail) => mail.subject))).toEqual(
+      new Set(['Intro for Ana', 'Intro for Kenji', 'Intro for Grace', 'Intro for Luis', 'Intro for Priya']),
+    );
+    await expect(rows).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByTestId('folder-failed')).toContainText('0');
+  } finally {
+    await smtp.close();
+  }
+});
+
+test('Needs attention: "Select all (2)" ticks every blocked email and Skip applies to both', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(150_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    // Ben and Cara have no first name ("Name" is a custom column; Ana's row merges into the
+    // sample's Ana): "Intro for {{ first_name }}" is blocked for each.
+    await launchForEveryone(page, smtp.port, 'Some blocked', 'contacts-semicolon-commas.csv');
+    await setClock(baseURL!, DUE);
+    await expect.poll(() => smtp.received.length, { timeout: 30_000 }).toBe(5);
+    await page.goto('/#/command-center');
+    await page.getByTestId('folder-attention').click();
+    const rows = page.getByTestId('attention-row');
+    await expect(rows).toHaveCount(2, { timeout: 15_000 });
+    await expect(page.getByTestId('bulk-bar')).toContainText('Select all (2)');
+    await page.getByTestId('select-all').click();
+    await expect(page.getByTestId('bulk-count')).toHaveText('2 selected');
+    for (const box of await page.getByTestId('attention-pick').all()) await expect(box).toBeChecked();
+    await page.screenshot({ path: `${SHOTS}/command-center-attention-select-all.png` });
+    await page.getByTestId('bulk-skip-send').click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Skipped 2 emails' })).toBeVisible();
+    await expect(rows).toHaveCount(0, { timeout: 15_000 });
+    await page.waitForTimeout(1000);
+    expect(smtp.received).toHaveLength(5);
+  } finally {
+    await smtp.close();
+  }
+});
+
+test.describe('on a computer in Tokyo', () => {
+  test.use({ timezoneId: 'Asia/Tokyo' });
+
+  test("a New York mailbox's sends show in New York time, zone named, with the person's own time beside", async ({
+    page,
+    baseURL,
+  }) => {
+    test.setTimeout(120_000);
+    const smtp = await startSmtp();
+    try {
+      await setClock(baseURL!, '2026-03-09T06:00:00Z');
+      await launchForTwo(page, smtp.port, { name: 'Two zones', first: 'email' });
+      const both = 'Mon 9 Mar, 09:30 EDT (22:30 GMT+9 here)';
+      await page.goto('/#/command-center');
+      await page.getByTestId('folder-scheduled').click();
+      await expect(page.getByTestId('scheduled-row')).toHaveCount(2, { timeout: 15_000 });
+      for (const row of await page.getByTestId('scheduled-row').all()) await expect(row).toContainText(both);
+      await page.goto('/#/campaigns');
+      await page.getByRole('link', { name: 'Two zones' }).click();
+      await expect(page.getByTestId('person-row').filter({ hasText: 'Ana' })).toContainText(both);
+
+      await setClock(baseURL!, DUE);
+      await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(2);
+      await page.goto('/#/command-center');
+      await page.getByTestId('folder-sent').click();
+      await expect(page.getByTestId('sent-row')).toHaveCount(2, { timeout: 15_000 });
+      for (const row of await page.getByTestId('sent-row').all()) await expect(row).toContainText(both);
+      await page.goto('/#/live-feed');
+      await expect(page.getByTestId('feed-row').filter({ hasText: 'Sent "Intro for Ana"' })).toContainText(
+        'Mon 9 Mar, 09:30 EDT',
+      );
+    } finally {
+      await smtp.close();
+    }
+  });
 });

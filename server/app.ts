@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { InputError } from '../core/errors';
+import { MAX_NESTING } from '../core/storable';
 import {
   PROTOCOL_VERSION,
   PUSH_MAX_BYTES,
@@ -32,7 +33,9 @@ export interface AppOptions {
  * The sync server's HTTP routes over `db` (already migrated): `GET /health`,
  * `POST /push`, `POST /pull`, with CORS for the browser app and bearer-token auth on
  * push and pull. Refusals are JSON {@link ErrorResponse}s: 400 (bad body, naming the
- * field), 401 (token), 404, 413 (body too large), 500.
+ * field: also text the database cannot hold, ids over 200 characters, nesting over 64),
+ * 401 (token missing, unknown, revoked or expired), 403 (a device id of another user),
+ * 404, 413 (body too large), 500.
  */
 export function buildApp(db: Db, options: AppOptions): FastifyInstance {
   // Every body is capped at the push's limit (a pull's body is tiny); Fastify answers 413 above it.
@@ -48,18 +51,23 @@ export function buildApp(db: Db, options: AppOptions): FastifyInstance {
   });
 
   // Auth runs before the body is read, so a bad token is 401 whatever the body holds.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || (request.url !== '/push' && request.url !== '/pull')) return;
+  // It is a hook of the push and pull routes themselves, so every URL Fastify routes
+  // to them (`/push?x=1`, `/%70ush`) is checked; a handler never runs without a caller.
+  const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     const caller = match ? await authenticate(db, match[1]!) : undefined;
     if (!caller) {
       const error = match
-        ? 'the token is not valid (create one with `npm run server -- create-token <user>`)'
+        ? 'the token is not valid (revoked, expired or unknown; create one with `npm run server -- create-token <user>`)'
         : 'a token is required: send `Authorization: Bearer <token>`';
       return reply.code(401).send({ error } satisfies ErrorResponse);
     }
     request.caller = caller;
-  });
+  };
+  const callerOf = (request: FastifyRequest): Caller => {
+    if (!request.caller) throw Object.assign(new Error('a token is required'), { statusCode: 401 });
+    return request.caller;
+  };
 
   app.get('/health', async (): Promise<HealthResponse> => ({
     ok: true,
@@ -67,16 +75,16 @@ export function buildApp(db: Db, options: AppOptions): FastifyInstance {
     protocol: PROTOCOL_VERSION,
   }));
 
-  app.post('/push', async (request, reply) => {
+  app.post('/push', { onRequest: requireToken }, async (request, reply) => {
     const body = parseBody(PushRequest, request.body, reply);
     if (!body) return reply;
-    return push(db, request.caller!, body);
+    return push(db, callerOf(request), body);
   });
 
-  app.post('/pull', async (request, reply) => {
+  app.post('/pull', { onRequest: requireToken }, async (request, reply) => {
     const body = parseBody(PullRequest, request.body, reply);
     if (!body) return reply;
-    return pull(db, request.caller!, body);
+    return pull(db, callerOf(request), body);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -84,6 +92,13 @@ export function buildApp(db: Db, options: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    // A body nested so deep that a recursive step ran out of stack: the body's fault.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      void reply
+        .code(400)
+        .send({ error: `(root): nested too deeply; the server takes at most ${MAX_NESTING} levels in a row` });
+      return;
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error(error);
     const message = status >= 500 ? `server error: ${error.message}` : error.message;
@@ -92,6 +107,9 @@ export function buildApp(db: Db, options: AppOptions): FastifyInstance {
 
   return app;
 }
+
+/** Most problems a 400 lists. */
+const MAX_PROBLEMS = 100;
 
 function parseBody<S extends typeof PushRequest | typeof PullRequest>(
   schema: S,
@@ -102,7 +120,9 @@ function parseBody<S extends typeof PushRequest | typeof PullRequest>(
     return parseOrThrow(schema, body ?? undefined) as ReturnType<S['parse']>;
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    void reply.code(400).send({ error: error.message, problems: [...error.problems] } satisfies ErrorResponse);
+    // The first problems are enough to act on; a launch of 20,000 bad rows is not echoed whole.
+    const problems = error.problems.slice(0, MAX_PROBLEMS);
+    void reply.code(400).send({ error: error.message, problems } satisfies ErrorResponse);
     return undefined;
   }
 }

@@ -1,18 +1,22 @@
 /**
  * `npm run server [-- --port 4400 --host 127.0.0.1 --data <folder>]`: runs the sync
  * server (PostgreSQL when DATABASE_URL is set, else PGlite in the data folder).
- * `npm run server -- create-token <user> [--workspace <name>]`: prints a new token.
+ * `npm run server -- create-token <user> [--workspace <name>] [--expires-in 90d]`: prints a new token.
+ * `npm run server -- list-tokens [--workspace <name>]`: every token, never its secret.
+ * `npm run server -- revoke-token <id, id prefix or token>`: that token gets 401 from now on.
  * Environment: DATABASE_URL, PORT, HOST, CAMPAIGN_DESK_SERVER_DATA.
  */
 import { parseArgs } from 'node:util';
-import { openPglite, openPostgres } from './db';
+import { openPglite, openPostgres, type Db } from './db';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from './index';
 import { lockDataDir } from './lock';
 import { migrate } from './migrate';
-import { createToken } from './tokens';
+import { createToken, listTokens, revokeToken, type TokenInfo } from './tokens';
 
 const USAGE = `usage: npm run server [-- --port <n>] [--host <addr>] [--data <folder>] [--database-url <url>]
-       npm run server -- create-token <user> [--workspace <name>]`;
+       npm run server -- create-token <user> [--workspace <name>] [--expires-in <n>d|<n>h]
+       npm run server -- list-tokens [--workspace <name>]
+       npm run server -- revoke-token <id from list-tokens, at least 6 characters, or the whole token>`;
 
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
@@ -29,6 +33,7 @@ try {
       data: { type: 'string' },
       'database-url': { type: 'string' },
       workspace: { type: 'string' },
+      'expires-in': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -45,10 +50,45 @@ const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL ?? undefi
 const dataDir = values.data ?? process.env.CAMPAIGN_DESK_SERVER_DATA ?? DEFAULT_DATA_DIR;
 const [command, ...rest] = positionals;
 
-if (command === 'create-token') {
-  const [user, ...extra] = rest;
-  if (!user) fail('create-token: <user> is required (a name such as "alice")');
-  if (extra.length > 0) fail(`create-token: unexpected ${JSON.stringify(extra.join(' '))}`);
+/** `90d` or `12h` as ms. */
+function parseDuration(text: string): number {
+  const match = /^(\d+)\s*(d|h)$/.exec(text.trim());
+  const amount = match ? Number(match[1]) : Number.NaN;
+  if (!match || amount <= 0)
+    fail(`--expires-in: ${JSON.stringify(text)} is not a duration (e.g. 90d for 90 days, 12h for 12 hours)`);
+  return amount * (match[2] === 'd' ? 86_400_000 : 3_600_000);
+}
+
+const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+/** The token as one line of the list: id, the start of the token, user, workspace, times (UTC), state. */
+function describe(token: TokenInfo, now: number): string[] {
+  const state =
+    token.revokedAt !== null
+      ? `revoked ${when(token.revokedAt)}`
+      : token.expiresAt !== null && token.expiresAt <= now
+        ? `expired ${when(token.expiresAt)}`
+        : token.expiresAt !== null
+          ? `active until ${when(token.expiresAt)}`
+          : 'active';
+  const shown = token.prefix ? `${token.prefix}…` : '(made before prefixes were kept)';
+  return [token.id, shown, token.user, token.workspace, when(token.createdAt), when(token.lastUsedAt), state];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Opens the database for one command (PGlite's folder is locked meanwhile), runs `work`, closes it. */
+async function withDb(work: (db: Db) => Promise<void>): Promise<void> {
   let unlock = () => undefined as void;
   try {
     if (!databaseUrl) unlock = lockDataDir(dataDir);
@@ -59,12 +99,48 @@ if (command === 'create-token') {
   const db = databaseUrl ? openPostgres(databaseUrl, 1) : await openPglite(dataDir);
   try {
     await migrate(db);
-    const token = await createToken(db, user, values.workspace ?? 'default');
-    console.log(token);
+    await work(db);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exitCode = 2;
   } finally {
     await db.close();
     unlock();
   }
+}
+
+if (command === 'create-token') {
+  const [user, ...extra] = rest;
+  if (!user) fail('create-token: <user> is required (a name such as "alice")');
+  if (extra.length > 0) fail(`create-token: unexpected ${JSON.stringify(extra.join(' '))}`);
+  const expiresIn = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
+  await withDb(async (db) => {
+    const expiresAt = expiresIn === undefined ? undefined : Date.now() + expiresIn;
+    const token = await createToken(db, user, values.workspace ?? 'default', { expiresAt });
+    console.log(token);
+    if (expiresAt !== undefined) console.error(`(valid until ${when(expiresAt)})`);
+  });
+} else if (command === 'list-tokens') {
+  if (rest.length > 0) fail(`list-tokens: unexpected ${JSON.stringify(rest.join(' '))}`);
+  await withDb(async (db) => {
+    const tokens = await listTokens(db, values.workspace);
+    if (tokens.length === 0) {
+      console.log(values.workspace === undefined ? 'no tokens yet' : `no tokens in workspace ${values.workspace}`);
+      return;
+    }
+    const now = Date.now();
+    const head = ['id', 'token starts', 'user', 'workspace', 'created (UTC)', 'last used (UTC)', 'state'];
+    console.log(table([head, ...tokens.map((token) => describe(token, now))]));
+  });
+} else if (command === 'revoke-token') {
+  const [which, ...extra] = rest;
+  if (!which) fail('revoke-token: <id> is required (the id list-tokens shows, or the whole token)');
+  if (extra.length > 0) fail(`revoke-token: unexpected ${JSON.stringify(extra.join(' '))}`);
+  await withDb(async (db) => {
+    const token = await revokeToken(db, which);
+    console.log(`revoked ${token.id} (${token.user} in ${token.workspace}); it gets 401 from its next request`);
+  });
 } else if (command === undefined) {
   const portText = values.port ?? process.env.PORT;
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
@@ -79,12 +155,16 @@ if (command === 'create-token') {
   const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`;
   console.log(`Campaign Desk sync server on ${server.url} using ${where}`);
   if (!databaseUrl)
-    console.log('Tokens: stop the server (Ctrl+C), run `npm run server -- create-token <name>`, then start it again.');
+    console.log(
+      'Tokens: stop the server (Ctrl+C), run `npm run server -- create-token <name>` (or list-tokens, revoke-token), then start it again.',
+    );
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } else {
-  fail(`${JSON.stringify(command)} is not a command (use create-token, or nothing to serve)`);
+  fail(
+    `${JSON.stringify(command)} is not a command (use create-token, list-tokens, revoke-token, or nothing to serve)`,
+  );
 }

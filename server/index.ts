@@ -7,9 +7,9 @@ import { buildApp } from './app';
 import { openPglite, openPostgres, type Db } from './db';
 import { migrate } from './migrate';
 import { lockDataDir } from './lock';
-import { createToken } from './tokens';
+import { createToken, type TokenOptions } from './tokens';
 
-export { createToken } from './tokens';
+export { createToken, listTokens, revokeToken, type TokenInfo, type TokenOptions } from './tokens';
 export type { Db } from './db';
 
 /** Where PGlite keeps its data when neither DATABASE_URL nor a folder is given. */
@@ -38,7 +38,7 @@ export interface RunningServer {
   /** The database it uses (for tests that look at what was written). */
   db: Db;
   /** Makes a token for `user` in `workspace` (default `default`); see {@link createToken}. */
-  createToken(user: string, workspace?: string): Promise<string>;
+  createToken(user: string, workspace?: string, options?: TokenOptions): Promise<string>;
   /** Stops listening, waits for requests in flight, closes the database. */
   close(): Promise<void>;
 }
@@ -83,7 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   return {
     url: `http://${shownHost}:${port}`,
     db,
-    createToken: (user, workspace) => createToken(db, user, workspace),
+    createToken: (user, workspace, tokenOptions) => createToken(db, user, workspace, tokenOptions),
     close: () =>
       (closing ??= (async () => {
         await app.close();

@@ -127,6 +127,7 @@ describe.each(targets)('sync server on $name', ({ options }) => {
     expect(rows.map((row) => [Number(row.version), row.name])).toEqual([
       [1, '001_init.sql'],
       [2, '002_sync_expect.sql'],
+      [3, '003_token_lifecycle.sql'],
     ]);
   });
 

@@ -29,6 +29,27 @@ const BATCH_WRITES = 5000;
 const CHANGED_SINCE_READ = 'CD001';
 
 /**
+ * A token acting under a device id (clientId) that another user of its workspace
+ * pushed first (SPEC §7): answered 403, nothing written. Without it any token could
+ * push `id: 9e15` under a colleague's device, whose later changes would then be skipped
+ * as already applied and dropped from its outbox.
+ */
+export class DeviceOwnedError extends Error {
+  readonly statusCode = 403;
+  constructor(clientId: string) {
+    super(
+      `clientId: ${JSON.stringify(clientId)} belongs to another user of this workspace (a device id belongs to the user whose token first pushed it); this token may not push or pull as it`,
+    );
+    this.name = 'DeviceOwnedError';
+  }
+}
+
+/** Throws {@link DeviceOwnedError} when `owner` (the user id stored for the client, if any) is not the caller. */
+function checkOwner(caller: Caller, clientId: string, owner: number | undefined): void {
+  if (owner !== undefined && owner !== caller.userId) throw new DeviceOwnedError(clientId);
+}
+
+/**
  * Applies `request.mutations` in mutation id order, each in its own transaction,
  * skipping any id at or below the client's stored last one (so a retried push
  * changes nothing and answers the same `lastMutationId`).
@@ -40,6 +61,10 @@ const CHANGED_SINCE_READ = 'CD001';
  * one is in flight). `sync_expect` locks the workspace and refuses (CD001) if anyone
  * else wrote to it since the read; then the rest is applied under the lock, one
  * mutation per transaction, reading its rows after locking (see {@link mutationStep}).
+ * The client id must be new or the caller's own: the check is made on the read and
+ * again under the lock, so two tokens claiming a new id at once cannot both win.
+ * @throws DeviceOwnedError (403) when another user of the workspace owns `clientId`;
+ *   nothing of the push is written.
  * @throws the database error of a failing mutation; the ones before it stay applied.
  */
 export async function push(db: Db, caller: Caller, request: PushRequest): Promise<PushResponse> {
@@ -47,6 +72,8 @@ export async function push(db: Db, caller: Caller, request: PushRequest): Promis
   const mutations = [...request.mutations].sort((a, b) => a.id - b.id);
   const optimistic = await pushFromOneRead(db, caller, clientId, mutations);
   if (optimistic.done) return { lastMutationId: optimistic.lastMutationId, conflicts: optimistic.conflicts };
+  // Someone wrote in between: perhaps another user claiming this new device id.
+  checkOwner(caller, clientId, (await readClient(db, caller.workspaceId, clientId)).owner);
 
   const rest = mutations.filter((mutation) => mutation.id > optimistic.lastMutationId);
   const results = await db.series(rest.map((mutation) => mutationStep(caller, clientId, mutation)));
@@ -76,6 +103,7 @@ async function pushFromOneRead(
       ),
     ),
   );
+  checkOwner(caller, clientId, snapshot.owner);
   let { seq, last } = snapshot;
   let conflicts = 0;
   let batch: { transactions: Statement[][]; applied: { id: number; conflicts: number }[]; writes: number } = {
@@ -97,7 +125,7 @@ async function pushFromOneRead(
       await promise;
     } catch (error) {
       if ((error as { code?: unknown }).code !== CHANGED_SINCE_READ) throw error;
-      stored = await readLastMutationId(db, caller.workspaceId, clientId);
+      stored = (await readClient(db, caller.workspaceId, clientId)).last;
       conflicts += applied.filter((one) => one.id <= stored).reduce((sum, one) => sum + one.conflicts, 0);
       return false;
     }
@@ -143,13 +171,15 @@ async function pushFromOneRead(
  * Returns the workspace's rows whose sequence is above `request.cookie`, in sequence
  * order, at most `request.limit` (default {@link PULL_MAX_LIMIT}), read from one
  * snapshot together with the client's last applied mutation id.
+ * @throws DeviceOwnedError (403) when another user of the workspace owns `request.clientId`.
  */
 export async function pull(db: Db, caller: Caller, request: PullRequest): Promise<PullResponse> {
   const limit = request.limit ?? PULL_MAX_LIMIT;
   const after = request.cookie ?? 0;
   return db.transaction(async (tx) => {
     await tx.exec('set transaction isolation level repeatable read');
-    const lastMutationId = await readLastMutationId(tx, caller.workspaceId, request.clientId);
+    const { last: lastMutationId, owner } = await readClient(tx, caller.workspaceId, request.clientId);
+    checkOwner(caller, request.clientId, owner);
     const found = await tx.query<{ tbl: string; id: string; value: string | null; deleted: boolean; seq: unknown }>(
       'select tbl, id, value::text as value, deleted, seq from rows where workspace_id = $1 and seq > $2 order by seq limit $3',
       [caller.workspaceId, after, limit + 1],
@@ -166,12 +196,17 @@ export async function pull(db: Db, caller: Caller, request: PullRequest): Promis
   });
 }
 
-async function readLastMutationId(db: Queryable, workspaceId: number, clientId: string): Promise<number> {
-  const [row] = await db.query<{ last_mutation_id: unknown }>(
-    'select last_mutation_id from clients where workspace_id = $1 and client_id = $2',
+/** The client's last applied mutation id (0 if none) and the user who owns it (undefined: a new client). */
+async function readClient(
+  db: Queryable,
+  workspaceId: number,
+  clientId: string,
+): Promise<{ last: number; owner: number | undefined }> {
+  const [row] = await db.query<{ last_mutation_id: unknown; user_id: unknown }>(
+    'select last_mutation_id, user_id from clients where workspace_id = $1 and client_id = $2',
     [workspaceId, clientId],
   );
-  return row ? Number(row.last_mutation_id) : 0;
+  return row ? { last: Number(row.last_mutation_id), owner: Number(row.user_id) } : { last: 0, owner: undefined };
 }
 
 /** A row as the server holds it inside one mutation's transaction: null = none or a tombstone. */
@@ -188,13 +223,13 @@ const KEYS_INLINE_MAX = 64;
 
 /**
  * The read a push decides on: the workspace's sequence, the client's last mutation id
- * and the current rows under `writes`' keys, in one statement (so one snapshot).
+ * (and, in the `id` column of that row, the user who owns the client) and the current rows under `writes`' keys, in one statement (so one snapshot).
  */
 function readStatement(workspaceId: number, clientId: string, writes: RowWrite[]): [string, unknown[]] {
   const head = `select 'seq' as kind, null as tbl, null as id, seq::text as value, false as deleted
                   from workspaces where id = $1
                 union all
-                select 'last', null, null, last_mutation_id::text, false
+                select 'last', null, user_id::text, last_mutation_id::text, false
                   from clients where workspace_id = $1 and client_id = $2`;
   const params: unknown[] = [workspaceId, clientId];
   const keys = new Map(writes.map((write) => [key(write.table, write.id), write]));
@@ -224,20 +259,23 @@ interface Found {
   deleted: boolean;
 }
 
-function parseFound(found: Found[]): { seq: number; last: number; current: Current } {
+function parseFound(found: Found[]): { seq: number; last: number; owner: number | undefined; current: Current } {
   let seq = 0;
   let last = 0;
+  let owner: number | undefined;
   const current: Current = new Map();
   for (const row of found) {
     if (row.kind === 'seq') seq = Number(row.value);
-    else if (row.kind === 'last') last = Number(row.value);
-    else
+    else if (row.kind === 'last') {
+      last = Number(row.value);
+      owner = Number(row.id);
+    } else
       current.set(
         key(row.tbl!, row.id!),
         row.deleted || row.value === null ? null : (JSON.parse(row.value) as RowValue),
       );
   }
-  return { seq, last, current };
+  return { seq, last, owner, current };
 }
 
 /**
@@ -253,7 +291,8 @@ function mutationStep(caller: Caller, clientId: string, mutation: Mutation): Ser
   return {
     first: [lock, { sql, params }],
     work: ([, found]) => {
-      const { seq, last, current } = parseFound(found as unknown as Found[]);
+      const { seq, last, owner, current } = parseFound(found as unknown as Found[]);
+      checkOwner(caller, clientId, owner);
       if (mutation.id <= last) return { atCommit: [], result: { lastMutationId: last, conflicts: 0 } };
       const applied = applyMutation(caller, clientId, mutation, current, seq);
       return { atCommit: [applied.write], result: { lastMutationId: mutation.id, conflicts: applied.conflicts } };
@@ -329,7 +368,7 @@ function applyMutation(
           insert into clients (workspace_id, client_id, user_id, last_mutation_id, updated_at)
           values ($1, $3, $4, $5, $6)
           on conflict (workspace_id, client_id)
-            do update set last_mutation_id = excluded.last_mutation_id, user_id = excluded.user_id, updated_at = excluded.updated_at`,
+            do update set last_mutation_id = excluded.last_mutation_id, updated_at = excluded.updated_at`,
     params: [caller.workspaceId, seq, clientId, caller.userId, mutation.id, Date.now(), JSON.stringify(rows)],
   };
   return { write: atCommit, seq, conflicts };

@@ -17,7 +17,7 @@ export const AppInfo = z.object({
   /** Which host serves the renderer: the desktop app, or the web host for the browser build. */
   host: z.enum(['electron', 'web']),
   platform: z.string(),
-  /** The host machine's IANA zone. */
+  /** The host machine's zone, safe to format with: UTC when the machine's own is unknown (`Etc/Unknown`). */
   timeZone: z.string(),
   /** True only for a web host started with `--test-mode` (movable clock, forced offline). */
   testMode: z.boolean(),
@@ -49,7 +49,13 @@ export const SmtpSettings = z.object({
 const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
 
 export const SendOutcome = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('sent'), response: z.string(), at: z.number() }),
+  /** `deliveredMessageId`: the id the recipient got, when the server replaced ours (SPEC §5). */
+  z.object({
+    status: z.literal('sent'),
+    response: z.string(),
+    at: z.number(),
+    deliveredMessageId: z.string().optional(),
+  }),
   z.object({ status: z.literal('retry'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('failed'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('deferred'), until: z.number(), reason: z.enum(['daily-limit', 'min-gap']) }),
@@ -127,12 +133,17 @@ export const hostCalls = {
     output: z.object({ shown: z.boolean() }),
   },
   /**
-   * What the desktop tray shows: the next due send (UTC ms, or null when none is scheduled)
-   * and how many tasks are open. The web host only remembers it.
+   * What the desktop tray shows: the next due send (UTC ms, or null when none is scheduled),
+   * how many tasks are open, and how many due tasks the system showed no notification for
+   * (`dueAlerts`: the app shows them itself until opened or dismissed). The web host only remembers it.
    */
   'app/set-status': {
     input: z
-      .object({ nextSendAt: z.number().finite().nullable(), openTasks: z.number().int().min(0).max(10_000_000) })
+      .object({
+        nextSendAt: z.number().finite().nullable(),
+        openTasks: z.number().int().min(0).max(10_000_000),
+        dueAlerts: z.number().int().min(0).max(10_000_000).optional(),
+      })
       .strict(),
     output: z.object({}),
   },
@@ -169,6 +180,17 @@ export const hostEvents = {
   'net/online-changed': z.object({ online: z.boolean() }),
   /** Jobs whose instant has come, earliest first (each handed over once). */
   'scheduler/due': z.object({ jobs: z.array(Job), now: z.number() }),
+  /**
+   * A notification the host showed was not displayed after all (Electron's Notification
+   * `failed` event: no notification server, notifications turned off): the window shows it
+   * itself. `error` is the system's reason.
+   */
+  'notify/failed': z.object({
+    title: z.string(),
+    body: z.string(),
+    taskId: z.string().optional(),
+    error: z.string(),
+  }),
   /** The host's clock moved (test mode): the renderer's clock follows it. */
   'clock/changed': z.object({ now: z.number() }),
   /**

@@ -9,11 +9,15 @@
  * Push and pull need `Authorization: Bearer <token>`; a missing or unknown token is
  * answered 401 with an {@link ErrorResponse} and nothing is written. A body these
  * schemas refuse is answered 400 with an {@link ErrorResponse} naming the field path
- * and the value (`mutations[0].writes[1].table: …`). Instants are UTC epoch ms.
+ * and the value (`mutations[0].writes[1].table: …`), also for text the database cannot
+ * hold (core/storable.ts: a NUL, a lone surrogate, an id over 200 characters, nesting
+ * over 64). A `clientId` first pushed by another user of the workspace is answered 403.
+ * Instants are UTC epoch ms.
  * See docs/SYNC.md for the server's rules.
  */
 import { z } from 'zod';
 import { show } from '../errors';
+import { MAX_ID_LENGTH, StorableText, valueProblems } from '../storable';
 
 /** The tables a client pushes and pulls; every row is a JSON object with a string `id`. */
 export const SYNC_TABLES = [
@@ -53,6 +57,19 @@ export const PULL_MAX_LIMIT = 5000;
 export const RowValue = z.looseObject({ id: z.string().min(1) });
 export type RowValue = z.output<typeof RowValue>;
 
+/** An id the server stores: 1 to {@link MAX_ID_LENGTH} characters of {@link StorableText}. */
+const StorableId = StorableText.min(1).max(MAX_ID_LENGTH);
+
+/**
+ * A {@link RowValue} a client pushes: every string and key storable, nested at most
+ * 64 levels (core/storable.ts `valueProblems`), each refusal at its own path
+ * (`value.steps[2].body`).
+ */
+const PushedRowValue = RowValue.check((ctx) => {
+  for (const problem of valueProblems(ctx.value))
+    ctx.issues.push({ code: 'custom', path: problem.path, input: undefined, message: problem.message });
+});
+
 /**
  * One row changed by a mutation. `base` is the row as the client had it before this
  * mutation (null = the client had no such row), `value` the row after (null for a
@@ -61,10 +78,10 @@ export type RowValue = z.output<typeof RowValue>;
 export const RowWrite = z
   .object({
     table: Table,
-    id: z.string().min(1),
+    id: StorableId,
     op: z.enum(['put', 'delete']),
-    base: RowValue.nullable(),
-    value: RowValue.nullable(),
+    base: PushedRowValue.nullable(),
+    value: PushedRowValue.nullable(),
   })
   .check((ctx) => {
     const write = ctx.value;
@@ -89,14 +106,14 @@ export type RowWrite = z.output<typeof RowWrite>;
  */
 export const Mutation = z.object({
   id: z.number().int().positive(),
-  name: z.string().min(1).max(200),
+  name: StorableText.min(1).max(200),
   at: z.number().int().nonnegative(),
   writes: z.array(RowWrite),
 });
 export type Mutation = z.output<typeof Mutation>;
 
 /** A client's id: one per device database, chosen by the client, unique within a workspace. */
-export const ClientId = z.string().min(1).max(200);
+export const ClientId = StorableId;
 
 /**
  * `POST /push`: a client's pending mutations, at most {@link PUSH_MAX_MUTATIONS}, each
@@ -175,7 +192,7 @@ export type HealthResponse = z.output<typeof HealthResponse>;
 /** The protocol version `GET /health` reports; bumped on an incompatible change. */
 export const PROTOCOL_VERSION = 1;
 
-/** Any refusal (400, 401, 413, 500): `error` in words; for a 400, `problems` per field. */
+/** Any refusal (400, 401, 403, 404, 413, 500): `error` in words; for a 400, `problems` per field. */
 export const ErrorResponse = z.object({
   error: z.string(),
   problems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),

@@ -2,7 +2,8 @@ import WebSocket from 'ws';
 
 /** Calls the web host's contract from the test process (test mode only: the movable clock, offline). */
 export async function hostCall(baseURL: string, call: string, input: unknown): Promise<unknown> {
-  const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}host`);
+  // The host answers only its own page's Origin (ARCHITECTURE.md, "The web host"): say it, as the page does.
+  const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}host`, { origin: new URL(baseURL).origin });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);

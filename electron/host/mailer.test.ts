@@ -2,7 +2,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mailer, classify, type OutgoingMessage, type SmtpSettings } from './mailer';
+import { Mailer, type OutgoingMessage, type SmtpSettings } from './mailer';
+import { startRawSmtp } from './testing/raw-smtp';
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives and answers as told. */
 async function smtpServer(answer: (count: number) => { code: number; text: string } | null = () => null) {
@@ -174,18 +175,74 @@ describe('Mailer over a real SMTP server', () => {
   });
 });
 
-describe('classify (SPEC §5)', () => {
-  it('a connection lost after the message was handed over is unknown, never retried', () => {
-    expect(classify(Object.assign(new Error('Connection closed unexpectedly'), { command: 'DATA' }))).toEqual({
-      status: 'unknown',
-      message: 'Connection closed unexpectedly',
+describe('Mailer against a peer that misbehaves (SPEC §5)', () => {
+  const EXCHANGE_ID = '<AM0PR01MB6417E2B1C3D4@AM0PR01MB6417.eurprd01.prod.exchangelabs.com>';
+
+  async function raw(after: Parameters<typeof startRawSmtp>[0], now?: () => number) {
+    const peer = await startRawSmtp(after);
+    const mailer = new Mailer(async () => undefined, now);
+    cleanups.push(() => mailer.close(), peer.close);
+    return { peer, mailer, smtp: { host: '127.0.0.1', port: peer.port, security: 'none', user: '' } as SmtpSettings };
+  }
+
+  it('a connection dropped after the final dot is unknown, and the peer got exactly one copy', async () => {
+    // The first message is read in full, then the socket closes without a reply; the next is answered.
+    const { peer, mailer, smtp } = await raw((n) => (n === 1 ? 'drop' : '250 2.0.0 Ok: queued as B2'));
+    const outcome = await mailer.send('mb1', smtp, open, message({ messageId: '<dropped-1@example.com>' }));
+    expect(outcome).toEqual({ status: 'unknown', message: expect.stringMatching(/closed/i) });
+    // The pool goes on with a later message; had it re-queued the first, the peer would see it again first.
+    const next = await mailer.send('mb1', smtp, open, message({ messageId: '<next-2@example.com>' }));
+    expect(next).toMatchObject({ status: 'sent', response: '250 2.0.0 Ok: queued as B2' });
+    expect(peer.messageIds()).toEqual(['<dropped-1@example.com>', '<next-2@example.com>']);
+  });
+
+  it('a connection refused before the data is safe to retry', async () => {
+    const peer = await startRawSmtp(() => '250 OK');
+    await peer.close(); // nothing listens on its port any more
+    const mailer = new Mailer(async () => undefined);
+    cleanups.push(() => mailer.close());
+    const outcome = await mailer.send(
+      'mb1',
+      { host: '127.0.0.1', port: peer.port, security: 'none', user: '' },
+      open,
+      message(),
+    );
+    expect(outcome).toMatchObject({ status: 'retry', code: null });
+  });
+
+  it('Exchange Online: the Message-ID named in its 250 reply is the delivered one', async () => {
+    const { peer, mailer, smtp } = await raw(
+      () => `250 2.0.0 OK ${EXCHANGE_ID} [Hostname=AM0PR01MB6417.eurprd01.prod.exchangelabs.com]`,
+    );
+    const outcome = await mailer.send('mb1', smtp, open, message({ messageId: '<ours-1@example.com>' }));
+    expect(outcome).toMatchObject({ status: 'sent', deliveredMessageId: EXCHANGE_ID });
+    expect(peer.messageIds()).toEqual(['<ours-1@example.com>']);
+  });
+
+  it('clock corrections: after the clock goes back a day, a minimum gap of 0 defers nothing, 20 s defers 20 s', async () => {
+    let now = Date.parse('2026-03-06T20:00:00Z');
+    const { peer, mailer, smtp } = await raw(
+      () => '250 OK',
+      () => now,
+    );
+    const noGap = { dailyLimit: 400, minGapMs: 0, zone: 'UTC' };
+    expect((await mailer.send('mb1', smtp, noGap, message({ messageId: '<a@example.com>' }))).status).toBe('sent');
+    now -= DAY;
+    expect((await mailer.send('mb1', smtp, noGap, message({ messageId: '<b@example.com>' }))).status).toBe('sent');
+    // The database's last send (from before the correction) is "in the future" too.
+    const gap = { dailyLimit: 400, minGapMs: 20_000, zone: 'UTC' };
+    const history = { sentToday: 0, lastSentAt: now + DAY };
+    expect(await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }), history)).toEqual({
+      status: 'deferred',
+      until: now + 20_000,
+      reason: 'min-gap',
     });
-    expect(
-      classify(Object.assign(new Error('Greeting never received'), { code: 'ETIMEDOUT', command: 'CONN' })),
-    ).toEqual({
-      status: 'retry',
-      code: null,
-      message: 'Greeting never received',
-    });
+    now += 20_000;
+    expect((await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }), history)).status).toBe(
+      'sent',
+    );
+    expect(peer.messageIds()).toEqual(['<a@example.com>', '<b@example.com>', '<c@example.com>']);
   });
 });
+
+const DAY = 86_400_000;

@@ -1,12 +1,16 @@
+import { PassThrough, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { classifyTransfer, deliveredMessageId } from '../../core/engine/transfer';
 import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
 
 /**
  * The mailer (SPEC §5, R11): one pooled nodemailer transport per mailbox, the
  * mailbox's daily limit and minimum gap enforced for every send, and every SMTP
- * outcome classified as sent, retry (4xx, connection errors) or failed (5xx).
- * It never retries by itself: the engine owns the backoff (1, 5, 15 min) so a
- * retry survives a restart and reuses the stored Message-ID.
+ * outcome classified as sent, retry (4xx, connection errors before the data), failed
+ * (5xx) or unknown (no reply after the end of the data was handed over). Nothing
+ * here or in nodemailer re-sends a message whose data was handed over (the pool's
+ * re-queue is off); the engine owns the backoff (1, 5, 15 min), so a retry survives
+ * a restart and reuses the stored Message-ID.
  */
 
 export interface SmtpSettings {
@@ -43,7 +47,7 @@ export interface SendLimits {
 }
 
 export type SendOutcome =
-  | { status: 'sent'; response: string; at: number }
+  | { status: 'sent'; response: string; at: number; deliveredMessageId?: string }
   | { status: 'retry'; code: number | null; message: string }
   | { status: 'failed'; code: number | null; message: string }
   | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' }
@@ -64,6 +68,8 @@ interface MailboxState {
   slots: Map<string, number>;
   /** The first instant no slot has been handed out for yet, UTC ms. */
   nextFree: number;
+  /** The latest last-send instant found in the future after the clock went back, UTC ms. */
+  correctedFrom: number;
 }
 
 /** Pooled SMTP connections per mailbox. */
@@ -96,6 +102,14 @@ export class Mailer {
       connectionTimeout: 20_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,
+      // SPEC §5: a message whose connection closed mid-send is never sent again by the pool;
+      // the outcome (retry or unknown) is decided from how far the transfer got.
+      maxRequeues: 0,
+    });
+    transport.use('stream', (mail, done) => {
+      const tracker = (mail.data as { transferTracker?: TransferTracker }).transferTracker;
+      if (tracker) mail.message.processFunc((input: Readable) => watchDataEnd(input, tracker));
+      done();
     });
     const state: MailboxState = {
       key,
@@ -106,6 +120,7 @@ export class Mailer {
       queue: Promise.resolve(),
       slots: new Map(),
       nextFree: Number.NEGATIVE_INFINITY,
+      correctedFrom: Number.NEGATIVE_INFINITY,
     };
     if (current)
       Object.assign(state, {
@@ -114,6 +129,7 @@ export class Mailer {
         lastSentAt: current.lastSentAt,
         slots: current.slots,
         nextFree: current.nextFree,
+        correctedFrom: current.correctedFrom,
         // Admission stays one queue across a settings change, so the limits hold through it.
         queue: current.queue,
       });
@@ -164,7 +180,20 @@ export class Mailer {
       state.nextFree = Number.NEGATIVE_INFINITY;
     }
     const sentToday = Math.max(state.sentToday, history.sentToday);
-    const lastSentAt = Math.max(state.lastSentAt, history.lastSentAt ?? Number.NEGATIVE_INFINITY);
+    let recorded = history.lastSentAt ?? Number.NEGATIVE_INFINITY;
+    // A recorded send from before a correction already counted (as `now` then): not again.
+    if (recorded > now && recorded <= state.correctedFrom) recorded = Number.NEGATIVE_INFINITY;
+    let lastSentAt = Math.max(state.lastSentAt, recorded);
+    if (lastSentAt > now) {
+      // The clock went back (NTP, a manual correction): the last send is "in the future", and
+      // the time since it is not negative, only unknown. Count it as just now (SPEC "Clock
+      // corrections": a gap is never read as negative), and let go of slots from the old clock.
+      state.correctedFrom = Math.max(state.correctedFrom, lastSentAt);
+      lastSentAt = now;
+      state.lastSentAt = now;
+      state.slots.clear();
+      state.nextFree = Number.NEGATIVE_INFINITY;
+    }
     if (sentToday >= limits.dailyLimit) {
       return { status: 'deferred', until: zone.fromWall((today + 1) * DAY_MS), reason: 'daily-limit' };
     }
@@ -199,15 +228,19 @@ export class Mailer {
     return { at: now, undo };
   }
 
-  /** Hands the message to the pooled transport and classifies the reply (SPEC §5). */
+  /**
+   * Hands the message to the pooled transport and classifies how it ended (SPEC §5): what the
+   * server replied, and whether the end of the message data had reached the connection.
+   */
   private async transfer(
     state: MailboxState,
     message: OutgoingMessage,
     slot: { at: number; undo: () => void },
   ): Promise<SendOutcome> {
     const now = slot.at;
+    const tracker: TransferTracker = { dataHandedOver: false };
     try {
-      const info = await state.transport.sendMail({
+      const info = (await state.transport.sendMail({
         from: message.from,
         to: message.to,
         subject: message.subject,
@@ -219,10 +252,22 @@ export class Mailer {
         date: new Date(now),
         disableFileAccess: true,
         disableUrlAccess: true,
-      });
-      return { status: 'sent', response: String(info.response ?? ''), at: this.now() };
+        ...{ transferTracker: tracker },
+      })) as { response?: unknown; serverMessageId?: unknown };
+      const response = String(info.response ?? '');
+      const delivered = deliveredMessageId(
+        response,
+        message.messageId,
+        typeof info.serverMessageId === 'string' ? info.serverMessageId : undefined,
+      );
+      return { status: 'sent', response, at: this.now(), ...(delivered ? { deliveredMessageId: delivered } : {}) };
     } catch (error) {
-      const outcome = classify(error);
+      const e = error as { responseCode?: unknown; response?: unknown; message?: unknown };
+      const outcome = classifyTransfer({
+        replyCode: typeof e.responseCode === 'number' ? e.responseCode : null,
+        text: String(e.response ?? e.message ?? error),
+        dataHandedOver: tracker.dataHandedOver,
+      });
       // An unknown outcome may have gone: it keeps its slot.
       if (outcome.status !== 'unknown') slot.undo();
       return outcome;
@@ -247,17 +292,22 @@ export class Mailer {
   }
 }
 
+/** Set by the transport's stream plugin once the end of one message's data reached the connection. */
+interface TransferTracker {
+  dataHandedOver: boolean;
+}
+
 /**
- * SPEC §5: a 4xx reply or a connection-level error (refused, timed out, dropped) is worth
- * retrying; a 5xx reply fails the send at once. The server's text is kept either way.
+ * The last stage of a message's stream: the SMTP connection reads it only after the server
+ * said 354 to DATA, and its end, read, is the end of the data handed to the connection (the
+ * final dot goes right after). Nodemailer's own signals cannot tell this apart: a drop after
+ * the dot and a drop before DATA both reject with `ECONNECTION` / `CONN`.
  */
-export function classify(error: unknown): SendOutcome {
-  const e = error as { responseCode?: number; response?: string; message?: string; code?: string; command?: string };
-  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-  const message = (e.response ?? e.message ?? String(error)).trim();
-  // The connection broke after the message was handed over but before the server answered:
-  // it may have been accepted. Retrying could send it twice, so a person decides (SPEC §5).
-  if (code === null && e.command === 'DATA') return { status: 'unknown', message };
-  if (code !== null && code >= 500) return { status: 'failed', code, message };
-  return { status: 'retry', code, message };
+function watchDataEnd(input: Readable, tracker: TransferTracker): Readable {
+  const output = new PassThrough();
+  output.once('end', () => {
+    tracker.dataHandedOver = true;
+  });
+  input.once('error', (error) => output.destroy(error));
+  return input.pipe(output);
 }

@@ -31,8 +31,12 @@ class FakeClock implements Clock {
     }
     this.time = to;
   }
-  /** The wall clock jumps (sleep, a manual change): no timer fires by itself. */
+  /**
+   * The wall clock jumps (sleep, a manual change): no timer fires by itself, and an armed
+   * timer still counts its real milliseconds from where it was armed, so it moves with the jump.
+   */
   jumpTo(to: number): void {
+    for (const timer of this.timers.values()) timer.at += to - this.time;
     this.time = to;
   }
 }
@@ -60,6 +64,16 @@ describe('Scheduler', () => {
     expect(scheduler.size).toBe(0);
   });
 
+  it('a forward jump that leaves a job just ahead re-arms its timer for what is left, not the old delay', () => {
+    const { clock, fired, scheduler } = setup();
+    const dueAt = T0 + 60_045;
+    scheduler.set([{ id: 'retry', dueAt }]);
+    clock.jumpTo(T0 + 60_000);
+    scheduler.check();
+    clock.advanceTo(dueAt);
+    expect(fired).toEqual([{ at: dueAt, jobs: [{ id: 'retry', dueAt }] }]);
+  });
+
   it('fires what is due when the wall clock jumps forward and the host checks', () => {
     const { clock, fired, scheduler } = setup();
     scheduler.set([
@@ -82,19 +96,24 @@ describe('Scheduler', () => {
     expect(fired.map((f) => f.jobs.map((j) => j.id))).toEqual([['a', 'b'], ['c']]);
   });
 
-  it('fires 100,000 jobs each once, in due order', () => {
+  // The property (every job once, in due order, at its own instant, from a shuffled arming) holds
+  // for any count; 5,000 keeps it fast on a busy machine. Arming 100,000 is measured by the bench
+  // (`npm run bench -- scheduler`: scheduler-arm-100k), where speed belongs.
+  it('fires 5,000 shuffled jobs each once, in due order, each at its own instant', () => {
     const { clock, fired, scheduler } = setup();
-    const jobs = Array.from({ length: 100_000 }, (_, i) => ({
+    const count = 5_000;
+    // 7919 is prime and does not divide 5,000, so this visits every minute 0..4999 once, shuffled.
+    const jobs = Array.from({ length: count }, (_, i) => ({
       id: `j${i}`,
-      dueAt: T0 + ((i * 7919) % 100_000) * 60_000,
+      dueAt: T0 + ((i * 7919) % count) * 60_000,
     }));
     scheduler.set(jobs);
-    clock.advanceTo(T0 + 100_001 * 60_000);
+    clock.advanceTo(T0 + (count + 1) * 60_000);
     const order = fired.flatMap((f) => f.jobs);
-    expect(order).toHaveLength(100_000);
-    expect(new Set(order.map((j) => j.id)).size).toBe(100_000);
-    for (let i = 1; i < order.length; i++) expect(order[i]!.dueAt).toBeGreaterThanOrEqual(order[i - 1]!.dueAt);
-    for (const batch of fired) for (const job of batch.jobs) expect(batch.at).toBe(job.dueAt);
+    expect(order).toHaveLength(count);
+    expect(new Set(order.map((j) => j.id)).size).toBe(count);
+    expect(order.filter((job, i) => i > 0 && job.dueAt < order[i - 1]!.dueAt)).toEqual([]);
+    expect(fired.flatMap((batch) => batch.jobs.filter((job) => job.dueAt !== batch.at))).toEqual([]);
   });
 
   it('moves and removes jobs: a moved job fires at its new instant only, a removed one never', () => {

@@ -58,7 +58,7 @@ export class Scheduler {
       this.push({ id: job.id, dueAt: job.dueAt });
     }
     if (this.heap.length > 4 * this.live.size + 1024) this.compact();
-    this.check();
+    this.handOver(false);
   }
 
   /** Replaces every pending job with `jobs` (the renderer's full list at start-up). */
@@ -71,11 +71,20 @@ export class Scheduler {
   /** Forgets jobs (a send cancelled, a person removed). */
   remove(ids: readonly string[]): void {
     for (const id of ids) this.live.delete(id);
-    this.check();
+    this.handOver(false);
   }
 
-  /** Hands over every job due by now, earliest first, and arms the timer for the next one. */
+  /**
+   * Hands over every job due by now, earliest first, and arms the timer afresh for the next
+   * one. Called after the clock may have jumped (resume, unlock, every 60 s, a test clock
+   * moved): a timer armed before the jump counts real milliseconds from the old reading, so
+   * it is always replaced here, never kept because its target is the same.
+   */
   check(): void {
+    this.handOver(true);
+  }
+
+  private handOver(clockMayHaveJumped: boolean): void {
     const now = this.clock.now();
     const due: Job[] = [];
     while (this.heap.length > 0) {
@@ -89,6 +98,7 @@ export class Scheduler {
       this.live.delete(top.id);
       due.push(top);
     }
+    if (clockMayHaveJumped) this.stop();
     this.arm(now);
     if (due.length > 0) this.onDue(due);
   }
@@ -111,7 +121,7 @@ export class Scheduler {
       () => {
         this.timer = undefined;
         this.armedFor = Number.NaN;
-        this.check();
+        this.handOver(false);
       },
       Math.min(Math.max(target - now, 0), MAX_TIMER_MS),
     );

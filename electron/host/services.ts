@@ -9,6 +9,7 @@ import {
   type HostHandlers,
 } from '../../core/host/contract';
 import { parseOrThrow } from '../../core/validate';
+import { machineZone } from '../../core/zones';
 import { Mailer } from './mailer';
 import { Scheduler, realClock, type Clock } from './scheduler';
 
@@ -126,7 +127,8 @@ export function createHost(options: HostOptions): Host {
       version: options.version,
       host: options.host,
       platform: process.platform,
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      // Safe to format with: an unknown machine zone (`Etc/Unknown`) becomes UTC (core/zones.ts).
+      timeZone: machineZone().zone,
       testMode: options.testMode ?? false,
     }),
     'clock/now': async () => ({ now: clock.now() }),

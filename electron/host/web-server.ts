@@ -10,7 +10,36 @@ import { dispatch } from './services';
  * The web host: serves the browser build and the host contract over a WebSocket
  * at `/host`, so the whole app runs in a plain browser (and under Playwright)
  * with the real host services. Listens on 127.0.0.1 only.
+ *
+ * It answers only its own page (ARCHITECTURE.md, "The web host"): any page the person visits
+ * can open a WebSocket to 127.0.0.1, so an upgrade to `/host` whose `Origin` is not this host's
+ * own address (`http://127.0.0.1:<port>` or `http://localhost:<port>`), or has none, is refused
+ * with 403; so is any request whose `Host` is not `127.0.0.1:<port>` / `localhost:<port>` (a
+ * DNS-rebinding page reaches 127.0.0.1 under its own name). Plain HTTP serves the built files
+ * only: GET and HEAD; every other method gets 405, so no HTTP route can change anything.
  */
+
+/** The names this host answers to on `port` (RFC 9110 §7.2 `Host`: authority, lower-cased). */
+function ownHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`];
+}
+
+/**
+ * Whether a request's `Host` header names this host: exactly `127.0.0.1:<port>` or
+ * `localhost:<port>` (case-insensitive). Missing, another name or another port: false.
+ */
+export function isOwnHost(host: string | undefined, port: number): boolean {
+  return host !== undefined && ownHosts(port).includes(host.toLowerCase());
+}
+
+/**
+ * Whether a WebSocket upgrade's `Origin` (RFC 6454) is this host's own page:
+ * `http://127.0.0.1:<port>` or `http://localhost:<port>`. A missing Origin, `null`, another
+ * scheme, name or port: false (a browser always sends one; Node clients must set it).
+ */
+export function isOwnOrigin(origin: string | undefined, port: number): boolean {
+  return origin !== undefined && ownHosts(port).some((host) => origin.toLowerCase() === `http://${host}`);
+}
 
 export interface WebHostOptions {
   handlers: HostHandlers;
@@ -36,7 +65,18 @@ export interface WebHost {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const pages =
     typeof options.serve === 'string' ? sirv(options.serve, { single: true, dev: false, etag: true }) : options.serve;
+  const port = (): number => (server.address() as AddressInfo).port;
   const server = createServer((req, res) => {
+    if (!isOwnHost(req.headers.host, port())) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`Forbidden: Campaign Desk answers only at 127.0.0.1:${port()} or localhost:${port()}`);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`Method not allowed: ${req.method ?? ''} (this address serves the app's files only)`);
+      return;
+    }
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     pages(req, res, () => {
@@ -47,7 +87,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const sockets = new WebSocketServer({ noServer: true });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/host') return; // e.g. Vite's HMR socket
+    const refuse = (status: string, why: string): void => {
+      socket.end(
+        `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`,
+      );
+    };
+    // Vite's HMR socket has its own port (cli.ts): nothing but /host upgrades here.
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/host') return refuse('404 Not Found', 'Not found');
+    if (!isOwnHost(req.headers.host, port()) || !isOwnOrigin(req.headers.origin, port()))
+      return refuse('403 Forbidden', 'Forbidden: only the Campaign Desk page served here may connect');
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
@@ -75,10 +124,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
   return {
     server,
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port()}/`,
     emit(event, payload) {
       const frame = JSON.stringify({ event, payload } satisfies WireMessage);
       for (const ws of clients) ws.send(frame);

@@ -1,10 +1,11 @@
 import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, session } from 'electron';
 import { join, resolve } from 'node:path';
 import { createHost, dispatch, type Host } from '../host/services';
-import { deepLinkFromArgv, parseDeepLink, PROTOCOL, taskPath } from './deep-link';
+import { deepLinkFromArgv, parseDeepLink, PROTOCOL } from './deep-link';
 import { APP_ID, PRODUCT_NAME, userDataFolder } from './identity';
 import { catchMainErrors, openLogs, reportCrash, setupLogging } from './logging';
 import { buildMenuTemplate } from './menu';
+import { showNotification } from './notify';
 import { safeStorageSecretStore } from './secrets';
 import { hardenContents, hardenSession } from './security';
 import { readDesktopSettings, resolveUpdateFeed } from './settings';
@@ -105,17 +106,23 @@ function setMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
-function showNotification(title: string, body: string, taskId: string | undefined): boolean {
+function notify(title: string, body: string, taskId: string | undefined): boolean {
   if (!Notification.isSupported()) return false;
   const notification = new Notification({ title, body });
   notifications.add(notification);
-  notification.on('click', () => {
-    notifications.delete(notification);
-    if (taskId) navigate(taskPath(taskId));
-    else showWindow();
-  });
-  notification.on('close', () => notifications.delete(notification));
-  notification.show();
+  showNotification(
+    notification,
+    { title, body, taskId },
+    {
+      navigate,
+      showWindow,
+      failed: (payload) => {
+        log.warn(`a notification was not shown: ${payload.error}`);
+        host?.emit('notify/failed', payload);
+      },
+      forget: () => notifications.delete(notification),
+    },
+  );
   return true;
 }
 
@@ -156,7 +163,7 @@ function start(): void {
       host: 'electron',
       version: app.getVersion(),
       secrets: safeStorageSecretStore(),
-      notify: (title, body, _tag, taskId) => showNotification(title, body, taskId),
+      notify: (title, body, _tag, taskId) => notify(title, body, taskId),
       online: () => net.isOnline(),
       setStatus: (status) => {
         tray?.update(status);

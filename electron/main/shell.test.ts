@@ -12,7 +12,7 @@ import { drawIcon, iconPng } from './icon';
 import { APP_ID, userDataFolder } from './identity';
 import { buildMenuTemplate, MENU_ROUTES, type MenuOptions } from './menu';
 import { resolveUpdateFeed, UPDATE_FEED_ENV } from './settings';
-import { nextSendLine, openTasksLine, trayTooltip } from './status';
+import { nextSendLine, openTasksLine, statusLines, trayTooltip } from './status';
 import { isAppPage, isExternalLink } from './urls';
 
 describe('deep links', () => {
@@ -159,13 +159,13 @@ describe('application menu', () => {
 
 describe('tray status', () => {
   const now = Date.UTC(2026, 2, 3, 10, 0); // Tuesday 3 March 2026, 10:00 UTC
-  it('says when the next send is due', () => {
+  it('says when the next send is due, in the one time format of the app (the zone named)', () => {
     expect(nextSendLine(null, now, 'UTC')).toBe('No sends scheduled');
-    expect(nextSendLine(now + 4 * 3_600_000 + 5 * 60_000, now, 'UTC')).toBe('Next send: today 14:05');
-    expect(nextSendLine(now + 23 * 3_600_000, now, 'UTC')).toBe('Next send: tomorrow 09:00');
-    expect(nextSendLine(now + 6 * 86_400_000, now, 'UTC')).toBe('Next send: Mon 9 Mar 10:00');
-    expect(nextSendLine(now - 2 * 3_600_000, now, 'UTC')).toBe('Next send: overdue since 08:00');
-    expect(nextSendLine(now, now, 'Asia/Tokyo')).toBe('Next send: today 19:00');
+    expect(nextSendLine(now + 4 * 3_600_000 + 5 * 60_000, now, 'UTC')).toBe('Next send: Tue 3 Mar, 14:05 UTC');
+    expect(nextSendLine(now + 23 * 3_600_000, now, 'UTC')).toBe('Next send: Wed 4 Mar, 09:00 UTC');
+    expect(nextSendLine(now + 6 * 86_400_000, now, 'UTC')).toBe('Next send: Mon 9 Mar, 10:00 UTC');
+    expect(nextSendLine(now - 2 * 3_600_000, now, 'UTC')).toBe('Next send: overdue since Tue 3 Mar, 08:00 UTC');
+    expect(nextSendLine(now, now, 'Asia/Tokyo')).toBe('Next send: Tue 3 Mar, 19:00 GMT+9');
   });
   it('counts open tasks', () => {
     expect(openTasksLine(0)).toBe('No open tasks');
@@ -175,6 +175,34 @@ describe('tray status', () => {
     expect(trayTooltip('Campaign Desk', { nextSendAt: null, openTasks: 2 }, now, 'UTC')).toBe(
       'Campaign Desk\nNo sends scheduled\n2 open tasks',
     );
+  });
+  it('counts the due tasks the system did not show, so the tray says to look in the app', () => {
+    expect(trayTooltip('Campaign Desk', { nextSendAt: null, openTasks: 2, dueAlerts: 1 }, now, 'UTC')).toBe(
+      'Campaign Desk\nNo sends scheduled\n2 open tasks\n1 task due: see the app',
+    );
+    expect(statusLines({ nextSendAt: null, openTasks: 3, dueAlerts: 3 }, now, 'UTC')).toEqual([
+      'No sends scheduled',
+      '3 open tasks',
+      '3 tasks due: see the app',
+    ]);
+    expect(statusLines({ nextSendAt: null, openTasks: 3, dueAlerts: 0 }, now, 'UTC')).toHaveLength(2);
+  });
+  it('never throws on a machine zone the zone database does not know: UTC, named, and a note', () => {
+    const status = { nextSendAt: now + 4 * 3_600_000 + 5 * 60_000, openTasks: 1 };
+    const note = 'This computer\'s time zone "Etc/Unknown" is unknown; times are shown in UTC.';
+    expect(trayTooltip('Campaign Desk', status, now, 'Etc/Unknown')).toBe(
+      `Campaign Desk\nNext send: Tue 3 Mar, 14:05 UTC\n1 open task\n${note}`,
+    );
+    expect(nextSendLine(now - 2 * 3_600_000, now, 'Etc/Unknown')).toBe('Next send: overdue since Tue 3 Mar, 08:00 UTC');
+    expect(statusLines(status, now, 'Not/AZone')).toEqual([
+      'Next send: Tue 3 Mar, 14:05 UTC',
+      '1 open task',
+      'This computer\'s time zone "Not/AZone" is unknown; times are shown in UTC.',
+    ]);
+    expect(statusLines(status, now, undefined)[2]).toBe(
+      "This computer's time zone is unknown; times are shown in UTC.",
+    );
+    expect(statusLines(status, now, '')[0]).toBe('Next send: Tue 3 Mar, 14:05 UTC');
   });
 });
 

@@ -1,7 +1,8 @@
 import { Menu, nativeImage, Tray, type NativeImage } from 'electron';
+import { machineZone } from '../../core/zones';
 import type { AppStatus } from '../host/services';
 import { iconPng } from './icon';
-import { nextSendLine, openTasksLine, trayTooltip } from './status';
+import { statusLines, trayTooltip } from './status';
 
 /**
  * The tray (menu-bar) icon: its menu shows the next due send and the open tasks count,
@@ -29,13 +30,14 @@ function trayImage(platform: NodeJS.Platform): NativeImage {
 /** Creates the tray icon; `show` brings the window back, `quit` really quits. */
 export function createTray(options: { appName: string; show(): void; quit(): void }): AppTray {
   const tray = new Tray(trayImage(process.platform));
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // As reported, even `Etc/Unknown`: the status lines fall back to UTC and say so (never throw).
+  const zone = machineZone().reported;
   let last: AppStatus | null = null;
   let tooltip = options.appName;
   const render = (): void => {
     const now = Date.now();
     tooltip = trayTooltip(options.appName, last, now, zone);
-    const lines = last ? [nextSendLine(last.nextSendAt, now, zone), openTasksLine(last.openTasks)] : ['Starting…'];
+    const lines = statusLines(last, now, zone);
     tray.setToolTip(tooltip);
     tray.setContextMenu(
       Menu.buildFromTemplate([

@@ -8,6 +8,7 @@ import { useHost } from './host/client';
 import { followHost } from './host/desktop';
 import { router, sections } from './router';
 import { useSync } from './stores/sync';
+import { alertTaskDue, useTaskAlerts } from './stores/task-alerts';
 import './styles.css';
 
 async function start(): Promise<void> {
@@ -54,7 +55,12 @@ async function start(): Promise<void> {
     for (const section of sections) void section.component();
   }, 300);
   // Desktop shell: follow deep links, menu items and notification clicks; keep the tray's status current.
-  followHost(useHost(), router, db);
+  const taskAlerts = useTaskAlerts();
+  followHost(useHost(), router, db, () => taskAlerts.alerts.length);
+  // A system notification that failed after it was handed over (Electron's `failed`): shown here instead.
+  useHost().on('notify/failed', ({ taskId, body }) => {
+    if (taskId) taskAlerts.add({ taskId, title: body });
+  });
   // Sync with the team server when one is set (Settings → Team sync).
   useSync()
     .start()
@@ -67,7 +73,9 @@ async function start(): Promise<void> {
   const released = new Promise<void>((resolve) => (release = resolve));
   db.on('versionchange', () => release());
   const runEngine = async (): Promise<void> => {
-    const engine = new Engine(useHost());
+    const engine = new Engine(useHost(), {
+      taskDueUnshown: (alert) => alertTaskDue(alert, taskAlerts.add, (path) => void router.push(path)),
+    });
     // A start that fails (the host not up yet) is tried again, so the lock never sits with a dead engine.
     for (let wait = 1_000; ; wait = Math.min(wait * 2, 30_000)) {
       try {

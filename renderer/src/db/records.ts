@@ -123,6 +123,8 @@ export interface StepRunRecord {
   state: StepRunState;
   dueAt: number;
   messageId: string | null;
+  /** The Message-ID the recipient got, when the provider replaced ours and said so (SPEC §5). */
+  deliveredMessageId?: string;
   references: string[];
   subject: string;
   html: string;

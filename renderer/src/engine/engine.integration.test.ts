@@ -10,8 +10,11 @@ import { createCampaign, saveCampaign } from '../db/repos/campaigns';
 import { createContact } from '../db/repos/contacts';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox } from '../db/repos/mailboxes';
-import type { HostClient } from '../host/client';
-import { CLAIM_CHUNK, Engine } from './engine';
+import { CLAIM_CHUNK, Engine, RETRY_BACKOFF_MS, SEND_CONCURRENCY } from './engine';
+import WS from 'ws';
+import { startWebHost } from '../../../electron/host/web-server';
+import { startRawSmtp } from '../../../electron/host/testing/raw-smtp';
+import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
 import type { Step } from '../../../core/model';
 
@@ -84,7 +87,7 @@ function host() {
         return { error: (error as Error).message };
       }
     },
-  } as unknown as HostClient;
+  } as unknown as Client;
   cleanups.push(() => runtime.close());
   return { runtime, client, calls };
 }
@@ -141,7 +144,7 @@ async function launched(people: number, port: number, steps: Step[] = ONE_EMAIL)
 const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 };
@@ -216,4 +219,148 @@ describe('the send engine, with the host and a real SMTP server', () => {
     // Day 3 at 15:17 in New York, not the task's 09:00.
     expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T19:17:00.000Z');
   }, 30_000);
+
+  it('SPEC §5: Exchange Online replaced the Message-ID, so the follow-up replies to the delivered one', async () => {
+    const delivered = '<AM0PR01MB6417A1B2C3@AM0PR01MB6417.eurprd01.prod.exchangelabs.com>';
+    const peer = await startRawSmtp((n) =>
+      n === 1 ? `250 2.0.0 OK ${delivered} [Hostname=AM0PR01MB6417.eurprd01.prod.exchangelabs.com]` : '250 2.0.0 OK',
+    );
+    cleanups.push(peer.close);
+    const db = await launched(1, peer.port, [
+      ...ONE_EMAIL,
+      { id: 's2', day: 2, type: 'email', body: '<p>Bump</p>', send: { timing: 'same_as_previous', followUp: true } },
+    ]);
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.stepRuns.get((await db.enrollments.toArray())[0]!.id + ':s1'))?.state === 'sent');
+    const first = (await db.stepRuns.toArray())[0]!;
+    expect(first.deliveredMessageId).toBe(delivered);
+    await runtime.handlers['test/set-clock']({ now: DUE + 86_400_000 });
+    await until(() => peer.received.length === 2);
+    const followUp = peer.received[1]!.replace(/\r\n[ \t]+/g, ' ');
+    expect(/^In-Reply-To: (.*)$/im.exec(followUp)?.[1]).toBe(delivered);
+    expect(/^References: (.*)$/im.exec(followUp)?.[1]).toBe(`${first.messageId} ${delivered}`);
+  }, 30_000);
+
+  it('SPEC §5: a 4xx that still refuses after the 1, 5 and 15 minute retries waits in Needs attention, not Failed', async () => {
+    const peer = await startRawSmtp(() => '451 4.7.0 Try again later');
+    cleanups.push(peer.close);
+    const db = await launched(1, peer.port);
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    let at = DUE;
+    await runtime.handlers['test/set-clock']({ now: at });
+    for (const [i, wait] of RETRY_BACKOFF_MS.entries()) {
+      // Refused for now: back to scheduled, due again `wait` later.
+      await until(() => peer.received.length === i + 1);
+      await until(async () => (await db.enrollments.toArray())[0]?.attempts === i + 1);
+      at += wait;
+      await runtime.handlers['test/set-clock']({ now: at });
+    }
+    await until(async () => (await db.stepRuns.toArray())[0]?.state === 'blocked');
+    const [run] = await db.stepRuns.toArray();
+    const [enrollment] = await db.enrollments.toArray();
+    expect(peer.received).toHaveLength(4);
+    expect(new Set(peer.messageIds()).size).toBe(1); // one Message-ID through every try
+    expect(run!.reason).toBe('not sent after 4 tries: 451 4.7.0 Try again later');
+    expect(enrollment).toMatchObject({ status: 'active', hold: 'needs-attention' });
+  }, 30_000);
+
+  it('SPEC §5: the web host killed mid-burst: only sends it was handed are unknown; the rest go once it is back', async () => {
+    // The SMTP server holds every reply, so the sends handed to the host are still in flight when it dies.
+    let hold = true;
+    const held: (() => void)[] = [];
+    const received: string[] = [];
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      closeTimeout: 100,
+      onData(stream, _session, callback) {
+        let head = '';
+        stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
+        stream.on('end', () => {
+          received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
+          if (hold) held.push(() => callback());
+          else callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const people = SEND_CONCURRENCY + 60;
+    const db = await launched(people, (server.server.address() as AddressInfo).port);
+
+    // A real web host and the renderer's real WebSocket client (the `ws` package stands in for the browser's).
+    const saved = globalThis.WebSocket;
+    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
+    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    let handed = 0;
+    const start = async (port: number, now: number) => {
+      const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+      const send = runtime.handlers['mail/send'];
+      runtime.handlers['mail/send'] = (input) => {
+        handed++;
+        return send(input);
+      };
+      await runtime.handlers['test/set-clock']({ now });
+      const web = await startWebHost({ handlers: runtime.handlers, port, serve: () => undefined });
+      runtime.emit = (event, payload) => web.emit(event, payload);
+      return { runtime, web, port: Number(new URL(web.url).port) };
+    };
+    const first = await start(0, T0);
+    const bridge = webSocketBridge(`ws://127.0.0.1:${first.port}/host`);
+    const client = {
+      ...bridge,
+      tryCall: async (name: HostCallName, input: never) => {
+        try {
+          return { data: await bridge.call(name, input) };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+      },
+    } as unknown as Client;
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await first.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => handed === SEND_CONCURRENCY);
+    const handedBeforeKill = handed;
+
+    // Killed: its sockets cut, its mailer gone.
+    await first.web.close();
+    first.runtime.close();
+    await until(async () => (await db.stepRuns.where('state').anyOf('sending').count()) === 0);
+    await engine.idle();
+    expect(await db.stepRuns.where('state').equals('unknown').count()).toBe(handedBeforeKill);
+    expect(await db.stepRuns.where('state').equals('scheduled').count()).toBe(people - handedBeforeKill);
+
+    // Back a minute later on the same port: the page reconnects, and what never reached the host goes once.
+    hold = false;
+    for (const release of held.splice(0)) release();
+    const before = received.length;
+    const second = await start(first.port, DUE + 60_000);
+    cleanups.push(async () => {
+      second.runtime.close();
+      await second.web.close();
+    });
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === people - handedBeforeKill);
+    await engine.idle();
+    expect(received.length - before).toBe(people - handedBeforeKill);
+    expect(new Set(received).size).toBe(received.length); // nothing twice
+    expect(await db.stepRuns.where('state').equals('unknown').count()).toBe(handedBeforeKill);
+  }, 60_000);
 });

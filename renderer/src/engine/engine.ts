@@ -1,6 +1,6 @@
 import { liveQuery, type Subscription } from 'dexie';
 import { composeEmail, type ComposedEmail, type SentCopy } from '../../../core/compose';
-import type { SendOutcome } from '../../../core/host/contract';
+import type { SendOutcome as HostSendOutcome } from '../../../core/host/contract';
 import { compileCampaign, resolveEnrollment, type StepDone } from '../../../core/resolver';
 import { mergeContext, renderTemplate } from '../../../core/templating';
 import { newMessageId, replyHeaders } from '../../../core/threading';
@@ -18,7 +18,8 @@ import {
   type StepRunRecord,
   type TaskRecord,
 } from '../db/records';
-import type { HostClient } from '../host/client';
+import { HostCallError, type HostClient } from '../host/client';
+import { formatWhen } from '../format';
 import type { Step } from '../../../core/model';
 
 /**
@@ -31,6 +32,13 @@ import type { Step } from '../../../core/model';
 
 /** SPEC R9: how late a send may still go by itself after the app was closed, asleep or offline. */
 export const OVERDUE_GRACE_MS = 2 * 3_600_000;
+
+/**
+ * A send's outcome as the engine sees it: the host's, or `not-handed-over` when the request
+ * never reached the host (no connection to it): nothing was attempted, so it is safe to send
+ * at its instant once the host is back (SPEC §5), never an unknown outcome.
+ */
+type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string };
 
 /** SPEC §5: retry after 1, 5, 15 minutes, then the send needs attention. */
 export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
@@ -69,7 +77,16 @@ export class Engine {
   /** What the host was last armed with (see arm). */
   private armed: string | undefined;
 
-  constructor(private readonly host: HostClient) {}
+  /**
+   * @param host the host client
+   * @param options.taskDueUnshown called when a task falls due and the host showed no system
+   *   notification for it (`notify/show` answered `shown: false`, or could not be asked): the
+   *   window then tells the person itself
+   */
+  constructor(
+    private readonly host: HostClient,
+    private readonly options: { taskDueUnshown?: (task: { taskId: string; title: string }) => void } = {},
+  ) {}
 
   /** Starts: follows the host's clock, recovers unfinished claims, arms every pending job. */
   async start(): Promise<void> {
@@ -417,7 +434,13 @@ export class Engine {
           },
         };
       });
-      await this.host.tryCall('notify/show', { title: 'Task due', body: task.title, tag: task.id, taskId: task.id });
+      const notified = await this.host.tryCall('notify/show', {
+        title: 'Task due',
+        body: task.title,
+        tag: task.id,
+        taskId: task.id,
+      });
+      if (!notified.data?.shown) this.options.taskDueUnshown?.({ taskId: task.id, title: task.title });
       return undefined;
     }
 
@@ -432,7 +455,7 @@ export class Engine {
             args: { id: enrollment.id },
             feed: {
               kind: 'email.overdue',
-              text: `Overdue, not sent: the email to ${displayName(contact)} was due ${new Date(enrollment.nextDueAt).toLocaleString()}; send it now, reschedule or skip it in the Command Center`,
+              text: `Overdue, not sent: the email to ${displayName(contact)} was due ${formatWhen(enrollment.nextDueAt, mailbox.timeZone)}; send it now, reschedule or skip it in the Command Center`,
               campaignId: campaign.id,
               contactId: contact.id,
             },
@@ -448,9 +471,7 @@ export class Engine {
           subject: byHand.subject,
           html: byHand.html,
           text: byHand.text,
-          ...(step.send.followUp && previous && !previous.outside
-            ? replyHeaders({ messageId: previous.messageId, references: previous.references })
-            : {}),
+          ...(step.send.followUp && previous && !previous.outside ? replyHeaders(previous) : {}),
         }
       : composeEmail(step, toCoreContact(contact), mailbox, previous);
     const base: StepRunRecord =
@@ -547,8 +568,14 @@ export class Engine {
         history,
       });
     } catch (error) {
-      // The host went away mid-send: the email may or may not have gone. A person decides.
-      return { status: 'unknown', message: `the send was interrupted (${(error as Error).message})` };
+      const message = (error as Error).message;
+      const delivery = error instanceof HostCallError ? error.delivery : 'refused';
+      // The request never left this window: the host attempted nothing.
+      if (delivery === 'unreachable') return { status: 'not-handed-over', message };
+      // The host answered with an error before sending (its input check): nothing went.
+      if (delivery === 'refused') return { status: 'retry', code: null, message: `not sent: ${message}` };
+      // The host went away with the request: the email may or may not have gone. A person decides.
+      return { status: 'unknown', message: `the send was interrupted (${message})` };
     }
   }
 
@@ -590,6 +617,7 @@ export class Engine {
         state: 'sent' as const,
         sentAt: outcome.at,
         smtpReply: outcome.response,
+        ...(outcome.deliveredMessageId ? { deliveredMessageId: outcome.deliveredMessageId } : {}),
         updatedAt: at,
       })),
     );
@@ -666,7 +694,10 @@ export class Engine {
         await db.stepRuns.put({
           ...claimed,
           state:
-            outcome.status === 'offline' || outcome.status === 'deferred' || outcome.status === 'retry'
+            outcome.status === 'offline' ||
+            outcome.status === 'not-handed-over' ||
+            outcome.status === 'deferred' ||
+            outcome.status === 'retry'
               ? 'skipped'
               : outcome.status === 'unknown'
                 ? 'unknown'
@@ -682,6 +713,7 @@ export class Engine {
         state: 'sent',
         sentAt: outcome.at,
         smtpReply: outcome.response,
+        ...(outcome.deliveredMessageId ? { deliveredMessageId: outcome.deliveredMessageId } : {}),
         updatedAt: now(),
       });
       await db.enrollments.update(enrollment.id, { attempts: 0 });
@@ -697,6 +729,12 @@ export class Engine {
       // Nothing was attempted: back to scheduled; the network's return re-arms it (SPEC §5).
       await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
       this.online = false;
+      return undefined;
+    }
+    if (outcome.status === 'not-handed-over') {
+      // Never reached the host: back to scheduled, at its own instant (R9 applies when it comes
+      // back); the reconnect re-arms it.
+      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
       return undefined;
     }
     if (outcome.status === 'unknown') {
@@ -752,15 +790,32 @@ export class Engine {
         },
       };
     }
-    // 5xx, or retries used up: the send fails with the server's text; a 5xx pauses the enrollment.
     const message = 'message' in outcome ? outcome.message : 'unknown';
+    if (outcome.status === 'retry') {
+      // SPEC §5: still refused for now after the 1, 5 and 15 minute retries: it was never
+      // delivered, and waits for a person in Needs attention (not Failed), its Message-ID kept.
+      const tries = (enrollment.attempts ?? 0) + 1;
+      const reason = `not sent after ${tries} tries: ${message}`;
+      await db.stepRuns.put({ ...claimed, state: 'blocked', smtpReply: message, reason, updatedAt: now() });
+      await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
+      return {
+        name: 'step-run/blocked',
+        args: { id: runId },
+        feed: {
+          kind: 'email.blocked',
+          text: `Not sent "${claimed.subject}" to ${who} after ${tries} tries; it waits for you in Needs attention: ${message}`,
+          ...about,
+        },
+      };
+    }
+    // 5xx: the send fails with the server's text, and the enrollment pauses.
     await db.stepRuns.put({ ...claimed, state: 'failed', smtpReply: message, reason: message, updatedAt: now() });
-    await db.enrollments.update(
-      enrollment.id,
-      outcome.status === 'failed'
-        ? { status: 'paused', pausedBy: 'server', hold: 'needs-attention', updatedAt: now() }
-        : { hold: 'needs-attention', updatedAt: now() },
-    );
+    await db.enrollments.update(enrollment.id, {
+      status: 'paused',
+      pausedBy: 'server',
+      hold: 'needs-attention',
+      updatedAt: now(),
+    });
     return {
       name: 'step-run/failed',
       args: { id: runId, message },
@@ -838,6 +893,7 @@ function sentCopy(run: StepRunRecord | undefined): SentCopy | undefined {
     html: run.html,
     text: run.text,
     messageId: run.messageId,
+    deliveredMessageId: run.deliveredMessageId,
     references: run.references,
     sentAt: run.sentAt,
     outside: run.outside ?? false,

@@ -27,6 +27,22 @@ export interface HostClient extends HostBridge {
   ): Promise<{ data: HostCallOutput<N>; error?: undefined } | { data?: undefined; error: string }>;
 }
 
+/**
+ * A host call that did not return data, and how far it got (SPEC §5 needs to know):
+ * `unreachable`, the request never left this window (no connection to the host), so the host
+ * did nothing; `lost`, the request went but the connection broke before the answer, so the host
+ * may have acted on it; `refused`, the host answered with an error (bad input, nothing done).
+ */
+export class HostCallError extends Error {
+  constructor(
+    message: string,
+    readonly delivery: 'unreachable' | 'lost' | 'refused',
+  ) {
+    super(message);
+    this.name = 'HostCallError';
+  }
+}
+
 function withTryCall(bridge: HostBridge & { onReconnect?: HostClient['onReconnect'] }): HostClient {
   return {
     call: (name, input) => bridge.call(name, input),
@@ -69,6 +85,9 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
   function connect(): Promise<WebSocket> {
     opened ??= new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(url);
+      // A refused connection reports `error`, then `close` (handled there); Node's `ws` throws
+      // an `error` nobody listens for, so listen.
+      ws.addEventListener('error', () => undefined);
       ws.addEventListener('open', () => {
         socket = ws;
         retryMs = 250;
@@ -87,7 +106,7 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
         const waiter = pending.get(message.id);
         pending.delete(message.id);
         if (message.ok) waiter?.resolve(message.data);
-        else waiter?.reject(new Error(message.error));
+        else waiter?.reject(new HostCallError(message.error, 'refused'));
       });
       ws.addEventListener('close', () => {
         const wasOpen = socket === ws;
@@ -98,7 +117,7 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
           reconnectLater();
         }
         for (const waiter of pending.values())
-          waiter.reject(new Error('the connection to the Campaign Desk host was lost'));
+          waiter.reject(new HostCallError('the connection to the Campaign Desk host was lost', 'lost'));
         pending.clear();
         reject(new Error(`cannot reach the Campaign Desk host at ${url}`));
       });
@@ -108,7 +127,15 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
 
   return {
     async call(name, input) {
-      const ws = socket ?? (await connect());
+      let ws: WebSocket;
+      try {
+        ws = socket ?? (await connect());
+      } catch (error) {
+        throw new HostCallError((error as Error).message, 'unreachable');
+      }
+      // A socket already closing drops what is sent on it without a word: the request never leaves.
+      if (ws.readyState !== WebSocket.OPEN)
+        throw new HostCallError(`cannot reach the Campaign Desk host at ${url}`, 'unreachable');
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (data: unknown) => void, reject });

@@ -1,4 +1,5 @@
 import { liveQuery } from 'dexie';
+import { watch } from 'vue';
 import type { Router } from 'vue-router';
 import type { HostCallInput } from '../../../core/host/contract';
 import type { CampaignDeskDb } from '../db/database';
@@ -34,26 +35,42 @@ export async function readStatus(db: CampaignDeskDb): Promise<AppStatus> {
  * Starts following the host: navigation requests go to the router, and every change of the
  * status is reported (the first report also tells Electron main that the window is ready
  * for navigation requests queued before it loaded).
+ * @param dueAlerts how many due-task alerts the window shows because the system showed none
+ *   (reactive: a change is reported too), for the tray's count
  * @returns a function that stops both
  */
-export function followHost(host: HostClient, router: Router, db: CampaignDeskDb): () => void {
+export function followHost(
+  host: HostClient,
+  router: Router,
+  db: CampaignDeskDb,
+  dueAlerts: () => number = () => 0,
+): () => void {
   const stopNavigate = host.on('app/navigate', ({ path }) => {
     if (router.currentRoute.value.fullPath !== path) void router.push(path);
   });
   let last = '';
+  let fromDb: AppStatus | undefined;
+  const report = (): void => {
+    if (!fromDb) return;
+    const status: AppStatus = { ...fromDb, dueAlerts: dueAlerts() };
+    const key = JSON.stringify(status);
+    if (key === last) return;
+    last = key;
+    void host.tryCall('app/set-status', status).then((reply) => {
+      if (reply.error) console.error('could not report the status to the host', reply.error);
+    });
+  };
   const subscription = liveQuery(() => readStatus(db)).subscribe({
     next: (status) => {
-      const key = JSON.stringify(status);
-      if (key === last) return;
-      last = key;
-      void host.tryCall('app/set-status', status).then((reply) => {
-        if (reply.error) console.error('could not report the status to the host', reply.error);
-      });
+      fromDb = status;
+      report();
     },
     error: (error: unknown) => console.error('status query failed', error),
   });
+  const stopAlerts = watch(dueAlerts, report);
   return () => {
     stopNavigate();
+    stopAlerts();
     subscription.unsubscribe();
   };
 }

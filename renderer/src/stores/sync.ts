@@ -4,6 +4,7 @@ import { useLiveQuery } from '../composables/live';
 import { useDb } from '../db/database';
 import { useHost } from '../host/client';
 import { SyncClient, type SyncStatus } from '../sync/client';
+import { discardProblem, readProblems, retryProblem } from '../sync/problems';
 
 /** The sync client of this window and what the header and Settings show of it. */
 export const useSync = defineStore('sync', () => {
@@ -13,6 +14,19 @@ export const useSync = defineStore('sync', () => {
   const pending = useLiveQuery(() => db.outbox.count());
   const conflicts = useLiveQuery(() => db.conflicts.filter((c) => !c.resolved).toArray());
   const conflictCount = computed(() => conflicts.value?.length ?? 0);
+  /** Changes the server refused for good, set aside on this device (sync/problems.ts). */
+  const problems = useLiveQuery(() => readProblems(db));
+
+  /** Forgets a set-aside change: the team never gets it. */
+  async function discard(id: string): Promise<void> {
+    await discardProblem(db, id);
+  }
+
+  /** Puts a set-aside change back in the outbox and syncs. */
+  async function retry(id: string): Promise<void> {
+    await retryProblem(db, id);
+    await client.value?.syncNow();
+  }
 
   /** Starts the window's sync client (once). */
   async function start(): Promise<void> {
@@ -23,5 +37,5 @@ export const useSync = defineStore('sync', () => {
     await created.start();
   }
 
-  return { client, status, pending, conflicts, conflictCount, start };
+  return { client, status, pending, conflicts, conflictCount, problems, discard, retry, start };
 });

@@ -1,4 +1,5 @@
 import { liveQuery, type Subscription } from 'dexie';
+import type { Problem } from '../../../core/errors';
 import { threeWayMerge } from '../../../core/sync/merge';
 import {
   PUSH_MAX_BYTES,
@@ -16,6 +17,7 @@ import { now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import type { OutboxRecord } from '../db/records';
 import type { HostClient } from '../host/client';
+import { setAside } from './problems';
 
 /**
  * The sync client (ARCHITECTURE.md "Sync", docs/SYNC.md): pushes this device's outbox to
@@ -56,8 +58,74 @@ const DEBOUNCE_MS = 400;
 /** The server's error body, in words. */
 function serverError(status: number, body: unknown): string {
   const text = (body as { error?: string } | null)?.error ?? (typeof body === 'string' ? body : '');
-  if (status === 401) return 'the server refused the token: paste the token again (or ask for a new one)';
+  if (status === 401)
+    return 'the server refused the token (revoked, expired or mistyped): paste the token again (or ask for a new one)';
+  if (status === 403)
+    return `the server refused this device for this token${text ? ` (${text})` : ''}: use the token of the person who set up sync on this device`;
   return `the server answered ${status}${text ? `: ${text}` : ''}`;
+}
+
+/**
+ * Whether a push answered `status` refused its changes for good, so asking again would
+ * only get the same answer: a 4xx, except 401 (the token), 403 (this device belongs to
+ * another user), 404 and 405 (not a sync server at this address), 408 (timeout) and 429
+ * (busy), which are about the connection, not the change, and are retried with backoff.
+ */
+export function refusedForGood(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 404, 405, 408, 429].includes(status);
+}
+
+/** The changes of `sent` a refusal names by field path (`mutations[3].writes[0]…`), by their index in the push. */
+function refusedChanges(body: unknown, sent: readonly OutboxRecord[]): Map<number, OutboxRecord> {
+  const named = new Map<number, OutboxRecord>();
+  for (const { path } of problemsOf(body)) {
+    const match = /^mutations\[(\d+)\]/.exec(path);
+    const index = match ? Number(match[1]) : -1;
+    if (index >= 0 && index < sent.length) named.set(index, sent[index]!);
+  }
+  return new Map([...named].sort(([a], [b]) => a - b));
+}
+
+/** The refusal's per-field problems (or its `error` as one), whatever the body holds. */
+function problemsOf(body: unknown): Problem[] {
+  const { error, problems } = (body ?? {}) as { error?: unknown; problems?: unknown };
+  const list = Array.isArray(problems)
+    ? problems.filter(
+        (problem): problem is Problem =>
+          typeof problem?.path === 'string' && typeof (problem as Problem).message === 'string',
+      )
+    : [];
+  if (list.length === 0 && typeof error === 'string') {
+    const split = /^(\S+): (.*)$/s.exec(error);
+    if (split) list.push({ path: split[1]!, message: split[2]! });
+  }
+  return list;
+}
+
+/**
+ * The refusal of the change at `index` of a push, as its sync problem keeps it: its
+ * own problems with paths from the change (`writes[0].value.firstName`), the first as
+ * `reason`; the server's `error` when none names it.
+ */
+function refusalOf(
+  status: number,
+  body: unknown,
+  index: number,
+): { status: number; reason: string; problems: Problem[] } {
+  const prefix = `mutations[${index}]`;
+  const own = problemsOf(body)
+    .filter((problem) => problem.path.startsWith(prefix))
+    .map((problem) => ({
+      path: problem.path.slice(prefix.length).replace(/^\./, '') || '(change)',
+      message: problem.message,
+    }));
+  const error = (body as { error?: unknown } | null)?.error;
+  const reason = own[0]
+    ? `${own[0].path}: ${own[0].message}`
+    : typeof error === 'string' && error
+      ? error
+      : `the server answered ${status}`;
+  return { status, reason, problems: own };
 }
 
 export class SyncClient {
@@ -237,31 +305,68 @@ export class SyncClient {
     this.soon(wait * (0.7 + Math.random() * 0.6));
   }
 
-  /** Pushes the outbox in mutationId order, in requests of at most 500 mutations and about 4 MB. */
+  /**
+   * Pushes the outbox in mutationId order, in requests of at most 500 mutations and
+   * about 4 MB. A change the server refuses for good ({@link refusedForGood}: a value it
+   * cannot store, a change too large) is set aside as a sync problem (./problems.ts)
+   * and the changes after it go on: the one named by the refusal's field path
+   * (`mutations[3]…`), or, when the refusal names none, each change of that request
+   * sent alone until the refused one is found.
+   */
   private async push(url: string): Promise<void> {
     const clientId = await this.clientId();
+    let alone = false;
     for (;;) {
-      const rows = await this.db.outbox.orderBy('mutationId').limit(PUSH_MAX_MUTATIONS).toArray();
+      const rows = await this.db.outbox
+        .orderBy('mutationId')
+        .limit(alone ? 1 : PUSH_MAX_MUTATIONS)
+        .toArray();
       if (rows.length === 0) return;
       const mutations: Mutation[] = [];
       let bytes = 0;
+      let tooLarge: { row: OutboxRecord; size: number } | undefined;
       for (const row of rows) {
         const mutation = toMutation(row);
         const size = encoder.encode(JSON.stringify(mutation)).length;
         if (mutations.length > 0 && bytes + size > PUSH_BATCH_BYTES) break;
-        if (size > PUSH_MAX_BYTES)
-          throw new Error(
-            `push: the change "${row.name}" (${Math.round(size / 1024 / 1024)} MB) is larger than the server takes (${PUSH_MAX_BYTES / 1024 / 1024} MB); nothing after it can go until it is split`,
-          );
+        if (size > PUSH_MAX_BYTES) {
+          tooLarge = { row, size };
+          break;
+        }
         mutations.push(mutation);
         bytes += size;
       }
+      if (tooLarge && mutations.length === 0) {
+        const mb = (n: number) => Math.round(n / 1024 / 1024);
+        await setAside(
+          this.db,
+          [tooLarge.row],
+          {
+            status: 0,
+            reason: `this change is ${mb(tooLarge.size)} MB, larger than the team server takes (${mb(PUSH_MAX_BYTES)} MB); split it (e.g. import the contacts in parts)`,
+          },
+          now(),
+        );
+        continue;
+      }
+      const sent = rows.slice(0, mutations.length);
       const answer = await this.host.call('sync/request', {
         url,
         path: '/push',
         body: { clientId, mutations },
       });
       if (answer.status === 0) throw new Error(`offline: ${answer.error ?? 'unreachable'}`);
+      if (refusedForGood(answer.status)) {
+        const named = refusedChanges(answer.body, sent);
+        if (named.size === 0 && sent.length === 1) named.set(0, sent[0]!);
+        if (named.size > 0) {
+          const at = now();
+          for (const [index, change] of named)
+            await setAside(this.db, [change], refusalOf(answer.status, answer.body, index), at);
+          alone = false;
+        } else alone = true; // the refusal names no change: find it by sending them one by one
+        continue;
+      }
       if (answer.status !== 200) throw new Error(`push: ${serverError(answer.status, answer.body)}`);
       const { lastMutationId } = PushResponse.parse(answer.body);
       // What the server has applied leaves the outbox (a lost answer is harmless: the retry is skipped there).

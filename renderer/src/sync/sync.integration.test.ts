@@ -10,6 +10,8 @@ import { createContact, updateContact, type ContactInput } from '../db/repos/con
 import type { HostClient } from '../host/client';
 import { SyncClient } from './client';
 import { resolveConflict } from './conflicts';
+import { discardProblem, readProblems, retryProblem } from './problems';
+import { inChange } from '../db/change';
 
 /**
  * The sync client against the real sync server (in-memory PGlite) and the real host
@@ -257,13 +259,77 @@ describe('sync client against the sync server', () => {
     a.close();
   });
 
+  it('a change the server refuses for good (a NUL in a name) is set aside as a sync problem; the changes after it go on', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    await a.sync.configure(server.url, token);
+    const ana = await a.on(() => createContact(person('ana.refused@example.org', 'Ana')));
+    // A value written before the app refused such text (an older version, another path): straight into the table.
+    await a.on(() =>
+      inChange([a.db.contacts], async () => {
+        await a.db.contacts.update(ana.id, { firstName: 'An\u0000a' });
+        return { result: undefined, change: { name: 'contact/update', args: { id: ana.id } } };
+      }),
+    );
+    const ben = await a.on(() => createContact(person('ben.refused@example.org', 'Ben')));
+    await a.on(() => updateContact(ben.id, { ...person('ben.refused@example.org', 'Ben'), company: 'Initech' }));
+    await a.sync.syncNow();
+
+    expect(a.sync.status).toMatchObject({ phase: 'synced', lastError: null });
+    expect(await a.db.outbox.count()).toBe(0);
+    const problems = await readProblems(a.db);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      status: 400,
+      change: { name: 'contact/update' },
+      reason: expect.stringMatching(/^writes\[0\]\.value\.firstName: holds a NUL character/),
+    });
+    // Ben (created and edited after the refused change) reached the team.
+    await b.sync.configure(server.url, token);
+    expect(await b.db.contacts.get(ben.id)).toMatchObject({ firstName: 'Ben', company: 'Initech' });
+    expect(await b.db.contacts.get(ana.id)).toMatchObject({ firstName: 'Ana' });
+
+    // Fixed on the device, then *Try again*: it goes as a new change, after the ones the server has.
+    await a.db.contacts.update(ana.id, { firstName: 'Anna' }); // not a change: the row the retry carries is fixed below
+    const fixed = { ...problems[0]!, change: { ...problems[0]!.change } };
+    fixed.change.writes = fixed.change.writes!.map((write) => ({
+      ...write,
+      value: { ...write.value!, firstName: 'Anna' },
+    }));
+    await a.db.meta.put({ key: 'sync.problems', value: [fixed] });
+    await retryProblem(a.db, fixed.id);
+    expect(await readProblems(a.db)).toEqual([]);
+    await a.sync.syncNow();
+    expect(await a.db.outbox.count()).toBe(0);
+    await b.sync.syncNow();
+    expect(await b.db.contacts.get(ana.id)).toMatchObject({ firstName: 'Anna' });
+
+    // Try again with the same bad value: refused again, set aside again; Discard forgets it.
+    await a.on(() =>
+      inChange([a.db.contacts], async () => {
+        await a.db.contacts.update(ana.id, { lastName: '\ud800' });
+        return { result: undefined, change: { name: 'contact/update', args: { id: ana.id } } };
+      }),
+    );
+    await a.sync.syncNow();
+    const [again] = await readProblems(a.db);
+    expect(again!.reason).toMatch(/^writes\[0\]\.value\.lastName: holds a lone surrogate/);
+    await discardProblem(a.db, again!.id);
+    expect(await readProblems(a.db)).toEqual([]);
+    a.sync.stop();
+    b.sync.stop();
+    a.close();
+    b.close();
+  });
+
   it('a wrong token or an unreachable server says so in words, and nothing leaves the outbox', async () => {
     const a = await device('a');
     await a.on(() => createContact(person('x@example.org', 'X')));
     await a.sync.configure(server.url, 'not-a-token');
     expect(a.sync.status).toMatchObject({
       phase: 'error',
-      lastError: 'the server refused the token: paste the token again (or ask for a new one)',
+      lastError:
+        'the server refused the token (revoked, expired or mistyped): paste the token again (or ask for a new one)',
     });
     expect(await a.db.outbox.count()).toBe(1);
     await a.sync.configure('http://127.0.0.1:9', token);

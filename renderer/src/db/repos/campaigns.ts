@@ -1,5 +1,6 @@
 import { InputError, show } from '../../../../core/errors';
 import type { Campaign, Step } from '../../../../core/model';
+import { storableProblems } from '../../../../core/storable';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
 import type { CampaignRecord } from '../records';
@@ -24,6 +25,8 @@ function checkName(name: string): string {
   if (!trimmed) throw new InputError([{ path: 'name', message: 'a campaign needs a name' }]);
   if (trimmed.length > 200)
     throw new InputError([{ path: 'name', message: `${show(trimmed)} is longer than 200 characters` }]);
+  const unstorable = storableProblems(trimmed, 'name');
+  if (unstorable.length > 0) throw new InputError(unstorable);
   return trimmed;
 }
 
@@ -73,7 +76,9 @@ async function mustGet(id: string): Promise<CampaignRecord> {
 
 /**
  * Saves a campaign's settings and steps as the editor holds them. Invalid states are
- * stored (they block launch, not editing: SPEC §8).
+ * stored (they block launch, not editing: SPEC §8), except text no database can hold.
+ * @throws InputError naming the field (`steps[1].body`) when a value holds a NUL
+ *   character or a lone surrogate (core/storable.ts); nothing is saved.
  * @param expectedVersion the version the editor loaded; a mismatch means another
  *   window saved in between, and is refused so nothing typed there is overwritten.
  */
@@ -87,6 +92,10 @@ export async function saveCampaign(
   return inChange(
     [db.campaigns],
     async () => {
+      // Text the team's database cannot hold (a NUL, half an emoji) would stop at sync: refuse it
+      // here, naming the field (`steps[1].body`); the editor keeps what was typed and says why.
+      const unstorable = storableProblems(patch);
+      if (unstorable.length > 0) throw new InputError(unstorable);
       const current = await mustGet(id);
       if (current.version !== expectedVersion) {
         throw new InputError([

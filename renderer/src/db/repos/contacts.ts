@@ -1,6 +1,7 @@
 import { InputError, show } from '../../../../core/errors';
 import type { ImportedContact } from '../../../../core/contacts-import';
 import { EmailAddress, type Contact } from '../../../../core/model';
+import { storableProblems } from '../../../../core/storable';
 import { zoneProblem } from '../../../../core/zones';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
@@ -30,7 +31,8 @@ export function displayName(contact: Pick<ContactRecord, 'firstName' | 'lastName
 
 /**
  * Checks a contact form: an address is required and must be one; a zone, if given,
- * must be an IANA name; names cannot carry line breaks.
+ * must be an IANA name; names cannot carry line breaks; no field may hold a NUL
+ * character or a lone surrogate (core/storable.ts).
  * @throws InputError naming the field (`email`, `timeZone`, …) and the value.
  */
 export function checkContactInput(input: ContactInput): void {
@@ -44,6 +46,9 @@ export function checkContactInput(input: ContactInput): void {
     if (/[\r\n]/.test(input[field]))
       problems.push({ path: field, message: `${show(input[field])} contains a line break` });
   }
+  // Text the team's database cannot hold (a NUL, half an emoji) would stop at sync: refuse it here.
+  const named = new Set(problems.map((problem) => problem.path));
+  problems.push(...storableProblems(input).filter((problem) => !named.has(problem.path)));
   if (problems.length > 0) throw new InputError(problems);
 }
 

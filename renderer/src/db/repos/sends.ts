@@ -1,7 +1,7 @@
 import { releaseNext } from '../../engine/engine';
 import { inChange, now, type Change } from '../change';
 import { useDb } from '../database';
-import { isoInstant } from '../../format';
+import { formatWhen, isoInstant } from '../../format';
 import { newStepRun } from '../records';
 import { InputError, show } from '../../../../core/errors';
 
@@ -105,7 +105,7 @@ export async function rescheduleSends(enrollmentIds: readonly string[], at: numb
     args: { ids: enrollmentIds, at: when },
     feed: {
       kind: 'email.scheduled',
-      text: `Rescheduled ${count === 1 ? 'a step' : `${count} steps`} to ${new Date(when).toLocaleString()}`,
+      text: `Rescheduled ${count === 1 ? 'a step' : `${count} steps`} to ${formatWhen(when)}`,
     },
   }));
 }

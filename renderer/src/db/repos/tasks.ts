@@ -2,7 +2,7 @@ import { InputError, show } from '../../../../core/errors';
 import { releaseNext } from '../../engine/engine';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
-import { isoInstant } from '../../format';
+import { formatWhen, isoInstant } from '../../format';
 import { newStepRun } from '../records';
 
 /**
@@ -103,7 +103,7 @@ export async function snoozeTasks(taskIds: readonly string[], until: number): Pr
           args: { ids: tasks.map((t) => t!.id), until },
           feed: {
             kind: 'task.snoozed',
-            text: `Snoozed ${tasks.length === 1 ? tasks[0]!.title : `${tasks.length} tasks`} until ${new Date(until).toLocaleString()}`,
+            text: `Snoozed ${tasks.length === 1 ? tasks[0]!.title : `${tasks.length} tasks`} until ${formatWhen(until)}`,
             campaignId: tasks[0]?.campaignId,
             contactId: tasks.length === 1 ? tasks[0]!.contactId : undefined,
           },
@@ -185,7 +185,7 @@ export async function sendTaskEmail(taskId: string, message: ComposedByHand, at:
             text:
               due <= when
                 ? `Sending "${message.subject.trim()}" now (written by hand)`
-                : `Scheduled "${message.subject.trim()}" for ${new Date(due).toLocaleString()} (written by hand)`,
+                : `Scheduled "${message.subject.trim()}" for ${formatWhen(due)} (written by hand)`,
             campaignId: task.campaignId,
             contactId: task.contactId,
           },

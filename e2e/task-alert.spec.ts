@@ -1,0 +1,104 @@
+import { expect, test } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import type { HostCallInput, HostHandlers } from '../core/host/contract';
+import { createHost } from '../electron/host/services';
+import { startWebHost, type WebHost } from '../electron/host/web-server';
+import { CampaignPage } from './pages/campaign';
+import { ContactsPage } from './pages/contacts';
+import { SettingsPage } from './pages/settings';
+
+/**
+ * SPEC: a due task always reaches the person. The web host shows no system notification
+ * (`notify/show` answers `shown: false`) and this page may not show Web Notifications
+ * (permission not granted), so the app shows the alert itself, counts it for the tray
+ * (`app/set-status` `dueAlerts`), and clicking it opens the task.
+ */
+
+const built = fileURLToPath(new URL('../out/renderer', import.meta.url));
+const LAUNCH = '2026-03-09T07:00:00Z'; // Monday 08:00 in Berlin
+/** Every `app/set-status` the page reported, in order. */
+const statuses: HostCallInput<'app/set-status'>[] = [];
+let runtime: ReturnType<typeof createHost>;
+let host: WebHost;
+
+test.beforeAll(async () => {
+  runtime = createHost({ host: 'web', version: 'e2e', testMode: true });
+  const handlers: HostHandlers = {
+    ...runtime.handlers,
+    'app/set-status': (status) => {
+      statuses.push(status);
+      return runtime.handlers['app/set-status'](status);
+    },
+  };
+  host = await startWebHost({ handlers, port: 0, serve: built });
+  runtime.emit = (event, payload) => host.emit(event, payload);
+});
+
+test.afterAll(async () => {
+  runtime.close();
+  await host.close();
+});
+
+const ENROLLMENT_DUE = `new Promise((resolve) => {
+  const open = indexedDB.open('campaign-desk');
+  open.onsuccess = () => {
+    const request = open.result.transaction('enrollments').objectStore('enrollments').getAll();
+    request.onsuccess = () => { resolve(request.result.map((e) => e.nextDueAt)); open.result.close(); };
+  };
+})`;
+
+test('a task falling due with no system notification shows inside the app, counts for the tray, and opens the task', async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  await runtime.handlers['test/set-clock']({ now: Date.parse(LAUNCH) });
+  // This spec's own host (it records the tray status): the page objects' paths go to it.
+  const context = await browser.newContext({ baseURL: host.url, permissions: [] });
+  const page = await context.newPage();
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  expect(await page.evaluate('Notification.permission')).not.toBe('granted');
+  await settings.addMailbox('rep@example.com', 'Europe/Berlin');
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.importCsv('contacts-sample.csv');
+  const editor = new CampaignPage(page);
+  await editor.create('Calls');
+  const call = await editor.add('call');
+  await call.getByTestId('step-title').fill('Call {{ first_name }} {{ last_name }}');
+  await editor.waitSaved();
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: 'Launch Calls' });
+  await dialog.getByTestId('launch-pick-ana.lima@example.org').check();
+  await dialog.getByTestId('launch-pick-kenji.mori@example.net').check();
+  await dialog.getByTestId('launch-preview').click();
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Launched Calls for 2 people');
+
+  const due = (await page.evaluate(ENROLLMENT_DUE)) as number[];
+  await page.getByTestId('nav-campaigns').click();
+  await expect(page.getByTestId('task-alert')).toHaveCount(0);
+  await runtime.handlers['test/set-clock']({ now: Math.max(...due, Date.parse(LAUNCH)) + 1000 });
+
+  const alerts = page.getByTestId('task-alert');
+  await expect(alerts).toHaveCount(2, { timeout: 15_000 });
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(2);
+  // Kenji's task is done in the Command Center: his alert goes, and the tray count follows.
+  await page.getByTestId('nav-command-center').click();
+  await page.getByTestId('task-row').filter({ hasText: 'Call Kenji Mori' }).getByTestId('task-complete').click();
+  const alert = page.getByTestId('task-alert');
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toHaveText(/Task due:\s*Call Ana Lima\s*Open/);
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(1);
+  await page.getByTestId('nav-campaigns').click();
+  await page.screenshot({ path: '/work/notes/shots/host-guard-task-alert.png' });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.screenshot({ path: '/work/notes/shots/host-guard-task-alert-1024.png' });
+
+  await alert.getByTestId('task-alert-open').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Command Center');
+  await expect(page.getByTestId('task-row')).toContainText('Call Ana Lima');
+  await expect(page.getByTestId('task-alert')).toHaveCount(0);
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(0);
+  await context.close();
+});
