@@ -20,6 +20,7 @@
 # distro Postfix/Dovecot, if running, is left alone. Runs as root (CI is root).
 #
 # Usage: scripts/mailstack.sh up | down | status | clear | env | sieve ADDRESS < script.sieve | count ADDRESS
+#        | uidvalidity ADDRESS N
 #   up      install the Debian packages if missing (apt-get, non-interactive), configure, start; idempotent
 #   down    stop only the Postfix and Dovecot that `up` started (their recorded pids)
 #   status  what runs, on which ports; exit 0 only when both run
@@ -27,6 +28,7 @@
 #   env     print the TEST_* variables the integration tests read (`eval "$(... env)"`)
 #   sieve   install stdin as ADDRESS's active Sieve script (empty stdin removes it)
 #   count   how many messages ADDRESS's INBOX holds
+#   uidvalidity ADDRESS N   give ADDRESS's INBOX the UIDVALIDITY N (as a restored or rebuilt server does)
 set -euo pipefail
 
 SMTP_PORT="${MAILSTACK_SMTP_PORT:-2525}"
@@ -228,6 +230,8 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_username_format = %Lu
+# The tests provoke wrong passwords on purpose: answer them at once (the default waits 2 s).
+auth_failure_delay = 0
 log_path = $LOG/dovecot.log
 info_log_path = $LOG/dovecot.log
 default_login_user = dovenull
@@ -418,6 +422,15 @@ cmd_count() {
   doveadm -c "$DCONF" -f flow mailbox status -u "${1:-}" messages INBOX | sed 's/.*messages=//'
 }
 
+cmd_uidvalidity() { # address value: what a server restore or rebuild does to a mailbox
+  need_root
+  dovecot_ours || die "dovecot is not running (scripts/mailstack.sh up)"
+  user_home "${1:-}" >/dev/null
+  [[ "${2:-}" =~ ^[1-9][0-9]{0,9}$ ]] || die "uidvalidity must be a number from 1 to 4294967295, got '${2:-}'"
+  doveadm -c "$DCONF" mailbox update -u "$1" --uid-validity "$2" INBOX
+  say "INBOX of $1 now has UIDVALIDITY $2"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
@@ -426,5 +439,6 @@ case "${1:-}" in
   env) cmd_env ;;
   sieve) shift; cmd_sieve "$@" ;;
   count) shift; cmd_count "$@" ;;
-  *) echo "usage: $0 up|down|status|clear|env|sieve ADDRESS|count ADDRESS" >&2; exit 2 ;;
+  uidvalidity) shift; cmd_uidvalidity "$@" ;;
+  *) echo "usage: $0 up|down|status|clear|env|sieve ADDRESS|count ADDRESS|uidvalidity ADDRESS N" >&2; exit 2 ;;
 esac
