@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InboxWatcher,
+  TEXT_PART_MAX_BYTES,
   verifyImap,
   type ImapSettings,
   type InboxBatch,
@@ -34,9 +35,11 @@ if (!haveStack)
     'inbox-watch tests against a real Postfix + Dovecot skipped: set TEST_IMAP_HOST/PORT, TEST_SMTP_HOST/PORT and TEST_IMAP_PASS ' +
       '(sudo scripts/mailstack.sh up, then eval "$(scripts/mailstack.sh env)"; .ci/run does this)',
   );
-const canRenumber = haveStack && Boolean(env.mailstack) && process.getuid?.() === 0;
-if (haveStack && !canRenumber)
-  console.log('inbox-watch UIDVALIDITY test skipped: it needs TEST_MAILSTACK and root (to renumber a Dovecot mailbox)');
+const canAdminister = haveStack && Boolean(env.mailstack) && process.getuid?.() === 0;
+if (haveStack && !canAdminister)
+  console.log(
+    'inbox-watch UIDVALIDITY and Sieve vacation tests skipped: they need TEST_MAILSTACK and root (to renumber a mailbox, to set a Sieve script)',
+  );
 
 const imapFor = (user: string, port = env.imapPort): ImapSettings => ({
   host: env.imapHost ?? '127.0.0.1',
@@ -178,7 +181,7 @@ describe.skipIf(!haveStack)('INBOX watcher against Postfix + Dovecot', () => {
     expect(second.batches.every((batch) => !batch.rescan)).toBe(true);
   });
 
-  it.skipIf(!canRenumber)(
+  it.skipIf(!canAdminister)(
     'reads the INBOX again after a UIDVALIDITY change and hands over only the new message',
     async () => {
       const first = watch('fay@example.org');
@@ -211,6 +214,49 @@ describe.skipIf(!haveStack)('INBOX watcher against Postfix + Dovecot', () => {
       expect(second.batches.map((batch) => [batch.rescan, batch.uidValidity])).toEqual([[true, renumbered]]);
     },
   );
+
+  it.skipIf(!canAdminister)(
+    'hands over a real Sieve vacation reply with its RFC 3834 headers and its text',
+    async () => {
+      execFileSync(env.mailstack!, ['sieve', 'cara@example.org'], {
+        input:
+          'require ["vacation", "vacation-seconds"];\n' +
+          'vacation :seconds 0 :subject "Abwesenheitsnotiz" "Ich bin bis 10.12. nicht im Büro. Back on 10 December.";\n',
+      });
+      try {
+        const w = watch('ben@example.org');
+        await w.watcher.start();
+        const sent = await send('Ben <ben@example.org>', 'Cara <cara@example.org>');
+        const auto = await until(
+          () => w.messages().find((m) => m.rawHeaders.includes(`In-Reply-To: ${sent.messageId}`)),
+          'the vacation reply',
+        );
+        expect(auto.rawHeaders).toContain('Auto-Submitted: auto-replied (vacation)\r\n');
+        expect(auto.rawHeaders).toContain('Subject: Abwesenheitsnotiz\r\n');
+        expect(auto.rawHeaders).toContain('From: <cara@example.org>\r\n');
+        expect(auto.textParts.map((p) => [p.type, p.text.trim()])).toEqual([
+          ['text/plain', 'Ich bin bis 10.12. nicht im Büro. Back on 10 December.'],
+        ]);
+      } finally {
+        execFileSync(env.mailstack!, ['sieve', 'cara@example.org'], { input: '' });
+      }
+    },
+  );
+
+  it('reads only the start of a huge text part, and says it did', async () => {
+    const w = watch('dan@example.net');
+    await w.watcher.start();
+    const line = 'Thanks for the note, here is the long story. '.repeat(20) + '\n';
+    const sent = await send('rep@example.com', 'dan@example.net', { text: line.repeat(2_000) }); // ~1.8 MB
+    const got = await until(() => w.byId(sent.messageId), 'the long message');
+    expect(got.textParts).toHaveLength(1);
+    expect(got.textParts[0]).toMatchObject({ part: '1', type: 'text/plain', truncated: true });
+    expect(got.size).toBeGreaterThan(1_500_000);
+    // The cap counts the part's octets as stored (quoted-printable here), so the decoded text is a little shorter.
+    expect(got.textParts[0]!.text.length).toBeLessThanOrEqual(TEXT_PART_MAX_BYTES);
+    expect(got.textParts[0]!.text.length).toBeGreaterThan(TEXT_PART_MAX_BYTES * 0.9);
+    expect(got.textParts[0]!.text.startsWith('Thanks for the note')).toBe(true);
+  });
 
   it('says the mail server refused the password, and does not keep trying it', async () => {
     const w = watch('gus@example.org', { password: 'not-the-password', backoffMs: [10] });
