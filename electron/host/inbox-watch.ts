@@ -68,7 +68,10 @@ export interface InboxBatch {
   uidValidity: string;
   /** True while the INBOX is read again after a UIDVALIDITY change. */
   rescan: boolean;
-  /** In UID order; never a message handed over before in this watcher's life or named in `knownMessageIds`. */
+  /**
+   * In UID order; never a message handed over before in this watcher's life or named in
+   * `knownMessageIds`. Empty when every message of the batch was known (a rescan): the cursor still moved.
+   */
   messages: InboxMessage[];
   /** The cursor to store once this batch is applied; the next start passes it back. */
   cursor: InboxCursor;
@@ -295,6 +298,7 @@ function dedupeKey(message: { messageId: string | null; rawHeaders: string }): s
   return message.messageId ?? `headers:${message.rawHeaders}`;
 }
 
+/** Thrown inside a sync whose connection was stopped or replaced: that connection has nothing more to do. */
 class Stopped extends Error {}
 
 /**
@@ -312,6 +316,7 @@ export class InboxWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   /** The running sync, and whether new mail arrived while it ran (then it runs once more). */
   private syncing: Promise<void> | null = null;
+  private syncingFor: ImapFlow | null = null;
   private again = false;
   private lastStatus: InboxStatus = { state: 'stopped' };
   private readonly now: () => number;
@@ -395,13 +400,13 @@ export class InboxWatcher {
       } else if (!this.cursor) {
         this.cursor = { uidValidity, lastUid: 0 };
       }
+      // Listening before the first catch-up: mail that arrives during it is read right after.
+      client.on('exists', () => void this.sync().catch((error: unknown) => this.failed(client, error)));
       await this.sync();
       if (this.stopped || this.client !== client) return;
       this.attempt = 0;
       const idle = useIdle && client.capabilities.has('IDLE');
-      if (idle) {
-        client.on('exists', () => void this.sync().catch((error: unknown) => this.failed(client, error)));
-      } else {
+      if (!idle) {
         this.pollTimer = setInterval(() => {
           void client
             .noop()
@@ -442,47 +447,55 @@ export class InboxWatcher {
 
   /** Reads every message after the cursor, batch by batch; runs once more if mail arrived meanwhile. */
   private sync(): Promise<void> {
+    const client = this.client;
     if (this.syncing) {
-      this.again = true;
-      return this.syncing;
+      if (this.syncingFor === client) {
+        this.again = true;
+        return this.syncing;
+      }
+      // A sync of a connection that just dropped is still winding down: this one starts after it.
+      return this.syncing.catch(() => {}).then(() => this.sync());
     }
+    if (!client) return Promise.resolve();
     const run = async (): Promise<void> => {
       do {
         this.again = false;
-        await this.readNew();
-      } while (this.again && !this.stopped);
+        await this.readNew(client);
+      } while (this.again && !this.stopped && this.client === client);
     };
+    this.syncingFor = client;
     this.syncing = run().finally(() => {
       this.syncing = null;
+      this.syncingFor = null;
     });
     return this.syncing;
   }
 
-  private async readNew(): Promise<void> {
-    const client = this.client;
-    const cursor = this.cursor;
-    if (!client || !cursor) return;
+  private async readNew(client: ImapFlow): Promise<void> {
+    const start = this.cursor;
+    if (this.client !== client || !start) throw new Stopped();
     // `UID n:*` always includes the highest UID even when it is below n (RFC 3501 §6.4.8): filter.
-    const found = await client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true });
-    const uids = (found || []).filter((uid) => uid > cursor.lastUid).sort((a, b) => a - b);
+    const found = await client.search({ uid: `${start.lastUid + 1}:*` }, { uid: true });
+    const uids = (found || []).filter((uid) => uid > start.lastUid).sort((a, b) => a - b);
     const size = this.options.batchSize ?? 100;
     for (let i = 0; i < uids.length; i += size) {
       if (this.stopped || this.client !== client) throw new Stopped();
       const chunk = uids.slice(i, i + size);
       const messages = await this.fetchBatch(client, chunk);
       const fresh = messages.filter((m) => !this.handed.has(dedupeKey(m)));
-      const next: InboxCursor = { uidValidity: cursor.uidValidity, lastUid: chunk[chunk.length - 1]! };
-      if (fresh.length > 0)
-        await this.options.onBatch({
-          mailboxId: this.options.mailboxId,
-          uidValidity: cursor.uidValidity,
-          rescan: this.rescanning,
-          messages: fresh,
-          cursor: next,
-        });
+      const next: InboxCursor = { uidValidity: start.uidValidity, lastUid: chunk[chunk.length - 1]! };
+      // Handed over even when every message was known (a rescan): the app stores the cursor it carries.
+      await this.options.onBatch({
+        mailboxId: this.options.mailboxId,
+        uidValidity: start.uidValidity,
+        rescan: this.rescanning,
+        messages: fresh,
+        cursor: next,
+      });
       for (const m of fresh) this.handed.add(dedupeKey(m));
+      // A connection replaced meanwhile has its own cursor (perhaps a new UIDVALIDITY): leave it.
+      if (this.client !== client) throw new Stopped();
       this.cursor = next;
-      cursor.lastUid = next.lastUid;
     }
     this.rescanning = false;
   }
