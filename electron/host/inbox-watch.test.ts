@@ -258,6 +258,63 @@ describe.skipIf(!haveStack)('INBOX watcher against Postfix + Dovecot', () => {
     expect(got.textParts[0]!.text.startsWith('Thanks for the note')).toBe(true);
   });
 
+  it('polls a server that does not offer IDLE', async () => {
+    // A relay that hides IDLE from every CAPABILITY Dovecot sends, as some servers lack it.
+    const relay = createServer((inbound) => {
+      const outbound = tcpConnect(env.imapPort, env.imapHost);
+      for (const s of [inbound, outbound]) s.on('error', () => {});
+      inbound.pipe(outbound);
+      outbound.on('data', (chunk: Buffer) =>
+        inbound.write(chunk.toString('latin1').replace(/ IDLE(?=[ \]\r])/g, ''), 'latin1'),
+      );
+      outbound.on('close', () => inbound.destroy());
+      inbound.on('close', () => outbound.destroy());
+    });
+    servers.push(relay);
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as AddressInfo).port;
+    expect(await verifyImap(imapFor('ivy@example.net', port), env.pass)).toMatchObject({ ok: true, idle: false });
+
+    const w = watch('ivy@example.net', { imap: imapFor('ivy@example.net', port), pollIntervalMs: 200 });
+    await w.watcher.start();
+    expect(w.watcher.status).toEqual({ state: 'watching', mode: 'poll' });
+    const sent = await send('rep@example.com', 'ivy@example.net');
+    await until(() => w.byId(sent.messageId), 'the message by the poll');
+  });
+
+  it('hands over a message that is not valid MIME as it is, and goes on watching', async () => {
+    const w = watch('eve@example.net');
+    await w.watcher.start();
+    const brokenId = `<${randomUUID()}@campaign-desk.test>`;
+    const transport = nodemailer.createTransport({
+      host: env.smtpHost,
+      port: env.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await transport.sendMail({
+      envelope: { from: 'rep@example.com', to: 'eve@example.net' },
+      raw: [
+        'From: rep@example.com',
+        'To: eve@example.net',
+        `Message-ID: ${brokenId}`,
+        'Subject: =?utf-8?B?broken',
+        'Content-Type: multipart/mixed; boundary="never-used"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'this is no base64 and no part ever starts ====',
+        '',
+      ].join('\r\n'),
+    });
+    transport.close();
+    const broken = await until(() => w.byId(brokenId), 'the broken message');
+    expect(broken.rawHeaders).toContain('Content-Type: multipart/mixed; boundary="never-used"\r\n');
+    expect(broken.structure.type).toBe('multipart/mixed');
+    const after = await send('rep@example.com', 'eve@example.net');
+    await until(() => w.byId(after.messageId), 'the next message');
+    expect(w.watcher.status).toEqual({ state: 'watching', mode: 'idle' });
+  });
+
   it('says the mail server refused the password, and does not keep trying it', async () => {
     const w = watch('gus@example.org', { password: 'not-the-password', backoffMs: [10] });
     await w.watcher.start();
