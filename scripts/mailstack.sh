@@ -396,7 +396,8 @@ cmd_env() {
   echo "export TEST_IMAP_PASS=$PASS"
   echo "export TEST_MAIL_USERS='$(for d in $DOMAINS; do for u in $USERS; do printf '%s@%s ' "$u" "$d"; done; done | sed 's/ $//')'"
   echo "export TEST_MAILSTACK=$(cd "$(dirname "$0")" && pwd)/mailstack.sh"
-  echo "export MAILSTACK_DIR=$STATE"
+  # so that `$TEST_MAILSTACK sieve|uidvalidity|count|status` from a test finds this instance
+  echo "export MAILSTACK_DIR=$STATE MAILSTACK_SMTP_PORT=$SMTP_PORT MAILSTACK_IMAP_PORT=$IMAP_PORT"
 }
 
 user_home() { # address -> maildir home, or die
