@@ -119,6 +119,11 @@ export const SendOption = z
   });
 export type SendOption = z.output<typeof SendOption>;
 
+/** SPEC R9: how late a send may still go by itself when a mailbox names no grace period (2 hours). */
+export const DEFAULT_OVERDUE_GRACE_MS = 2 * 3_600_000;
+/** SPEC R9: the longest grace period a mailbox may set (7 days, in ms). */
+export const MAX_OVERDUE_GRACE_MS = 7 * 24 * 3_600_000;
+
 /** The last day a step may be on: ten years, far past any real campaign, well inside what dates can hold. */
 export const MAX_DAY = 3650;
 

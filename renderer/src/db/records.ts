@@ -17,6 +17,12 @@ export interface MailboxRecord {
   hasPassword: boolean;
   dailyLimit: number;
   minGapMs: number;
+  /**
+   * SPEC R9: how late (ms) a send may still go by itself after the app was closed, asleep or
+   * offline; older ones wait in Overdue. Absent on mailboxes saved before it was a setting:
+   * `DEFAULT_OVERDUE_GRACE_MS` (2 hours) then.
+   */
+  overdueGraceMs?: number;
   createdAt: number;
   updatedAt: number;
   version: number;

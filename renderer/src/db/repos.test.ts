@@ -253,6 +253,21 @@ describe('mailboxes', () => {
     );
     expect(await db.mailboxes.count()).toBe(0);
   });
+
+  it('R9: the grace period is 2 hours unless set, kept when left out, and a bad one changes nothing', async () => {
+    const saved = await saveMailbox(mailbox, false);
+    expect(saved.overdueGraceMs).toBe(2 * 3_600_000);
+    const half = await saveMailbox({ ...mailbox, id: saved.id, overdueGraceMs: 30 * 60_000 }, false);
+    expect(half.overdueGraceMs).toBe(30 * 60_000);
+    expect((await saveMailbox({ ...mailbox, id: saved.id, dailyLimit: 300 }, false)).overdueGraceMs).toBe(30 * 60_000);
+    expect(await refusal(saveMailbox({ ...mailbox, id: saved.id, overdueGraceMs: -3_600_000 }, false))).toBe(
+      'overdueGraceMs: -1 hours is not a grace period; use 0 or more',
+    );
+    expect(await refusal(saveMailbox({ ...mailbox, id: saved.id, overdueGraceMs: 8 * 24 * 3_600_000 }, false))).toBe(
+      'overdueGraceMs: 192 hours is longer than a week; older sends should wait for you in Overdue',
+    );
+    expect((await db.mailboxes.get(saved.id))!).toMatchObject({ overdueGraceMs: 30 * 60_000, dailyLimit: 300 });
+  });
 });
 
 describe('launch', () => {

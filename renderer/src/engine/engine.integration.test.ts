@@ -108,7 +108,7 @@ async function launched(
   people: number,
   port: number,
   steps: Step[] = ONE_EMAIL,
-  limits: { minGapMs?: number } = {},
+  limits: { minGapMs?: number; overdueGraceMs?: number } = {},
 ): Promise<CampaignDeskDb> {
   const db = new CampaignDeskDb(`engine-${++n}`);
   setDb(db);
@@ -122,6 +122,7 @@ async function launched(
       smtp: { host: '127.0.0.1', port, security: 'none', user: '' },
       dailyLimit: 10_000,
       minGapMs: limits.minGapMs ?? 0,
+      ...(limits.overdueGraceMs === undefined ? {} : { overdueGraceMs: limits.overdueGraceMs }),
     },
     false,
   );
@@ -223,6 +224,27 @@ describe('the send engine, with the host and a real SMTP server', () => {
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
     // Day 3 at 15:17 in New York, not the task's 09:00.
     expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T19:17:00.000Z');
+  }, 30_000);
+
+  it('R9: the grace period is the mailbox’s setting: 45 minutes late goes with the default 2 hours, waits in Overdue with 30 minutes', async () => {
+    const outcomes: string[] = [];
+    for (const overdueGraceMs of [undefined, 30 * 60_000]) {
+      setClock(() => T0);
+      const { port, received } = await smtp();
+      const db = await launched(1, port, ONE_EMAIL, overdueGraceMs === undefined ? {} : { overdueGraceMs });
+      expect((await db.mailboxes.toArray())[0]!.overdueGraceMs).toBe(overdueGraceMs ?? 2 * 3_600_000);
+      // The app was closed across the due instant and opens 45 minutes after it.
+      setClock(() => DUE + 45 * 60_000);
+      const { runtime, client } = host();
+      await runtime.handlers['test/set-clock']({ now: DUE + 45 * 60_000 });
+      const engine = new Engine(client);
+      cleanups.push(() => engine.stop());
+      await engine.start();
+      await until(async () => received.length === 1 || (await db.enrollments.toArray())[0]!.hold === 'overdue');
+      outcomes.push(received.length === 1 ? 'sent' : 'overdue');
+      await engine.stop();
+    }
+    expect(outcomes).toEqual(['sent', 'overdue']);
   }, 30_000);
 
   it('R11: people held by the minimum gap each get their own "Waiting to send" row, named and filed under them', async () => {

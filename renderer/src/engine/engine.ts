@@ -20,7 +20,7 @@ import {
 } from '../db/records';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
-import type { Step } from '../../../core/model';
+import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
 
 /**
  * The send engine in the renderer (ARCHITECTURE.md, "one scheduled email, end to end"):
@@ -30,8 +30,8 @@ import type { Step } from '../../../core/model';
  * releases the next step with core's resolver (SPEC R8). Tasks are created instead of sent.
  */
 
-/** SPEC R9: how late a send may still go by itself after the app was closed, asleep or offline. */
-export const OVERDUE_GRACE_MS = 2 * 3_600_000;
+/** SPEC R9: how late a send may still go by itself when its mailbox names no grace period. */
+export const OVERDUE_GRACE_MS = DEFAULT_OVERDUE_GRACE_MS;
 
 /**
  * A send's outcome as the engine sees it: the host's, or `not-handed-over` when the request
@@ -445,7 +445,7 @@ export class Engine {
     }
 
     // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
-    if (now() - enrollment.nextDueAt > OVERDUE_GRACE_MS) {
+    if (now() - enrollment.nextDueAt > (mailbox.overdueGraceMs ?? OVERDUE_GRACE_MS)) {
       await inChange([db.enrollments], async () => {
         await db.enrollments.update(enrollment.id, { hold: 'overdue', updatedAt: now() });
         return {

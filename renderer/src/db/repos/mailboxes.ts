@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { InputError, show } from '../../../../core/errors';
-import { EmailAddress, HeaderText, ZoneName } from '../../../../core/model';
+import {
+  DEFAULT_OVERDUE_GRACE_MS,
+  EmailAddress,
+  HeaderText,
+  MAX_OVERDUE_GRACE_MS,
+  ZoneName,
+} from '../../../../core/model';
 import { parseOrThrow } from '../../../../core/validate';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
@@ -26,6 +32,17 @@ export const MailboxInput = z.object({
   }),
   dailyLimit: z.number().int().min(1, { error: 'must be at least 1 email a day' }).max(10_000),
   minGapMs: z.number().int().min(0).max(3_600_000),
+  /** SPEC R9's grace period in ms; left out, a new mailbox gets 2 hours and a saved one keeps its own. */
+  overdueGraceMs: z
+    .number({ error: (issue) => `${show(issue.input)} is not a number of hours` })
+    .check((ctx) => {
+      const hours = ctx.value / 3_600_000;
+      const fail = (message: string) => ctx.issues.push({ code: 'custom', message, input: ctx.value });
+      if (!Number.isInteger(ctx.value) || ctx.value < 0) fail(`${hours} hours is not a grace period; use 0 or more`);
+      else if (ctx.value > MAX_OVERDUE_GRACE_MS)
+        fail(`${hours} hours is longer than a week; older sends should wait for you in Overdue`);
+    })
+    .optional(),
 });
 export type MailboxInput = z.input<typeof MailboxInput>;
 
@@ -54,6 +71,7 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
         hasPassword,
         dailyLimit: parsed.dailyLimit,
         minGapMs: parsed.minGapMs,
+        overdueGraceMs: parsed.overdueGraceMs ?? current?.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
         createdAt: current?.createdAt ?? at,
         updatedAt: at,
         version: (current?.version ?? 0) + 1,
