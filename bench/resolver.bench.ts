@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { Campaign } from '../core/model';
 import { plan } from '../core/plan';
+import { compileHolidays, HolidayCalendar } from '../core/holidays';
 import { compileWindow } from '../core/window';
 import { compileCampaign, resolveEnrollment, type CompiledCampaign } from '../core/resolver';
 import { ZoneClock } from '../core/zones';
@@ -138,6 +139,15 @@ export function benchResolver(): void {
   });
   const withWindow = timeIt(() => resolveAll(windowed, list), 7);
   report('resolver-window', Math.round(resolutions / (withWindow.medianMs / 1000)), 'resolutions/s');
+  // R13 too: the US calendar with New York's state holidays, and skipWeekends counting around them.
+  const calendar = compileHolidays(HolidayCalendar.parse({ country: 'US', region: 'NY' }));
+  const rules = { window: windowed.window, holidays: calendar };
+  const withBoth = [
+    compileCampaign(CAMPAIGN, rules),
+    compileCampaign(Campaign.parse({ ...CAMPAIGN, skipWeekends: true }), rules),
+  ];
+  const both = timeIt(() => resolveAll(withBoth[0]!, list) + resolveAll(withBoth[1]!, list), 7);
+  report('resolver-window-holidays', Math.round((2 * resolutions) / (both.medianMs / 1000)), 'resolutions/s');
 }
 
 /** `plan` group: the whole plan command's work (validation, resolving, subject rendering) for 10,000 people. */

@@ -70,27 +70,36 @@ export interface CompiledHolidays {
 /** Prepares a checked {@link HolidayCalendar} for the resolver. */
 export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
   const source = calendar.region ? new Holidays(calendar.country, calendar.region) : new Holidays(calendar.country);
-  const extra = new Set(calendar.extra.map((date) => dayNumber(date)!));
+  const extra = calendar.extra.map((date) => dayNumber(date)!);
   const workdays = new Set(calendar.workdays.map((date) => dayNumber(date)!));
-  const years = new Map<number, Set<number>>();
-  const publicDays = (year: number): Set<number> => {
-    let days = years.get(year);
-    if (!days) {
-      days = new Set();
-      for (const holiday of source.getHolidays(year) || []) {
-        // `date` is the holiday's local date ("2026-04-03 00:00:00"); a holiday that starts in the evening still names its day.
-        if (holiday.type === 'public') days.add(dayNumber(holiday.date.slice(0, 10))!);
-      }
-      years.set(year, days);
+  // Days off of every year loaded so far, and the day range those years cover: the resolver
+  // asks for many days of the same few years, so a lookup is one range check and one Set.
+  const off = new Set<number>();
+  let firstYear = 0;
+  let lastYear = -1;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const load = (year: number): void => {
+    for (const holiday of source.getHolidays(year) || []) {
+      // `date` is the holiday's local date ("2026-04-03 00:00:00"); one that starts in the evening still names its day.
+      if (holiday.type === 'public') off.add(dayNumber(holiday.date.slice(0, 10))!);
     }
-    return days;
+  };
+  const cover = (day: number): void => {
+    const year = new Date(day * DAY_MS).getUTCFullYear();
+    const [start, end] = lastYear < firstYear ? [year, year] : [Math.min(year, firstYear), Math.max(year, lastYear)];
+    for (let y = start; y <= end; y++) if (y < firstYear || y > lastYear || lastYear < firstYear) load(y);
+    [firstYear, lastYear] = [start, end];
+    from = Date.UTC(start, 0, 1) / DAY_MS;
+    to = Date.UTC(end, 11, 31) / DAY_MS;
+    for (const day of extra) off.add(day);
+    for (const day of workdays) off.delete(day);
   };
   return {
     isHoliday(day) {
-      if (workdays.has(day)) return false;
-      if (extra.has(day)) return true;
-      return publicDays(new Date(day * DAY_MS).getUTCFullYear()).has(day);
+      if (day < from || day > to) cover(day);
+      return off.has(day);
     },
-    isWorkday: (day) => workdays.has(day),
+    isWorkday: (day) => workdays.size > 0 && workdays.has(day),
   };
 }
