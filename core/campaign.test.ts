@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDay } from './campaign';
+import { plannedSubject, readDay } from './campaign';
 
 describe('a step day as typed in the editor (SPEC §1, §8)', () => {
   it.each([
@@ -14,5 +14,34 @@ describe('a step day as typed in the editor (SPEC §1, §8)', () => {
     ['abc', { problem: '"abc" is not a day; use a whole number from 1 to 3650' }],
   ])('%j reads as %j', (text, expected) => {
     expect(readDay(text)).toEqual(expected);
+  });
+});
+
+describe('the subject a waiting email will go with (R10), as screens show it', () => {
+  const email = (id: string, subject: string, followUp: boolean) => ({
+    id,
+    day: 1,
+    type: 'email' as const,
+    subject,
+    body: 'x',
+    send: { timing: 'at_time' as const, time: '09:00', followUp },
+  });
+  const steps = [
+    email('s1', 'Re: Quick question', false),
+    email('s2', '', true),
+    email('s3', '', true),
+    email('s4', '', false),
+    { id: 'c1', day: 1, type: 'call' as const, title: 'Call', notes: '' },
+    email('s5', 'Last note', true),
+  ];
+  it.each([
+    [0, 'Re: Quick question'],
+    [1, 'Re: Quick question'],
+    [2, 'Re: Quick question'],
+    [3, 'Quick question'],
+    [4, ''],
+    [5, 'Last note'],
+  ])('step %i: %j, never "Re: Re:"', (index, subject) => {
+    expect(plannedSubject(steps, index)).toBe(subject);
   });
 });

@@ -1,7 +1,7 @@
 import { show, type Problem } from './errors';
 import { MAX_DAY, type Campaign, type Step } from './model';
 import { templateProblems } from './templating';
-import { replySubject } from './threading';
+import { replySubject, stripReplyPrefix } from './threading';
 
 /** SPEC §3: the timings offered to the campaign's first step when it is an email. */
 export const FIRST_EMAIL_TIMINGS = ['choose_at_launch', 'at_time', 'task'] as const;
@@ -40,6 +40,14 @@ export function readDay(text: string): { day: number } | { problem: string } {
   if (day > MAX_DAY) return { problem: `day ${trimmed} is past the longest campaign (${MAX_DAY} days)` };
   return { day };
 }
+
+/** What each step kind is called on every screen (the campaign editor, the Command Center, tasks). */
+export const STEP_KIND_LABELS: Readonly<Record<Step['type'], string>> = {
+  email: 'Email',
+  call: 'Call',
+  linkedin: 'LinkedIn',
+  custom: 'Task',
+};
 
 /** Index of the nearest email step before `index` on an earlier day (SPEC R6's P), or −1. */
 export function previousEmailOnEarlierDay(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): number {
@@ -160,4 +168,19 @@ export function threadSubject(steps: readonly Step[], index: number): string | u
     if (!step.send.followUp) return replySubject(step.subject ?? '');
   }
   return undefined;
+}
+
+/**
+ * The subject template an email step at `index` will go with, before it is sent (R10), for
+ * screens that show what a person waits on: a follow-up's is its thread's `Re:` subject
+ * (never `Re: Re:`); an email without its own subject takes its thread's, without `Re:`.
+ * The sent subject itself comes from `composeEmail`, from what the previous email really was.
+ */
+export function plannedSubject(steps: readonly Step[], index: number): string {
+  const step = steps[index];
+  if (step?.type !== 'email') return '';
+  const thread = threadSubject(steps, index);
+  if (step.send.followUp && thread !== undefined) return thread;
+  if (step.subject?.trim()) return step.subject;
+  return thread === undefined ? '' : stripReplyPrefix(thread);
 }
