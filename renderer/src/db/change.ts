@@ -2,6 +2,7 @@ import type { Table } from 'dexie';
 import type { RowWrite } from '../../../core/sync/protocol';
 import { takeWrites } from './capture';
 import { useDb } from './database';
+import { deviceIdOrCreate } from './device';
 import type { FeedEventRecord } from './records';
 
 /** What one change a person makes records besides itself: its outbox mutation and, usually, a Live Feed row. */
@@ -47,11 +48,7 @@ export async function inChange<T>(
   return db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
     takeWrites(); // a retried transaction starts clean
     const { result, change: changed } = await work();
-    let clientId = (await db.meta.get('deviceId'))?.value as string | undefined;
-    if (!clientId) {
-      clientId = crypto.randomUUID();
-      await db.meta.add({ key: 'deviceId', value: clientId });
-    }
+    const clientId = await deviceIdOrCreate(db);
     await db.meta.put({ key: 'hadData', value: true });
     // The rows written go with the first change (a batch is applied by the server as one mutation's rows).
     const changes = Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change];

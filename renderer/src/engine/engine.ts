@@ -7,6 +7,7 @@ import { newMessageId, replyHeaders } from '../../../core/threading';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { inChange, now, setClock, type Change } from '../db/change';
 import { useDb } from '../db/database';
+import { readDeviceId } from '../db/device';
 import { toCoreCampaign } from '../db/repos/campaigns';
 import { displayName, toCoreContact } from '../db/repos/contacts';
 import {
@@ -937,7 +938,7 @@ async function sentToday(mailbox: MailboxRecord): Promise<{ sentToday: number; l
 
 /** This device's id (written with its first change; enrollments it launches carry it). */
 export async function thisDevice(): Promise<string | undefined> {
-  return (await useDb().meta.get('deviceId'))?.value as string | undefined;
+  return readDeviceId();
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { ignoreWrites } from '../db/capture';
 import { now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
+import { deviceIdOrCreate } from '../db/device';
 import type { OutboxRecord } from '../db/records';
 import type { HostClient } from '../host/client';
 import { setAside } from './problems';
@@ -446,13 +447,7 @@ export class SyncClient {
 
   /** This device's id: the outbox's clientId (written with the first change). */
   private async clientId(): Promise<string> {
-    return this.db.transaction('rw', this.db.meta, async () => {
-      const existing = (await this.db.meta.get('deviceId'))?.value as string | undefined;
-      if (existing) return existing;
-      const id = crypto.randomUUID();
-      await this.db.meta.add({ key: 'deviceId', value: id });
-      return id;
-    });
+    return this.db.transaction('rw', this.db.meta, () => deviceIdOrCreate(this.db));
   }
 }
 

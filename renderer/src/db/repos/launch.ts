@@ -3,6 +3,7 @@ import { plan, type PlannedStep } from '../../../../core/plan';
 import { useDb } from '../database';
 import { ZoneClock, wallDay } from '../../../../core/zones';
 import { inChange, now } from '../change';
+import { deviceIdOrCreate, readDeviceId } from '../device';
 import { displayName } from './contacts';
 import { toCoreCampaign } from './campaigns';
 import { toCoreContact } from './contacts';
@@ -152,7 +153,7 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
       },
     ]);
   }
-  const device = ((await db.meta.get('deviceId'))?.value as string | undefined) ?? crypto.randomUUID();
+  const device = (await readDeviceId(db)) ?? crypto.randomUUID();
   const people = fresh.people.filter((person) => !person.excluded);
   if (people.length === 0)
     throw new InputError([
@@ -206,9 +207,8 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
       }
       // This database's device id, read again inside the transaction and never replaced: the
       // engine sends only enrollments carrying it (SPEC §7).
-      const existing = (await db.meta.get('deviceId'))?.value as string | undefined;
-      if (existing) for (const e of enrollments) e.deviceId = existing;
-      else await db.meta.add({ key: 'deviceId', value: device });
+      const id = await deviceIdOrCreate(db, () => device);
+      if (id !== device) for (const e of enrollments) e.deviceId = id;
       await db.enrollments.bulkAdd(enrollments);
       // Status is not content: the content version stays, so an edit in flight is not refused.
       await db.campaigns.put({ ...campaign, status: 'active', updatedAt: at });

@@ -1,0 +1,31 @@
+import type { CampaignDeskDb } from './database';
+import { useDb } from './database';
+
+/**
+ * This device's id (SPEC §7): the outbox's `clientId`, and the id every enrollment launched
+ * here carries (only the launching device sends). Written once, with the first change, and
+ * never replaced. The one place that reads or writes it.
+ */
+
+const KEY = 'deviceId';
+
+/** The id, or undefined while this database has made no change yet. */
+export async function readDeviceId(db: CampaignDeskDb = useDb()): Promise<string | undefined> {
+  return (await db.meta.get(KEY))?.value as string | undefined;
+}
+
+/**
+ * The id, written now when there is none. Call inside a read-write transaction over `db.meta`
+ * so two first changes cannot write two ids.
+ * @param fresh the id to write when there is none (default: a new random UUID).
+ */
+export async function deviceIdOrCreate(
+  db: CampaignDeskDb = useDb(),
+  fresh: () => string = () => crypto.randomUUID(),
+): Promise<string> {
+  const existing = await readDeviceId(db);
+  if (existing) return existing;
+  const id = fresh();
+  await db.meta.add({ key: KEY, value: id });
+  return id;
+}
