@@ -31,6 +31,19 @@ export function setClock(next: () => number): void {
   clock = next;
 }
 
+const committed = new Set<(tables: readonly string[]) => void>();
+
+/**
+ * Calls `listener` with the names of the tables a change wrote, after its transaction has
+ * committed (in this window only). The engine re-arms from it: Dexie's liveQuery was seen to
+ * miss an update committed while its query was being (re)started.
+ * @returns a function that stops the calls.
+ */
+export function onCommitted(listener: (tables: readonly string[]) => void): () => void {
+  committed.add(listener);
+  return () => committed.delete(listener);
+}
+
 /**
  * Runs `work` and records its change in one read-write transaction over `tables`,
  * the Live Feed, the outbox and `meta`: either all of it is stored or none of it.
@@ -45,7 +58,7 @@ export async function inChange<T>(
   at: number = now(),
 ): Promise<T> {
   const db = useDb();
-  return db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
+  const result = await db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
     takeWrites(); // a retried transaction starts clean
     const { result, change: changed } = await work();
     const clientId = await deviceIdOrCreate(db);
@@ -70,6 +83,9 @@ export async function inChange<T>(
     }
     return result;
   });
+  const names = tables.map((table) => table.name);
+  for (const listener of committed) listener(names);
+  return result;
 }
 
 /** Writes one change's outbox row and Live Feed row (inside the caller's transaction). */

@@ -5,7 +5,7 @@ import { compileCampaign, resolveEnrollment, type StepDone } from '../../../core
 import { mergeContext, renderTemplate } from '../../../core/templating';
 import { newMessageId, replyHeaders } from '../../../core/threading';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
-import { inChange, now, setClock, type Change } from '../db/change';
+import { inChange, now, onCommitted, setClock, type Change } from '../db/change';
 import { useDb } from '../db/database';
 import { readDeviceId } from '../db/device';
 import { toCoreCampaign } from '../db/repos/campaigns';
@@ -101,6 +101,14 @@ export class Engine {
     this.online = (await this.host.call('net/status', {})).online;
     this.stops.push(
       this.host.on('clock/changed', ({ now: at }) => follow(at)),
+      // A change to enrollments made here (a task sent by hand, a pause, a reschedule) re-arms at
+      // once, not only through the live query, which can miss a write made while it restarts.
+      onCommitted((tables) => {
+        if (this.stopped || this.inFlight.size > 0 || !tables.includes('enrollments')) return;
+        void pendingHere()
+          .then((pending) => this.arm(pending))
+          .catch((error: unknown) => console.error('engine: cannot arm the host', error));
+      }),
       this.host.on('scheduler/due', ({ jobs, now: at }) => {
         // The host's clock at firing: follow it, so a job due "now" is not seen as a few ms early.
         follow(at);
@@ -593,7 +601,8 @@ export class Engine {
           entry.outcome.status === 'sent',
       );
       const changes: Change[] = sent.length > 0 ? await this.recordSent(sent) : [];
-      for (const { send, outcome } of chunk.filter((entry) => entry.outcome.status !== 'sent')) {
+      for (const { send, outcome } of chunk) {
+        if (outcome.status === 'sent') continue; // recorded in bulk above
         const change = await this.applyOutcome(send, outcome);
         if (change) changes.push(change);
       }
@@ -679,10 +688,13 @@ export class Engine {
     });
   }
 
-  /** Writes one send's outcome (inside the caller's transaction) and returns its change, if any. */
-  private async applyOutcome(p: Prepared, outcome: SendOutcome): Promise<Change | undefined> {
+  /** Writes one unsent send's outcome (inside the caller's transaction; sent ones go through `recordSent`) and returns its change, if any. */
+  private async applyOutcome(
+    p: Prepared,
+    outcome: Exclude<SendOutcome, { status: 'sent' }>,
+  ): Promise<Change | undefined> {
     const db = useDb();
-    const { enrollment, campaign, contact, claimed, composed } = p;
+    const { enrollment, campaign, contact, claimed } = p;
     const runId = claimed.id;
     const who = displayName(contact);
     const about = { campaignId: campaign.id, contactId: contact.id };
@@ -707,24 +719,6 @@ export class Engine {
           updatedAt: now(),
         });
       return undefined;
-    }
-    if (outcome.status === 'sent') {
-      await db.stepRuns.put({
-        ...claimed,
-        state: 'sent',
-        sentAt: outcome.at,
-        smtpReply: outcome.response,
-        ...(outcome.deliveredMessageId ? { deliveredMessageId: outcome.deliveredMessageId } : {}),
-        updatedAt: now(),
-      });
-      await db.enrollments.update(enrollment.id, { attempts: 0 });
-      await releaseNext(enrollment.id);
-      const note = composed.note ? ` (${composed.note})` : '';
-      return {
-        name: 'step-run/sent',
-        args: { id: runId, sentAt: outcome.at },
-        feed: { kind: 'email.sent', text: `Sent "${claimed.subject}" to ${who}${note}`, ...about },
-      };
     }
     if (outcome.status === 'offline') {
       // Nothing was attempted: back to scheduled; the network's return re-arms it (SPEC §5).
