@@ -125,6 +125,7 @@ describe('R15 effects: out of office', () => {
         enrollmentId: 'e-ana',
         until: Date.parse('2026-03-17T04:00:00Z'), // Tue 17 Mar 00:00 EDT
         resumesOn: '2026-03-17',
+        returnsOn: '2026-03-16',
         nextDueAt: Date.parse('2026-03-17T14:30:00Z'), // 10:30 EDT, as planned for Mon 09 Mar
       },
     ]);

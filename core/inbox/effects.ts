@@ -70,6 +70,8 @@ export type InboxEffect =
       /** The start of the day it resumes (the day after the return date), UTC ms. */
       until: number;
       resumesOn: string;
+      /** The return date the reply gave, or null when it gave none. */
+      returnsOn: string | null;
       /** The next step's new due instant (the same local time on the resume day, or unchanged). */
       nextDueAt: number;
     }
@@ -240,6 +242,7 @@ function autoReply(
     enrollmentId: enrollment.id,
     until: pause.until,
     resumesOn: pause.resumesOn,
+    returnsOn,
     nextDueAt: pause.nextDueAt,
   });
   const howLong = returnsOn ? '' : ` for ${facts.outOfOfficeDays ?? DEFAULT_OUT_OF_OFFICE_DAYS} days`;

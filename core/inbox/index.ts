@@ -33,3 +33,4 @@ export {
   type PersonFacts,
   type StopStatus,
 } from './effects';
+export { doNotMailReason, type SuppressionReason } from './suppression';

@@ -6,7 +6,8 @@ import { inChange, now } from '../change';
 import { displayName } from './contacts';
 import { toCoreCampaign } from './campaigns';
 import { toCoreContact } from './contacts';
-import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../records';
+import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord, SuppressionRecord } from '../records';
+import { doNotMailReason } from '../../../../core/inbox/suppression';
 
 /** Statuses in which a person is still in a campaign (a paused one can be resumed). */
 const ONGOING = ['active', 'paused'] as const;
@@ -63,6 +64,11 @@ export async function previewLaunch(
     ]);
   const contacts = (await db.contacts.bulkGet([...contactIds])).filter((c): c is ContactRecord => !!c);
   const active = await ongoingEnrollments(contacts.map((c) => c.id));
+  const suppressions = new Map(
+    (await db.suppressions.bulkGet(contacts.map((c) => c.emailKey)))
+      .filter((s): s is SuppressionRecord => !!s)
+      .map((s) => [s.id, s]),
+  );
   const campaignNames = new Map(
     (await db.campaigns.bulkGet([...new Set(active.map((e) => e.campaignId))])).map((c) => [c?.id, c?.name]),
   );
@@ -81,12 +87,10 @@ export async function previewLaunch(
     const contact = contacts[index]!;
     const warnings: string[] = [];
     let excluded = false;
-    if (contact.unsubscribed) {
-      warnings.push(`${contact.email} has unsubscribed`);
-      excluded = true;
-    }
-    if (contact.bounced) {
-      warnings.push(`${contact.email} bounced before`);
+    // SPEC §6, §12: the suppression list (kept when a contact is deleted) and the contact's own marks.
+    const stop = doNotMailReason(contact, suppressions.get(contact.emailKey));
+    if (stop) {
+      warnings.push(`${stop}: left out, never emailed again`);
       excluded = true;
     }
     for (const e of active.filter((a) => a.contactId === contact.id)) {
