@@ -44,7 +44,7 @@ export interface PersonFacts {
   address: string;
   /** Temporary bounces in a row so far. */
   softBounces: number;
-  /** Every enrollment of the person, in any campaign and mailbox. */
+  /** Every enrollment of the person, in any campaign and mailbox (oldest first reads best in the feed). */
   enrollments: readonly EnrollmentFacts[];
 }
 
@@ -141,7 +141,10 @@ export function inboxEffects(message: Classification, match: InboxMatch, facts: 
     const person = facts.people.get(target.contactId);
     if (!person) continue;
     const enrollment = person.enrollments.find((e) => e.id === target.enrollmentId);
-    const ongoing = person.enrollments.filter((e) => ONGOING.has(e.status));
+    // The enrollment the message is about first, then the person's others in the order given.
+    const ongoing = person.enrollments
+      .filter((e) => ONGOING.has(e.status))
+      .sort((a, b) => Number(b.id === target.enrollmentId) - Number(a.id === target.enrollmentId));
     switch (message.kind) {
       case 'reply':
         reply(out, message, person, enrollment, ongoing, stop, stopped);

@@ -9,7 +9,8 @@ import { setClock } from './change';
 import { CampaignDeskDb, setDb } from './database';
 import { createCampaign, saveCampaign } from './repos/campaigns';
 import { createContact, deleteContacts, type ContactInput } from './repos/contacts';
-import { applyInboxBatch, inboxCursor } from './repos/inbox';
+import { applyInboxBatch, inboxCursor, knownInboxMessageIds } from './repos/inbox';
+import { parseMessage } from '../../../core/inbox';
 import { launch, previewLaunch } from './repos/launch';
 import { saveMailbox } from './repos/mailboxes';
 import type { ContactRecord, EnrollmentRecord } from './records';
@@ -226,6 +227,21 @@ describe('applyInboxBatch: replies', () => {
     expect(result).toEqual({ read: 1, matched: 0, alreadyRead: 0 });
     expect(await db.feed.count()).toBe(feed);
     expect((await db.inboxMessages.get(`${mailboxId}:7:12`))!.enrollmentIds).toEqual([]);
+  });
+});
+
+describe('applyInboxBatch: messages the host built from IMAP', () => {
+  it('takes core’s InboxMessage instead of raw text, and lists the Message-IDs it has read', async () => {
+    const { headers, body } = await parseMessage(fixture('reply-gmail-en.eml'));
+    const message = { headers, body };
+    await applyInboxBatch({
+      mailboxId,
+      uidValidity: 7,
+      lastUid: 12,
+      messages: [{ uid: 12, message, receivedAt: READ_AT }],
+    });
+    expect(await status(spring.ana.id)).toBe('replied');
+    expect(await knownInboxMessageIds(mailboxId)).toEqual(['<CAKx8V1p2mQ9f+ZrTQ7w3bN0e1R5sYvJ4hWq@mail.gmail.com>']);
   });
 });
 

@@ -6,7 +6,9 @@ import {
   parseMessage,
   type Classification,
   type EnrollmentFacts,
+  InboxMessageSchema,
   type InboxEffect,
+  type InboxMessage,
   type InboxFeedRow,
   type StopStatus,
   type OngoingEnrollment,
@@ -38,9 +40,16 @@ export interface InboxBatch {
   uidValidity: number;
   /** The highest UID the host has looked at (including messages it did not send here). */
   lastUid: number;
-  /** `raw`: the message as RFC 5322 text (headers and text parts are enough). */
-  messages: { uid: number; raw: string }[];
+  /**
+   * Each message as RFC 5322 text (`raw`; headers and text parts are enough), or as core's
+   * `InboxMessage` when the host built it from IMAP's BODYSTRUCTURE and text parts
+   * (`message`, with `receivedAt`, IMAP INTERNALDATE in UTC ms, for a return date's year).
+   */
+  messages: InboxBatchMessage[];
 }
+
+export type InboxBatchMessage =
+  { uid: number; raw: string } | { uid: number; message: InboxMessage; receivedAt?: number };
 
 /** What a batch did. */
 export interface InboxBatchResult {
@@ -92,6 +101,18 @@ export async function inboxCursor(mailboxId: string): Promise<InboxCursor | unde
 }
 
 /**
+ * The Message-IDs already read from this mailbox, for the watcher's rescan after a
+ * UIDVALIDITY change (`knownMessageIds`): normalised `<id@domain>`, in no order.
+ */
+export async function knownInboxMessageIds(mailboxId: string): Promise<string[]> {
+  const rows = await useDb()
+    .inboxMessages.where('[mailboxId+messageId]')
+    .between([mailboxId, ''], [mailboxId, '\uffff'])
+    .toArray();
+  return [...new Set(rows.map((r) => r.messageId).filter((id): id is string => id !== null))];
+}
+
+/**
  * Applies a batch of INBOX messages (SPEC §11, R14, R15): each is parsed and classified by
  * core (outside the transaction), then in ONE transaction matched against the step runs
  * sent (own and delivered Message-IDs) and the mailbox's ongoing enrollments, and its
@@ -115,7 +136,13 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
   const parsed = await Promise.all(
     [...batch.messages]
       .sort((a, b) => a.uid - b.uid)
-      .map(async (m) => ({ uid: m.uid, message: classify(await parseMessage(m.raw), { receivedAt }) })),
+      .map(async (m) => ({
+        uid: m.uid,
+        message:
+          'raw' in m
+            ? classify(await parseMessage(m.raw), { receivedAt })
+            : classify(m.message, { receivedAt: m.receivedAt ?? receivedAt }),
+      })),
   );
   const db = useDb();
   try {
@@ -224,8 +251,19 @@ function checkBatch(batch: InboxBatch): void {
   else
     batch.messages.forEach((m, i) => {
       whole(m?.uid, `messages[${i}].uid`, 1);
-      if (typeof m?.raw !== 'string')
-        problems.push({ path: `messages[${i}].raw`, message: `${show(m?.raw)} is not message text` });
+      if (m && typeof m === 'object' && 'message' in m) {
+        const checked = InboxMessageSchema.safeParse(m.message);
+        const issue = checked.error?.issues[0];
+        if (issue)
+          problems.push({
+            path: `messages[${i}].message${issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')}`,
+            message: issue.message,
+          });
+      } else {
+        const raw = (m as { raw?: unknown } | undefined)?.raw;
+        if (typeof raw !== 'string')
+          problems.push({ path: `messages[${i}].raw`, message: `${show(raw)} is not message text` });
+      }
     });
   if (problems.length > 0) throw new InputError(problems);
 }
@@ -259,7 +297,9 @@ async function applyOne(
       name: displayName(contact),
       address: contact.emailKey,
       softBounces: contact.softBounces ?? 0,
-      enrollments: enrollments.map((e) => enrollmentFacts(e, campaigns.get(e.campaignId))),
+      enrollments: enrollments
+        .map((e) => enrollmentFacts(e, campaigns.get(e.campaignId)))
+        .sort((a, b) => a.launchedAt - b.launchedAt || a.campaignName.localeCompare(b.campaignName)),
     });
   }
   const runIds = match.targets.map((t) => t.stepRunId).filter((id): id is string => id !== null);
@@ -271,7 +311,10 @@ async function applyOne(
   return { enrollmentIds: [...new Set(match.targets.map((t) => t.enrollmentId))], contactIds, feed };
 }
 
-function enrollmentFacts(e: EnrollmentRecord, campaign: CampaignRecord | undefined): EnrollmentFacts {
+function enrollmentFacts(
+  e: EnrollmentRecord,
+  campaign: CampaignRecord | undefined,
+): EnrollmentFacts & { launchedAt: number } {
   return {
     id: e.id,
     campaignId: e.campaignId,
@@ -284,6 +327,7 @@ function enrollmentFacts(e: EnrollmentRecord, campaign: CampaignRecord | undefin
     skipWeekends: campaign?.skipWeekends ?? false,
     stopOnReply: campaign?.stopOnReply ?? true,
     stopOtherCampaigns: campaign?.stopOtherCampaigns ?? true,
+    launchedAt: e.launchedAt,
   };
 }
 
