@@ -34,3 +34,4 @@ export {
   type StopStatus,
 } from './effects';
 export { doNotMailReason, type SuppressionReason } from './suppression';
+export { contactBadges, type ContactBadge } from './badges';

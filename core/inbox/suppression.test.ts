@@ -9,7 +9,7 @@ describe('SPEC §12: who is never mailed', () => {
     [
       'bounced contact',
       [{ ...contact, bounced: true }],
-      'ana@globex.example bounced before: the address does not receive email',
+      'ana@globex.example bounced before (the address does not receive email)',
     ],
     [
       'on the list after the contact was deleted and imported again',
@@ -20,7 +20,7 @@ describe('SPEC §12: who is never mailed', () => {
     [
       'a permanent bounce on the list',
       [contact, { reason: 'bounced' }],
-      'ana@globex.example bounced before: the address does not receive email',
+      'ana@globex.example bounced before (the address does not receive email)',
     ],
   ];
   for (const [name, args, expected] of table) it(name, () => expect(doNotMailReason(...args)).toBe(expected));

@@ -20,6 +20,6 @@ export function doNotMailReason(
   if (suppression?.reason === 'complaint') return `${contact.email} marked an earlier email as spam`;
   if (suppression?.reason === 'unsubscribed' || contact.unsubscribed) return `${contact.email} has unsubscribed`;
   if (suppression?.reason === 'bounced' || contact.bounced)
-    return `${contact.email} bounced before: the address does not receive email`;
+    return `${contact.email} bounced before (the address does not receive email)`;
   return null;
 }

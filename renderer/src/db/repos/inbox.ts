@@ -24,6 +24,7 @@ import type {
   EnrollmentStatus,
   FeedEventRecord,
   InboxMessageRecord,
+  SuppressionRecord,
 } from '../records';
 import { displayName } from './contacts';
 
@@ -467,4 +468,29 @@ async function cancelPending(e: EnrollmentRecord, reason: string, at: number): P
   const run = await db.stepRuns.get(runId);
   if (run && (run.state === 'scheduled' || run.state === 'blocked'))
     await db.stepRuns.update(runId, { state: 'skipped', reason, updatedAt: at });
+}
+
+/**
+ * What Contacts needs for each person's badges (core's `contactBadges`): the suppression list
+ * by address, and by contact the enrollments that stopped on a reply or are out of office.
+ * Reads only those enrollments (indexed by status), not every enrollment.
+ */
+export async function badgeFacts(): Promise<{
+  suppressions: Map<string, SuppressionRecord>;
+  enrollments: Map<string, EnrollmentRecord[]>;
+}> {
+  const db = useDb();
+  // Every out-of-office mark, passed or not: the screen compares it with its own clock.
+  const [suppressions, replied, away] = await Promise.all([
+    db.suppressions.toArray(),
+    db.enrollments.where('[status+nextDueAt]').between(['replied', -Infinity], ['replied', Infinity]).toArray(),
+    db.enrollments
+      .where('[status+nextDueAt]')
+      .between(['active', -Infinity], ['active', Infinity])
+      .filter((e) => (e.outOfOfficeUntil ?? 0) > 0)
+      .toArray(),
+  ]);
+  const enrollments = new Map<string, EnrollmentRecord[]>();
+  for (const e of [...replied, ...away]) enrollments.set(e.contactId, [...(enrollments.get(e.contactId) ?? []), e]);
+  return { suppressions: new Map(suppressions.map((s) => [s.id, s])), enrollments };
 }
