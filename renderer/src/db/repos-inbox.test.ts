@@ -334,6 +334,66 @@ describe('applyInboxBatch: out of office', () => {
   });
 });
 
+describe('applyInboxBatch: real messages from the tests’ own Postfix and Dovecot (core/inbox/fixtures/README.md)', () => {
+  it('Postfix’s own bounce for an unknown mailbox and a Sieve vacation reply, as Dovecot stored them', async () => {
+    // What was sent on 2026-12-03 at 06:33 (UTC) before these came back.
+    const sentAt = Date.parse('2026-12-03T06:33:49Z');
+    setClock(() => Date.parse('2026-12-03T06:00:00Z'));
+    const mailbox = await saveMailbox(
+      {
+        name: 'Sam Rivera',
+        email: 'rep@example.com',
+        timeZone: 'America/New_York',
+        smtp: { host: '127.0.0.1', port: 25441, security: 'none', user: '' },
+        dailyLimit: 400,
+        minGapMs: 20_000,
+      },
+      false,
+    );
+    const nobody = await createContact({
+      ...blank,
+      email: 'nobody-here@example.org',
+      firstName: 'Nobody',
+      lastName: 'Here',
+    });
+    const cara = await createContact({ ...blank, email: 'cara@example.com', firstName: 'Cara', lastName: 'Diaz' });
+    const campaign = await createCampaign('Winter outreach');
+    await saveCampaign(campaign.id, { steps: STEPS, mailboxId: mailbox.id }, 1);
+    const [eNobody, eCara] = await launch(
+      await previewLaunch(
+        campaign.id,
+        [nobody.id, cara.id],
+        Date.parse('2026-12-03T06:00:00Z'),
+        Date.parse('2026-12-03T06:33:00Z'),
+      ),
+    );
+    mailboxId = mailbox.id;
+    await sentBy(eNobody!, 's1', '<cd-capture.s1.nobody@example.com>', sentAt);
+    await sentBy(eCara!, 's1', '<cd-capture.s1.cara2@example.com>', sentAt);
+    setClock(() => Date.parse('2026-12-03T06:40:00Z'));
+
+    await applyInboxBatch({
+      mailboxId: mailbox.id,
+      uidValidity: 1,
+      lastUid: 2,
+      messages: [
+        { uid: 1, raw: fixture('real-postfix-bounce.eml') },
+        { uid: 2, raw: fixture('real-dovecot-vacation.eml') },
+      ],
+    });
+    expect((await db.contacts.get(nobody.id))!.bounced).toBe(true);
+    expect(await status(eNobody!.id)).toBe('bounced');
+    const away = (await db.enrollments.get(eCara!.id))!;
+    expect(away).toMatchObject({ status: 'active', returnsOn: '2026-12-14', resumesOn: '2026-12-15' });
+    // Day 3 was Sat 5 Dec at 01:33 EST (the time step 1 went, R6); now Tue 15 Dec at the same time.
+    expect(new Date(away.nextDueAt).toISOString()).toBe('2026-12-15T06:33:00.000Z');
+    expect(await feedTexts()).toEqual([
+      'nobody-here@example.org bounced: The address does not exist (5.1.1). Nobody Here is marked bounced and will not be emailed again; stopped Winter outreach',
+      'Cara Diaz is out of the office until Mon 14 Dec 2026: Winter outreach pauses and resumes by itself on Tue 15 Dec 2026',
+    ]);
+  });
+});
+
 describe('applyInboxBatch: unsubscribes and suppression', () => {
   it('an unsubscribe suppresses the address workspace-wide, synced, kept when the contact is deleted, and launch leaves them out', async () => {
     const rosa = await createContact({ ...blank, email: 'rosa@brooklyn.example', firstName: 'Rosa', lastName: 'Diaz' });
