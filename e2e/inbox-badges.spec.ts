@@ -135,3 +135,21 @@ test('contact badges: replied, bounced, unsubscribed and out of office until …
   await dialog.getByTestId('launch-preview-table').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/inbox-effects-launch-preview.png` });
 });
+
+test('campaign settings: stop on reply and stop the other campaigns are on by default, and turning one off is kept', async ({
+  page,
+}) => {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox();
+  const editor = new CampaignPage(page);
+  await editor.create('Spring launch');
+  await expect(page.getByTestId('campaign-stop-on-reply')).toBeChecked();
+  await expect(page.getByTestId('campaign-stop-others')).toBeChecked();
+  await page.getByTestId('campaign-stop-others').uncheck();
+  await editor.waitSaved();
+  await page.reload();
+  await expect(page.getByTestId('campaign-stop-on-reply')).toBeChecked();
+  await expect(page.getByTestId('campaign-stop-others')).not.toBeChecked();
+  await page.screenshot({ path: `${SHOTS}/inbox-effects-campaign-settings.png` });
+});
