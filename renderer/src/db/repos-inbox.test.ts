@@ -145,7 +145,8 @@ const status = async (id: string) => (await db.enrollments.get(id))!.status;
 describe('applyInboxBatch: replies', () => {
   it('a reply naming the Message-ID we sent stops the person as replied, in every campaign, and says so', async () => {
     const result = await applyInboxBatch(batch([{ uid: 12, raw: fixture('reply-gmail-en.eml') }]));
-    expect(result).toEqual({ read: 1, matched: 1, alreadyRead: 0 });
+    expect(result).toMatchObject({ read: 1, matched: 1, alreadyRead: 0 });
+    expect(result.feed.map((row) => row.kind)).toEqual(['inbox.replied', 'inbox.replied']);
     expect(await status(spring.ana.id)).toBe('replied');
     expect(await status(q2.ana.id)).toBe('replied');
     expect(await status(spring.bo.id)).toBe('active');
@@ -190,7 +191,7 @@ describe('applyInboxBatch: replies', () => {
       outbox: await db.outbox.count(),
       messages: await db.inboxMessages.count(),
     };
-    expect(await applyInboxBatch(once)).toEqual({ read: 0, matched: 0, alreadyRead: 1 });
+    expect(await applyInboxBatch(once)).toEqual({ read: 0, matched: 0, alreadyRead: 1, feed: [] });
     expect({
       enrollments: await db.enrollments.toArray(),
       feed: await db.feed.count(),
@@ -209,6 +210,7 @@ describe('applyInboxBatch: replies', () => {
       read: 0,
       matched: 0,
       alreadyRead: 1,
+      feed: [],
     });
     expect(await status(spring.ana.id)).toBe('active');
     expect(await db.feed.count()).toBe(feed);
@@ -224,7 +226,7 @@ describe('applyInboxBatch: replies', () => {
   it('a reply from an address in no campaign is recorded as read and otherwise ignored', async () => {
     const feed = await db.feed.count();
     const result = await applyInboxBatch(batch([{ uid: 12, raw: fixture('reply-outlook-de.eml') }]));
-    expect(result).toEqual({ read: 1, matched: 0, alreadyRead: 0 });
+    expect(result).toEqual({ read: 1, matched: 0, alreadyRead: 0, feed: [] });
     expect(await db.feed.count()).toBe(feed);
     expect((await db.inboxMessages.get(`${mailboxId}:7:12`))!.enrollmentIds).toEqual([]);
   });
@@ -466,7 +468,7 @@ describe('applyInboxBatch: bad input', () => {
         { uid: 12, raw: fixture('reply-gmail-en.eml') },
       ]),
     );
-    expect(result).toEqual({ read: 2, matched: 1, alreadyRead: 0 });
+    expect(result).toMatchObject({ read: 2, matched: 1, alreadyRead: 0 });
     expect(await status(spring.ana.id)).toBe('replied');
   });
 });

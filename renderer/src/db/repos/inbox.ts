@@ -60,6 +60,11 @@ export interface InboxBatchResult {
   matched: number;
   /** Messages already read before (the same UID, or the same Message-ID under another UID). */
   alreadyRead: number;
+  /**
+   * The Live Feed rows the batch wrote, in order (kind `inbox.replied`, …), e.g. for the
+   * desktop notification SPEC R15 asks for on a reply.
+   */
+  feed: InboxFeedRow[];
 }
 
 /** Where a mailbox's INBOX was read up to. */
@@ -161,8 +166,8 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
       async () => {
         if (!(await db.mailboxes.get(batch.mailboxId)))
           throw new InputError([{ path: 'mailboxId', message: `${show(batch.mailboxId)} is not a mailbox` }]);
-        const result: InboxBatchResult = { read: 0, matched: 0, alreadyRead: 0 };
         const feed: InboxFeedRow[] = [];
+        const result: InboxBatchResult = { read: 0, matched: 0, alreadyRead: 0, feed };
         let added = 0;
         for (const { uid, message } of parsed) {
           const id = `${batch.mailboxId}:${batch.uidValidity}:${uid}`;
@@ -232,7 +237,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
       receivedAt,
     );
   } catch (error) {
-    if (error instanceof NothingNew) return { read: 0, matched: 0, alreadyRead: parsed.length };
+    if (error instanceof NothingNew) return { read: 0, matched: 0, alreadyRead: parsed.length, feed: [] };
     throw error;
   }
 }
