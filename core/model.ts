@@ -166,6 +166,10 @@ export const Campaign = z.object({
   /** SPEC R12: this campaign's own window instead of the mailbox's; `"any"` sends at any time. */
   sendingWindow: z.union([z.literal('any'), SendingWindow]).optional(),
   steps: z.array(Step),
+  /** SPEC R15 *stop on reply*: a reply stops the person's enrollment. Absent means true. */
+  stopOnReply: z.boolean().optional(),
+  /** SPEC R15 *stop the person's other campaigns* when they reply. Absent means true. */
+  stopOtherCampaigns: z.boolean().optional(),
 });
 export type Campaign = z.output<typeof Campaign>;
 

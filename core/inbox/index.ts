@@ -10,3 +10,28 @@ export { type InboxMessage, type InboxPart, InboxMessageSchema, InboxPartSchema 
 export { parseMessage, DEFAULT_MAX_BYTES, type ParseOptions, type ParsedMessage } from './parse';
 export { replyText, type ReplyText } from './reply-text';
 export { classifiedFile, type ClassifiedFile } from './command';
+export {
+  matchMessage,
+  type InboxMatch,
+  type MatchLookups,
+  type MatchTarget,
+  type OngoingEnrollment,
+  type SentRun,
+} from './match';
+export {
+  inboxEffects,
+  outOfOfficePause,
+  dayWords,
+  DEFAULT_OUT_OF_OFFICE_DAYS,
+  SOFT_BOUNCES_TO_PAUSE,
+  type EffectFacts,
+  type EnrollmentFacts,
+  type InboxEffect,
+  type InboxEffects,
+  type InboxFeedKind,
+  type InboxFeedRow,
+  type PersonFacts,
+  type StopStatus,
+} from './effects';
+export { doNotMailReason, type SuppressionReason } from './suppression';
+export { contactBadges, type ContactBadge } from './badges';

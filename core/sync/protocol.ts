@@ -28,6 +28,7 @@ export const SYNC_TABLES = [
   'enrollments',
   'stepRuns',
   'tasks',
+  'suppressions',
 ] as const;
 export const SyncTable = z.enum(SYNC_TABLES);
 export type SyncTable = z.output<typeof SyncTable>;

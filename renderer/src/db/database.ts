@@ -5,16 +5,19 @@ import type {
   ContactRecord,
   EnrollmentRecord,
   FeedEventRecord,
+  InboxMessageRecord,
   MailboxRecord,
   MetaRecord,
   OutboxRecord,
   StepRunRecord,
+  SuppressionRecord,
   TaskRecord,
   TemplateRecord,
 } from './records';
 import { captureWrites } from './capture';
 import { v1 } from './v1';
 import { v2 } from './v2';
+import { v3 } from './v3';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -29,11 +32,14 @@ export class CampaignDeskDb extends Dexie {
   outbox!: EntityTable<OutboxRecord, 'mutationId'>;
   meta!: EntityTable<MetaRecord, 'key'>;
   conflicts!: EntityTable<ConflictRecord, 'id'>;
+  suppressions!: EntityTable<SuppressionRecord, 'id'>;
+  inboxMessages!: EntityTable<InboxMessageRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
     v1(this);
     v2(this);
+    v3(this);
     captureWrites(this);
   }
 }

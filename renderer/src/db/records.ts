@@ -1,5 +1,6 @@
 import type { Step } from '../../../core/model';
 import type { ConflictRow, RowWrite } from '../../../core/sync/protocol';
+import type { InboxFeedKind, InboxKind } from '../../../core/inbox';
 
 /**
  * The shapes stored in IndexedDB. Instants are UTC epoch ms; zones are IANA names.
@@ -43,6 +44,8 @@ export interface ContactRecord {
   custom: Record<string, string>;
   unsubscribed: boolean;
   bounced: boolean;
+  /** SPEC R15: temporary bounces in a row (absent: 0); the third pauses the person. */
+  softBounces?: number;
   createdAt: number;
   updatedAt: number;
   version: number;
@@ -76,11 +79,19 @@ export interface CampaignRecord {
   taskTime: string;
   /** Steps in campaign order, stored with the campaign: they change together. */
   steps: Step[];
+  /** SPEC R15 *stop on reply*: a reply stops the person's enrollment (absent: true). */
+  stopOnReply?: boolean;
+  /** SPEC R15 *stop the person's other campaigns* when they reply (absent: true). */
+  stopOtherCampaigns?: boolean;
   createdAt: number;
   updatedAt: number;
 }
 
-export type EnrollmentStatus = 'active' | 'paused' | 'finished' | 'removed';
+/**
+ * `replied`, `bounced` and `unsubscribed` are stopped by the inbox (SPEC R15): nothing more is
+ * sent, like `finished` and `removed`.
+ */
+export type EnrollmentStatus = 'active' | 'paused' | 'finished' | 'removed' | 'replied' | 'bounced' | 'unsubscribed';
 
 /**
  * One person in one campaign. Only the *next* step is materialised (SPEC R8 releases
@@ -111,8 +122,20 @@ export interface EnrollmentRecord {
   hold?: 'task' | 'needs-attention' | 'overdue' | null;
   /** Send attempts of the current step that came back "retry" (SPEC §5 backoff). */
   attempts?: number;
-  /** Who paused it: a person (this enrollment), the campaign's pause, or a 5xx refusal. Resuming the campaign resumes only its own. */
-  pausedBy?: 'person' | 'campaign' | 'server' | null;
+  /**
+   * Who paused it: a person (this enrollment), the campaign's pause, a 5xx refusal, or three
+   * temporary bounces in a row (SPEC R15). Resuming the campaign resumes only its own.
+   */
+  pausedBy?: 'person' | 'campaign' | 'server' | 'bounces' | null;
+  /**
+   * SPEC R15: an automatic reply paused it until this instant (UTC ms, the start of the day
+   * after the return date in Z); the next step was moved to that day, so it resumes by itself.
+   */
+  outOfOfficeUntil?: number | null;
+  /** The return date the automatic reply gave (`YYYY-MM-DD` in Z), or null when it gave none. */
+  returnsOn?: string | null;
+  /** The day it resumes (`YYYY-MM-DD` in Z): the day after `returnsOn`, or 7 days on. */
+  resumesOn?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -144,6 +167,8 @@ export interface StepRunRecord {
   smtpReply: string | null;
   /** Why it needs attention (blocked merge field, the server's refusal, an unknown outcome). */
   reason?: string;
+  /** SPEC R15: a temporary bounce or delay warning that came back for this email, in words. */
+  deliveryProblem?: string;
   updatedAt: number;
 }
 
@@ -198,7 +223,8 @@ export type FeedKind =
   | 'email.scheduled'
   | 'network.online'
   | 'network.offline'
-  | 'sync.conflict';
+  | 'sync.conflict'
+  | InboxFeedKind;
 
 export interface FeedEventRecord {
   id?: number;
@@ -227,6 +253,45 @@ export interface OutboxRecord {
  * server kept `theirs` (merged with every change that did not collide) and keeps `mine` here.
  */
 export type ConflictRecord = ConflictRow;
+
+/**
+ * An address never to be mailed again, workspace-wide (SPEC §12): synced to every device and
+ * kept when the contact is deleted. The id is the lower-cased address.
+ */
+export interface SuppressionRecord {
+  id: string;
+  address: string;
+  /** `unsubscribed` (a request), `complaint` (RFC 5965 report), `bounced` (a permanent bounce). */
+  reason: 'unsubscribed' | 'complaint' | 'bounced';
+  /** UTC ms. */
+  at: number;
+  /** The contact it was about when it was recorded (may since be deleted). */
+  contactId?: string;
+}
+
+/**
+ * A message the inbox has read (SPEC §11), kept so that reading it again (the same UID, or
+ * the same Message-ID after a UIDVALIDITY change) changes nothing. Local to this device.
+ * The id is `<mailboxId>:<uidValidity>:<uid>`.
+ */
+export interface InboxMessageRecord {
+  id: string;
+  mailboxId: string;
+  uidValidity: number;
+  uid: number;
+  /** Normalised `<id@domain>`, or null when the message had none. */
+  messageId: string | null;
+  kind: InboxKind;
+  from: string | null;
+  subject: string;
+  /** The reply's own words (quote and signature removed), for a reply. */
+  text?: string;
+  /** The message's Date, else when it was read, UTC ms. */
+  at: number;
+  /** The enrollments it matched (R14); empty when it was ignored. */
+  enrollmentIds: string[];
+  contactIds: string[];
+}
 
 export interface MetaRecord {
   key: string;

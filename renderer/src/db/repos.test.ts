@@ -5,6 +5,7 @@ import { InputError } from '../../../core/errors';
 import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
+import { v2 } from './v2';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
   createContact,
@@ -59,7 +60,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaigns',
@@ -67,10 +68,12 @@ describe('schema', () => {
         'contacts',
         'enrollments',
         'feed',
+        'inboxMessages',
         'mailboxes',
         'meta',
         'outbox',
         'stepRuns',
+        'suppressions',
         'tasks',
         'templates',
       ].sort(),
@@ -78,7 +81,7 @@ describe('schema', () => {
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
   });
 
-  it('a version-1 database opens under version 2 with its rows intact', async () => {
+  it('a version-1 database opens under version 3 with its rows intact', async () => {
     const name = `v1-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -87,9 +90,34 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(2);
+    expect(upgraded.verno).toBe(3);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('a version-2 database opens under version 3: step runs sent before are found by their Message-IDs', async () => {
+    const name = `v2-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    v2(old);
+    await old.open();
+    await old.table('stepRuns').add({
+      id: 'e1:s1',
+      enrollmentId: 'e1',
+      stepId: 's1',
+      state: 'sent',
+      messageId: '<ours@example.com>',
+      deliveredMessageId: '<theirs@outlook.example>',
+    });
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect((await upgraded.stepRuns.where('messageId').equals('<ours@example.com>').first())?.id).toBe('e1:s1');
+    expect((await upgraded.stepRuns.where('deliveredMessageId').equals('<theirs@outlook.example>').first())?.id).toBe(
+      'e1:s1',
+    );
+    expect(await upgraded.suppressions.count()).toBe(0);
     upgraded.close();
   });
 

@@ -17,8 +17,10 @@ import {
   type EnrollmentRecord,
   type MailboxRecord,
   type StepRunRecord,
+  type SuppressionRecord,
   type TaskRecord,
 } from '../db/records';
+import { doNotMailReason } from '../../../core/inbox/suppression';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
 import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
@@ -453,6 +455,13 @@ export class Engine {
       return undefined;
     }
 
+    // SPEC §12: an address that unsubscribed, complained or bounced is never mailed, whatever the plan says.
+    const stop = doNotMailReason(contact, reads.suppressions.get(contact.emailKey));
+    if (stop) {
+      await this.holdForAttention(enrollment, step.id, notMailed(contact, stop));
+      return undefined;
+    }
+
     // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
     if (now() - enrollment.nextDueAt > (mailbox.overdueGraceMs ?? OVERDUE_GRACE_MS)) {
       await inChange([db.enrollments], async () => {
@@ -536,24 +545,39 @@ export class Engine {
    */
   private async claim(sends: readonly Prepared[]): Promise<Prepared[]> {
     const db = useDb();
-    return db.transaction('rw', db.stepRuns, db.enrollments, async () => {
-      const current = await db.enrollments.bulkGet(sends.map((p) => p.enrollment.id));
-      const runs = await db.stepRuns.bulkGet(sends.map((p) => p.claimed.id));
-      const claimed = sends.filter((p, i) => {
-        const e = current[i];
-        const run = runs[i];
-        return (
-          !!e &&
-          e.status === 'active' &&
-          !e.hold &&
-          e.nextStepIndex === p.enrollment.nextStepIndex &&
-          e.nextDueAt === p.enrollment.nextDueAt &&
-          (!run || run.state === 'scheduled')
-        );
-      });
-      await db.stepRuns.bulkPut(claimed.map((p) => p.claimed));
-      return claimed;
-    });
+    const stopped: { send: Prepared; reason: string }[] = [];
+    const claimed = await db.transaction(
+      'rw',
+      [db.stepRuns, db.enrollments, db.contacts, db.suppressions],
+      async () => {
+        stopped.length = 0;
+        const current = await db.enrollments.bulkGet(sends.map((p) => p.enrollment.id));
+        const runs = await db.stepRuns.bulkGet(sends.map((p) => p.claimed.id));
+        // SPEC §12, checked again here, just before the send: an unsubscribe, a complaint or a
+        // bounce that arrived (or synced) since the batch was read stops it.
+        const contacts = await db.contacts.bulkGet(sends.map((p) => p.contact.id));
+        const suppressions = await db.suppressions.bulkGet(sends.map((p, i) => (contacts[i] ?? p.contact).emailKey));
+        const ready = sends.filter((p, i) => {
+          const e = current[i];
+          const run = runs[i];
+          const ok =
+            !!e &&
+            e.status === 'active' &&
+            !e.hold &&
+            e.nextStepIndex === p.enrollment.nextStepIndex &&
+            e.nextDueAt === p.enrollment.nextDueAt &&
+            (!run || run.state === 'scheduled');
+          if (!ok) return false;
+          const reason = doNotMailReason(contacts[i] ?? p.contact, suppressions[i]);
+          if (reason) stopped.push({ send: p, reason: notMailed(contacts[i] ?? p.contact, reason) });
+          return !reason;
+        });
+        await db.stepRuns.bulkPut(ready.map((p) => p.claimed));
+        return ready;
+      },
+    );
+    for (const { send, reason } of stopped) await this.holdForAttention(send.enrollment, send.claimed.stepId, reason);
+    return claimed;
   }
 
   /** Hands one claimed email to the host's mailer; an interrupted call is an unknown outcome. */
@@ -843,6 +867,11 @@ export class Engine {
   }
 }
 
+/** Why a send waits in Needs attention instead of going to someone who must not be mailed. */
+function notMailed(contact: ContactRecord, why: string): string {
+  return `not sent to ${displayName(contact)}: ${why}, so it is never emailed again; remove them from the campaign or skip this email`;
+}
+
 /** What one due batch reads, read in one transaction with `bulkGet` (one `get` each took ~0.4 ms a read). */
 interface BatchReads {
   device: string | undefined;
@@ -852,6 +881,8 @@ interface BatchReads {
   mailboxes: Map<string, MailboxRecord>;
   /** Each enrollment's current and previous step runs. */
   runs: Map<string, StepRunRecord>;
+  /** The suppression rows of the batch's addresses (SPEC §12), by lower-cased address. */
+  suppressions: Map<string, SuppressionRecord>;
 }
 
 async function readBatch(ids: readonly string[]): Promise<BatchReads> {
@@ -860,7 +891,7 @@ async function readBatch(ids: readonly string[]): Promise<BatchReads> {
     new Map(rows.filter((r): r is T => !!r).map((r) => [r.id, r]));
   return db.transaction(
     'r',
-    [db.meta, db.enrollments, db.campaigns, db.contacts, db.mailboxes, db.stepRuns],
+    [db.meta, db.enrollments, db.campaigns, db.contacts, db.mailboxes, db.stepRuns, db.suppressions],
     async () => {
       const device = await thisDevice();
       const enrollments = byId(await db.enrollments.bulkGet([...ids]));
@@ -875,7 +906,8 @@ async function readBatch(ids: readonly string[]): Promise<BatchReads> {
           .map((step) => `${e.id}:${step.id}`);
       });
       const runs = byId(await db.stepRuns.bulkGet(runIds));
-      return { device, enrollments, campaigns, contacts, mailboxes, runs };
+      const suppressions = byId(await db.suppressions.bulkGet([...contacts.values()].map((c) => c.emailKey)));
+      return { device, enrollments, campaigns, contacts, mailboxes, runs, suppressions };
     },
   );
 }

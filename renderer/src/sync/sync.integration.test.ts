@@ -6,7 +6,12 @@ import { startServer, type RunningServer } from '../../../server/index';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
-import { createContact, updateContact, type ContactInput } from '../db/repos/contacts';
+import { createContact, deleteContacts, updateContact, type ContactInput } from '../db/repos/contacts';
+import { applyInboxBatch } from '../db/repos/inbox';
+import { launch, previewLaunch } from '../db/repos/launch';
+import { saveMailbox } from '../db/repos/mailboxes';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HostClient } from '../host/client';
 import { SyncClient } from './client';
 import { resolveConflict } from './conflicts';
@@ -99,6 +104,61 @@ async function sharedCampaign(a: Awaited<ReturnType<typeof device>>, b: Awaited<
 }
 
 describe('sync client against the sync server', () => {
+  it('an unsubscribe read on one device suppresses the address on the other, and deleting the contact keeps it (SPEC §12)', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    const { mailboxId, rosa } = await a.on(async () => ({
+      mailboxId: (
+        await saveMailbox(
+          {
+            name: 'Rep',
+            email: 'rep@northwind.example',
+            timeZone: 'Europe/Berlin',
+            smtp: { host: 'smtp.northwind.example', port: 587, security: 'starttls', user: 'rep' },
+            dailyLimit: 400,
+            minGapMs: 20_000,
+          },
+          false,
+        )
+      ).id,
+      rosa: await createContact(person('rosa@brooklyn.example', 'Rosa')),
+    }));
+    await a.on(async () => {
+      const campaign = await createCampaign('Spring');
+      await saveCampaign(
+        campaign.id,
+        {
+          steps: [
+            {
+              id: 's1',
+              day: 1,
+              type: 'email',
+              subject: 'Hi',
+              body: '<p>Hi</p>',
+              send: { timing: 'at_time', time: '23:59', followUp: false },
+            },
+          ],
+        },
+        1,
+      );
+      await launch(await previewLaunch(campaign.id, [rosa.id], Date.now(), null));
+    });
+    const raw = readFileSync(join(import.meta.dirname, '../../../core/inbox/fixtures/unsubscribe-mailto.eml'), 'utf8');
+    await a.on(() => applyInboxBatch({ mailboxId, uidValidity: 1, lastUid: 1, messages: [{ uid: 1, raw }] }));
+    await a.sync.configure(server.url, token);
+    await b.sync.configure(server.url, token);
+    expect(await b.db.suppressions.get('rosa@brooklyn.example')).toMatchObject({ reason: 'unsubscribed' });
+    expect((await b.db.contacts.get(rosa.id))!.unsubscribed).toBe(true);
+    expect((await b.db.enrollments.toArray()).map((e) => e.status)).toEqual(['unsubscribed']);
+    await b.on(() => deleteContacts([rosa.id]));
+    await b.sync.syncNow();
+    await a.sync.syncNow();
+    expect(await a.db.contacts.get(rosa.id)).toBeUndefined();
+    expect(await a.db.suppressions.get('rosa@brooklyn.example')).toMatchObject({ reason: 'unsubscribed' });
+    a.close();
+    b.close();
+  });
+
   it('what one device writes arrives on the other, and the outbox empties', async () => {
     const a = await device('a');
     const b = await device('b');

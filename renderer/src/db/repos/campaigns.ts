@@ -84,7 +84,12 @@ async function mustGet(id: string): Promise<CampaignRecord> {
  */
 export async function saveCampaign(
   id: string,
-  patch: Partial<Pick<CampaignRecord, 'mailboxId' | 'timeZoneMode' | 'skipWeekends' | 'taskTime' | 'steps'>>,
+  patch: Partial<
+    Pick<
+      CampaignRecord,
+      'mailboxId' | 'timeZoneMode' | 'skipWeekends' | 'taskTime' | 'steps' | 'stopOnReply' | 'stopOtherCampaigns'
+    >
+  >,
   expectedVersion: number,
 ): Promise<CampaignRecord> {
   const db = useDb();

@@ -7,7 +7,9 @@ import { deviceIdOrCreate, readDeviceId } from '../device';
 import { displayName } from './contacts';
 import { toCoreCampaign } from './campaigns';
 import { toCoreContact } from './contacts';
-import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../records';
+import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord, SuppressionRecord } from '../records';
+import { doNotMailReason } from '../../../../core/inbox/suppression';
+import { contactBadges, type ContactBadge } from '../../../../core/inbox/badges';
 
 /** Statuses in which a person is still in a campaign (a paused one can be resumed). */
 const ONGOING = ['active', 'paused'] as const;
@@ -28,6 +30,8 @@ export interface LaunchPreviewPerson {
   warnings: string[];
   /** Launching would send them something wrong or nothing at all: they are left out unless fixed. */
   excluded: boolean;
+  /** What the inbox learned about them (replied, bounced, unsubscribed, out of office until …). */
+  badges: ContactBadge[];
 }
 
 export interface LaunchPreview {
@@ -64,6 +68,15 @@ export async function previewLaunch(
     ]);
   const contacts = (await db.contacts.bulkGet([...contactIds])).filter((c): c is ContactRecord => !!c);
   const active = await ongoingEnrollments(contacts.map((c) => c.id));
+  const replied = await db.enrollments
+    .where('[contactId+status]')
+    .anyOf(contacts.map((c) => [c.id, 'replied']))
+    .toArray();
+  const suppressions = new Map(
+    (await db.suppressions.bulkGet(contacts.map((c) => c.emailKey)))
+      .filter((s): s is SuppressionRecord => !!s)
+      .map((s) => [s.id, s]),
+  );
   const campaignNames = new Map(
     (await db.campaigns.bulkGet([...new Set(active.map((e) => e.campaignId))])).map((c) => [c?.id, c?.name]),
   );
@@ -82,12 +95,10 @@ export async function previewLaunch(
     const contact = contacts[index]!;
     const warnings: string[] = [];
     let excluded = false;
-    if (contact.unsubscribed) {
-      warnings.push(`${contact.email} has unsubscribed`);
-      excluded = true;
-    }
-    if (contact.bounced) {
-      warnings.push(`${contact.email} bounced before`);
+    // SPEC §6, §12: the suppression list (kept when a contact is deleted) and the contact's own marks.
+    const stop = doNotMailReason(contact, suppressions.get(contact.emailKey));
+    if (stop) {
+      warnings.push(`${stop}; never emailed again`);
       excluded = true;
     }
     for (const e of active.filter((a) => a.contactId === contact.id)) {
@@ -113,7 +124,15 @@ export async function previewLaunch(
           : 'the day-1 task time has passed: the first task appears at launch',
       );
     }
-    return { contact, zone: enrollment.zone, steps: enrollment.steps, warnings, excluded };
+    const badges = contactBadges(
+      {
+        ...contact,
+        suppression: suppressions.get(contact.emailKey),
+        enrollments: [...active, ...replied].filter((e) => e.contactId === contact.id),
+      },
+      launchAt,
+    );
+    return { contact, zone: enrollment.zone, steps: enrollment.steps, warnings, excluded, badges };
   });
   return { campaign, mailbox, launchAt, firstSendAt, people };
 }

@@ -58,7 +58,7 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
         const e = await db.enrollments.get(id);
         const campaign = e && (await db.campaigns.get(e.campaignId));
         const step = campaign?.steps[e!.nextStepIndex];
-        if (!e || !step || e.hold === 'task' || e.status === 'finished' || e.status === 'removed') continue;
+        if (!e || !step || e.hold === 'task' || (e.status !== 'active' && e.status !== 'paused')) continue;
         const runId = `${e.id}:${step.id}`;
         const run = await db.stepRuns.get(runId);
         if (run?.state === 'sending') continue; // on its way right now: its outcome decides

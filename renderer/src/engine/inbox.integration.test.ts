@@ -1,0 +1,250 @@
+import 'fake-indexeddb/auto';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostCallName, HostEventName } from '../../../core/host/contract';
+import type { Step } from '../../../core/model';
+import { createHost, dispatch } from '../../../electron/host/services';
+import { setClock } from '../db/change';
+import { CampaignDeskDb, setDb } from '../db/database';
+import { createCampaign, saveCampaign } from '../db/repos/campaigns';
+import { createContact } from '../db/repos/contacts';
+import { applyInboxBatch } from '../db/repos/inbox';
+import { launch, previewLaunch } from '../db/repos/launch';
+import { saveMailbox } from '../db/repos/mailboxes';
+import type { HostClient as Client } from '../host/client';
+import { Engine } from './engine';
+
+/**
+ * The inbox and the send engine together, with the host's services in test mode (scheduler,
+ * mailer, movable clock) and a real SMTP server on 127.0.0.1: what the inbox stops or
+ * suppresses never reaches the server (SPEC §11, §12).
+ */
+
+const T0 = Date.parse('2026-03-09T12:00:00Z'); // Mon 08:00 in New York
+const DUE = Date.parse('2026-03-09T13:30:00Z'); // 09:30
+const DAY2 = Date.parse('2026-03-10T13:30:00Z');
+
+let cleanups: (() => Promise<void> | void)[] = [];
+let n = 0;
+beforeEach(() => {
+  setClock(() => T0);
+  cleanups = [];
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+interface Received {
+  to: string;
+  messageId: string;
+  subject: string;
+}
+
+/** A real SMTP server: each message's recipient, Message-ID and subject, in arrival order. */
+async function smtp(): Promise<{ port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    closeTimeout: 100,
+    onData(stream, session, callback) {
+      let head = '';
+      stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
+      stream.on('end', () => {
+        received.push({
+          to: session.envelope.rcptTo.map((r) => r.address).join(','),
+          messageId: /^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?',
+          subject: /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '?',
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.server.address() as AddressInfo).port, received };
+}
+
+/** The host in test mode and a client on it. */
+function host() {
+  const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  runtime.emit = (event, payload) => {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  };
+  const call = (name: HostCallName, input: unknown) => dispatch(runtime.handlers, name, input);
+  const client = {
+    call,
+    on: (event: HostEventName, listener: (payload: unknown) => void) => {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    onReconnect: () => () => undefined,
+    tryCall: async (name: HostCallName, input: unknown) => {
+      try {
+        return { data: await call(name, input) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    },
+  } as unknown as Client;
+  cleanups.push(() => runtime.close());
+  return { runtime, client };
+}
+
+const TWO_EMAILS: Step[] = [
+  {
+    id: 's1',
+    day: 1,
+    type: 'email',
+    subject: 'Hi {{ first_name }}',
+    body: '<p>Hello</p>',
+    send: { timing: 'at_time', time: '09:30', followUp: false },
+  },
+  {
+    id: 's2',
+    day: 2,
+    type: 'email',
+    body: '<p>Just bumping this.</p>',
+    send: { timing: 'same_as_previous', followUp: true },
+  },
+];
+
+/** Ana and Bo launched into a two-email campaign on `port`; returns the database and the mailbox id. */
+async function launched(port: number): Promise<{ db: CampaignDeskDb; mailboxId: string; ids: string[] }> {
+  const db = new CampaignDeskDb(`inbox-engine-${++n}`);
+  setDb(db);
+  await db.open();
+  cleanups.push(() => db.close());
+  const mailbox = await saveMailbox(
+    {
+      name: 'Rep One',
+      email: 'rep@example.com',
+      timeZone: 'America/New_York',
+      smtp: { host: '127.0.0.1', port, security: 'none', user: '' },
+      dailyLimit: 10_000,
+      minGapMs: 0,
+    },
+    false,
+  );
+  const campaign = await createCampaign('Spring outreach');
+  await saveCampaign(campaign.id, { steps: TWO_EMAILS }, 1);
+  const ids: string[] = [];
+  for (const [email, firstName] of [
+    ['ana@example.org', 'Ana'],
+    ['bo@example.org', 'Bo'],
+  ] as const) {
+    const contact = await createContact({
+      email,
+      firstName,
+      lastName: '',
+      company: '',
+      title: '',
+      phone: '',
+      timeZone: '',
+      notes: '',
+      custom: {},
+    });
+    ids.push(contact.id);
+  }
+  await launch(await previewLaunch(campaign.id, ids, T0, null));
+  return { db, mailboxId: mailbox.id, ids };
+}
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('the inbox and the send engine, with the host and a real SMTP server', () => {
+  it('an address suppressed after launch (as a synced unsubscribe arrives) is never sent to; it waits in Needs attention saying why', async () => {
+    const server = await smtp();
+    const { db } = await launched(server.port);
+    // What a pull from the team server writes when Ana used one-click unsubscribe there.
+    await db.suppressions.put({ id: 'ana@example.org', address: 'ana@example.org', reason: 'unsubscribed', at: T0 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
+    await engine.idle();
+    expect(server.received.map((r) => r.to)).toEqual(['bo@example.org']);
+    const runs = await db.stepRuns.toArray();
+    const blocked = runs.find((r) => r.state === 'blocked')!;
+    expect(blocked.reason).toBe(
+      'not sent to Ana: ana@example.org has unsubscribed, so it is never emailed again; remove them from the campaign or skip this email',
+    );
+    expect((await db.enrollments.get(blocked.enrollmentId))!.hold).toBe('needs-attention');
+    expect((await db.feed.where('kind').equals('email.blocked').toArray()).map((r) => r.text)).toEqual([
+      'Waiting for you: not sent to Ana: ana@example.org has unsubscribed, so it is never emailed again; remove them from the campaign or skip this email',
+    ]);
+  }, 30_000);
+
+  it('a bounced contact (marked on another device) is not sent to either', async () => {
+    const server = await smtp();
+    const { db, ids } = await launched(server.port);
+    await db.contacts.update(ids[0]!, { bounced: true });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
+    await engine.idle();
+    expect(server.received.map((r) => r.to)).toEqual(['bo@example.org']);
+  }, 30_000);
+
+  it('Ana replies to the email she got (In-Reply-To its real Message-ID): her follow-up never goes, Bo’s does', async () => {
+    const server = await smtp();
+    const { db, mailboxId } = await launched(server.port);
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 2);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
+    await engine.idle();
+    const toAna = server.received.find((r) => r.to === 'ana@example.org')!;
+    const reply = [
+      'From: Ana <ana@example.org>',
+      'To: Rep One <rep@example.com>',
+      `Subject: Re: ${toAna.subject}`,
+      'Date: Mon, 09 Mar 2026 10:02:00 -0400',
+      'Message-ID: <reply.1@mail.example.org>',
+      `In-Reply-To: ${toAna.messageId}`,
+      `References: ${toAna.messageId}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Thanks, not right now. Maybe in the autumn.',
+      '',
+      `On Mon, Mar 9, 2026 at 9:30 AM Rep One <rep@example.com> wrote:`,
+      '> Hello',
+      '',
+    ].join('\r\n');
+    await runtime.handlers['test/set-clock']({ now: DUE + 30 * 60_000 });
+    await applyInboxBatch({ mailboxId, uidValidity: 1, lastUid: 1, messages: [{ uid: 1, raw: reply }] });
+    await runtime.handlers['test/set-clock']({ now: DAY2 + 60_000 });
+    await until(() => server.received.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await engine.idle();
+    expect(server.received.map((r) => [r.to, r.subject]).sort()).toEqual([
+      ['ana@example.org', 'Hi Ana'],
+      ['bo@example.org', 'Hi Bo'],
+      ['bo@example.org', 'Re: Hi Bo'],
+    ]);
+    expect(server.received.at(-1)!.to).toBe('bo@example.org');
+    expect((await db.enrollments.toArray()).map((e) => e.status).sort()).toEqual(['finished', 'replied']);
+  }, 30_000);
+});
