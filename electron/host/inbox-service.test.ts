@@ -194,10 +194,10 @@ describe.skipIf(!haveStack)('inbox/watch against Postfix + Dovecot', () => {
       idle: true,
       message: expect.stringMatching(/^Connected: \d+ messages? in the inbox; replies are noticed as they arrive\.$/),
     });
-    // Storing the right one and watching again starts over with it.
+    // Storing the right one (the form's Save) starts the watcher again with it, by itself.
     await h.call('secrets/set', { key: 'imap:mbx-wrong', value: env.pass });
-    await h.call('inbox/watch', { mailboxId: 'mbx-wrong', imap: imapFor('dan@example.org'), pollIntervalMs: 120_000 });
     await until(() => h.statuses.at(-1)?.state === 'watching', 'watching with the right password');
+    expect(h.statuses.at(-1)).toEqual({ mailboxId: 'mbx-wrong', state: 'watching', message: 'Watching the inbox' });
   });
 });
 

@@ -142,11 +142,13 @@ export function createHost(options: HostOptions): Host {
     'clock/now': async () => ({ now: clock.now() }),
     'secrets/set': async ({ key, value }) => {
       await secrets.set(key, value);
+      await inboxes.passwordChanged(key);
       return {};
     },
     'secrets/has': async ({ key }) => ({ present: (await secrets.get(key)) !== undefined }),
     'secrets/delete': async ({ key }) => {
       await secrets.delete(key);
+      await inboxes.passwordChanged(key);
       return {};
     },
     'scheduler/set': async ({ jobs, replace }) => {
@@ -254,21 +256,40 @@ type InboxWatchInput = HostCallInput<'inbox/watch'>;
  * `inbox/messages` (raw messages rebuilt by {@link rebuildRawMessage}) and each status as
  * `inbox/status`. A watch with the same settings and password keeps the running watcher.
  */
+interface InboxEntry {
+  key: string;
+  watcher: InboxWatcher | null;
+  input: InboxWatchInput;
+  /** The cursor of the last batch sent on: where a restart (a new password) resumes. */
+  cursor: InboxWatchInput['cursor'];
+}
+
 class InboxWatchers {
-  private readonly running = new Map<string, { key: string; watcher: InboxWatcher | null }>();
+  private readonly running = new Map<string, InboxEntry>();
 
   constructor(
     readonly passwordFor: (mailboxId: string) => Promise<string | undefined>,
     private readonly emit: Host['emit'],
   ) {}
 
-  async watch({ mailboxId, imap, cursor, pollIntervalMs }: InboxWatchInput): Promise<void> {
+  /**
+   * A secret was stored or deleted: a watched mailbox whose password it is starts again with
+   * it, from the last batch sent on (a wrong password is not retried until then).
+   */
+  async passwordChanged(secretKey: string): Promise<void> {
+    const mailboxId = /^(?:smtp|imap):(.+)$/.exec(secretKey)?.[1];
+    const current = mailboxId ? this.running.get(mailboxId) : undefined;
+    if (current) await this.watch({ ...current.input, cursor: current.cursor });
+  }
+
+  async watch(input: InboxWatchInput): Promise<void> {
+    const { mailboxId, imap, cursor, pollIntervalMs } = input;
     const password = await this.passwordFor(mailboxId);
     const key = JSON.stringify([imap, pollIntervalMs, password ?? null]);
     const current = this.running.get(mailboxId);
     if (current?.key === key) return;
     // Claimed before any await, so two watch calls racing start one watcher, not two.
-    const entry: { key: string; watcher: InboxWatcher | null } = { key, watcher: null };
+    const entry: InboxEntry = { key, watcher: null, input, cursor };
     this.running.set(mailboxId, entry);
     await current?.watcher?.stop();
     if (this.running.get(mailboxId) !== entry) return;
@@ -294,6 +315,7 @@ class InboxWatchers {
       pollIntervalMs,
       onBatch: (batch) => {
         if (this.running.get(mailboxId) !== entry) return;
+        entry.cursor = { uidValidity: Number(batch.cursor.uidValidity), lastUid: batch.cursor.lastUid };
         this.emit('inbox/messages', {
           mailboxId,
           uidValidity: Number(batch.cursor.uidValidity),
