@@ -185,7 +185,12 @@ describe.skipIf(!haveStack)('inbox/watch against Postfix + Dovecot', () => {
     expect(refused).toEqual({ mailboxId: 'mbx-wrong', state: 'auth-failed', message: words });
     expect(
       await h.call('inbox/verify', { mailboxId: 'mbx-wrong', imap: imapFor('dan@example.org'), password: 'nope' }),
-    ).toEqual({ ok: false, state: 'auth-failed', message: words });
+    ).toEqual({
+      ok: false,
+      state: 'auth-failed',
+      message:
+        'The mail server refused the password for dan@example.org (127.0.0.1). Enter the right password in Settings.',
+    });
     // The right password typed in the form (not stored yet) passes the test.
     expect(
       await h.call('inbox/verify', { mailboxId: 'mbx-wrong', imap: imapFor('dan@example.org'), password: env.pass }),
@@ -257,7 +262,7 @@ describe('inbox/* without a mail server', () => {
     ).toEqual({
       ok: false,
       state: 'unreachable',
-      message: `Cannot reach 127.0.0.1 on port ${port} (nothing answers on that port). Check the server and port in Settings and your connection; Campaign Desk tries again by itself.`,
+      message: `Cannot reach 127.0.0.1 on port ${port} (nothing answers on that port). Check the server and port in Settings and your connection.`,
     });
   });
 

@@ -169,7 +169,8 @@ export function createHost(options: HostOptions): Host {
       const pass = password ?? (await inboxes.passwordFor(mailboxId));
       if (pass === undefined) return { ok: false, state: 'auth-failed', message: noPasswordWords(imap) };
       const result = await verifyImap(imap, pass);
-      if (!result.ok) return { ok: false, state: result.status.state, message: result.status.message };
+      // A test is one attempt: the watcher's "tries again by itself" is not true of it.
+      if (!result.ok) return { ok: false, state: result.status.state, message: oneAttempt(result.status.message) };
       const found = `${result.messages} ${result.messages === 1 ? 'message' : 'messages'} in the inbox`;
       return {
         ok: true,
@@ -221,6 +222,11 @@ export function createHost(options: HostOptions): Host {
     },
   };
   return host;
+}
+
+/** A watcher's sentence without what the watcher does next (retrying, or waiting for a new password). */
+function oneAttempt(message: string): string {
+  return message.replace(/; Campaign Desk (tries again by itself|will not try again until then)\.$/, '.');
 }
 
 /** The sentence for a mailbox whose inbox has no password in the secret store. */
