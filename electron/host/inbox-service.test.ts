@@ -127,6 +127,44 @@ describe.skipIf(!haveStack)('inbox/watch against Postfix + Dovecot', () => {
     });
   });
 
+  it('rebuilds a quoted-printable ISO-8859-1 message as UTF-8 text that reads the same', async () => {
+    const h = startHost();
+    await h.call('secrets/set', { key: 'smtp:mbx-gus2', value: env.pass });
+    await h.call('inbox/watch', { mailboxId: 'mbx-gus2', imap: imapFor('gus@example.com'), pollIntervalMs: 120_000 });
+    const messageId = `<${randomUUID()}@campaign-desk.test>`;
+    // Bytes as an old mail program writes them: Latin-1, quoted-printable, a folded Content-Type.
+    const raw = Buffer.from(
+      [
+        'From: =?iso-8859-1?q?J=FCrgen?= <juergen@example.com>',
+        'To: gus@example.com',
+        'Subject: =?iso-8859-1?q?Gr=FC=DFe?=',
+        `Message-ID: ${messageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain;',
+        '\tcharset="iso-8859-1"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Vielen Dank f=FCr Ihre Nachricht. Gr=FC=DFe aus M=FCnchen',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const transport = nodemailer.createTransport({
+      host: process.env.TEST_SMTP_HOST,
+      port: env.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await transport.sendMail({ envelope: { from: 'juergen@example.com', to: ['gus@example.com'] }, raw });
+    transport.close();
+    const got = await until(() => h.rawWith(messageId), 'the Latin-1 message');
+    expect(got.raw).not.toMatch(/quoted-printable|iso-8859-1"/i);
+    const mail = await simpleParser(Buffer.from(got.raw, 'utf8'));
+    expect(mail.subject).toBe('Grüße');
+    expect(mail.from?.value).toEqual([{ address: 'juergen@example.com', name: 'Jürgen' }]);
+    expect(mail.text?.trim()).toBe('Vielen Dank für Ihre Nachricht. Grüße aus München');
+  });
+
   it("delivers Postfix's own bounce so the classifier finds the failed recipient, permanent", async () => {
     const h = startHost();
     await h.call('secrets/set', { key: 'imap:mbx-ivy', value: env.pass });
