@@ -26,10 +26,13 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 const NoInput = z.object({}).strict();
 
-/** A secret's name: `smtp:<mailbox id>`. */
-/** A secret's name: `smtp:<mailbox id>`, or `sync:token` (the team server's bearer token). */
-const SecretKey = z.string().regex(/^(smtp:[A-Za-z0-9-]{1,64}|sync:token)$/, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id> or sync:token)`,
+/**
+ * A secret's name: `smtp:<mailbox id>` (the SMTP password), `imap:<mailbox id>` (the IMAP
+ * password, when it differs from the SMTP one), or `sync:token` (the team server's bearer token).
+ */
+const SecretKey = z.string().regex(/^((smtp|imap):[A-Za-z0-9-]{1,64}|sync:token)$/, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>, imap:<mailbox id> or sync:token)`,
 });
 
 const HeaderSafe = z.string().refine((value) => !/[\r\n]/.test(value), { error: 'cannot contain a line break' });
@@ -44,6 +47,43 @@ export const SmtpSettings = z.object({
   security: z.enum(['tls', 'starttls', 'none']),
   user: z.string(),
 });
+
+/** A mailbox's IMAP server (SPEC §11): where its INBOX is read. The password is in the secret store. */
+export const ImapSettings = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  security: z.enum(['tls', 'starttls', 'none']),
+  user: z.string().min(1),
+});
+export type ImapSettings = z.infer<typeof ImapSettings>;
+
+/** IMAP UIDVALIDITY and UIDs are unsigned 32-bit numbers (RFC 3501 §2.3.1.1). */
+const Uid32 = z.number().int().min(0).max(4_294_967_295);
+
+/** Where a mailbox's INBOX was read up to: its UIDVALIDITY and the last UID the app applied. */
+export const InboxCursor = z.object({ uidValidity: Uid32, lastUid: Uid32 });
+export type InboxCursor = z.infer<typeof InboxCursor>;
+
+/**
+ * What a mailbox's INBOX watcher is doing (`inbox/status`): `watching` (IDLE or polling),
+ * `connecting`, `rescan` (the server renumbered the INBOX: read again, nothing acted on twice),
+ * `auth-failed` (wrong or missing password: not retried until the settings change),
+ * `unreachable` / `error` (retried by itself at `retryAt`), `stopped`.
+ */
+export const InboxState = z.enum([
+  'connecting',
+  'watching',
+  'rescan',
+  'auth-failed',
+  'unreachable',
+  'error',
+  'stopped',
+]);
+export type InboxState = z.infer<typeof InboxState>;
+
+/** Poll interval bounds for a server without IDLE, ms: 30 s to 1 hour (SPEC §11's default is 2 minutes). */
+export const INBOX_POLL_MIN_MS = 30_000;
+export const INBOX_POLL_MAX_MS = 3_600_000;
 
 /** One scheduled job: the renderer's id (an enrollment id) and when it falls due, UTC ms. */
 const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
@@ -115,10 +155,55 @@ export const hostCalls = {
       .strict(),
     output: SendOutcome,
   },
+  /**
+   * Settings' **Test connection** for SMTP: connects and logs in, sends nothing. `password`: the
+   * one typed in the form and not stored yet; absent, the stored `smtp:<mailboxId>` one.
+   * `message`: why it failed, in words a salesperson reads.
+   */
   'mail/verify': {
-    input: z.object({ mailboxId: z.string().min(1), smtp: SmtpSettings }).strict(),
+    input: z
+      .object({ mailboxId: z.string().min(1), smtp: SmtpSettings, password: z.string().min(1).max(4096).optional() })
+      .strict(),
     output: z.object({ ok: z.boolean(), message: z.string().optional() }),
   },
+  /**
+   * Settings' **Test connection** for IMAP: logs in, opens INBOX read-only, logs out; changes
+   * nothing. `password`: the one typed in the form; absent, the stored `imap:<mailboxId>`, else
+   * `smtp:<mailboxId>`. `message`: on success what was found (`idle`: new mail is noticed at
+   * once), on failure why, in words a salesperson reads.
+   */
+  'inbox/verify': {
+    input: z
+      .object({ mailboxId: z.string().min(1), imap: ImapSettings, password: z.string().min(1).max(4096).optional() })
+      .strict(),
+    output: z.object({
+      ok: z.boolean(),
+      state: InboxState.optional(),
+      message: z.string(),
+      idle: z.boolean().optional(),
+    }),
+  },
+  /**
+   * Watches a mailbox's INBOX (SPEC §11) until `inbox/unwatch` or the host stops: read-only,
+   * IDLE or a poll every `pollIntervalMs`, from `cursor` (the last UID the app applied; absent,
+   * the whole INBOX is read). New mail comes as `inbox/messages`, progress and problems as
+   * `inbox/status`. The password is the stored `imap:<mailboxId>`, else `smtp:<mailboxId>`.
+   * Calling it again with the same settings and password keeps the running watcher; with
+   * other ones, restarts it from `cursor`.
+   */
+  'inbox/watch': {
+    input: z
+      .object({
+        mailboxId: z.string().min(1).max(200),
+        imap: ImapSettings,
+        cursor: InboxCursor.optional(),
+        pollIntervalMs: z.number().int().min(INBOX_POLL_MIN_MS).max(INBOX_POLL_MAX_MS),
+      })
+      .strict(),
+    output: z.object({}),
+  },
+  /** Stops watching a mailbox's INBOX (a deleted mailbox, IMAP turned off); unknown ids are fine. */
+  'inbox/unwatch': { input: z.object({ mailboxId: z.string().min(1).max(200) }).strict(), output: z.object({}) },
   /** Shows a desktop notification; `shown: false` where the host cannot (the page then uses its own). */
   'notify/show': {
     input: z
@@ -190,6 +275,26 @@ export const hostEvents = {
     body: z.string(),
     taskId: z.string().optional(),
     error: z.string(),
+  }),
+  /**
+   * New messages from a watched INBOX, in UID order: each the raw RFC 5322 message rebuilt
+   * from its header block and text parts (attachments are never fetched: their parts are
+   * there, empty). Store `{ uidValidity, lastUid }` once the batch is applied and pass it
+   * back to `inbox/watch` as `cursor`. `messages` may be empty after a rescan (only the
+   * cursor moved).
+   */
+  'inbox/messages': z.object({
+    mailboxId: z.string(),
+    uidValidity: Uid32,
+    lastUid: Uid32,
+    messages: z.array(z.object({ uid: Uid32, raw: z.string() })),
+  }),
+  /** A watched INBOX's state, with the sentence Settings and the Live Feed show; `retryAt` (UTC ms) when it tries again. */
+  'inbox/status': z.object({
+    mailboxId: z.string(),
+    state: InboxState,
+    message: z.string(),
+    retryAt: z.number().optional(),
   }),
   /** The host's clock moved (test mode): the renderer's clock follows it. */
   'clock/changed': z.object({ now: z.number() }),

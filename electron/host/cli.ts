@@ -54,7 +54,7 @@ try {
   const mode = values.dev ? ' (development: pages reload as you edit)' : '';
   console.log(`Campaign Desk is running at ${host.url}${mode} — open it in your browser (Ctrl+C to stop).`);
   const stop = async (): Promise<void> => {
-    runtime.close();
+    await runtime.close();
     await host.close();
     await vite?.close();
     process.exit(0);

@@ -93,15 +93,7 @@ export class Mailer {
       pool: true,
       // nodemailer's default; most providers allow at least this many connections per account.
       maxConnections: POOL_CONNECTIONS,
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.security === 'tls',
-      requireTLS: smtp.security === 'starttls',
-      ignoreTLS: smtp.security === 'none',
-      auth: smtp.user ? { user: smtp.user, pass: password ?? '' } : undefined,
-      connectionTimeout: 20_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 60_000,
+      ...connectionOptions(smtp, password),
       // SPEC §5: a message whose connection closed mid-send is never sent again by the pool;
       // the outcome (retry or unknown) is decided from how far the transfer got.
       maxRequeues: 0,
@@ -274,14 +266,26 @@ export class Mailer {
     }
   }
 
-  /** Connects and authenticates with `smtp` (the Settings screen's check). */
-  async verify(mailboxId: string, smtp: SmtpSettings): Promise<{ ok: true } | { ok: false; message: string }> {
-    const state = await this.state(mailboxId, smtp);
+  /**
+   * Settings' **Test connection**: connects and authenticates with `smtp` on a connection of its
+   * own (the send pool is left alone), sends nothing. `password`: the one typed in the form;
+   * absent, the stored one. Never throws: a failure comes back as {@link describeSmtpFailure} words.
+   */
+  async verify(
+    mailboxId: string,
+    smtp: SmtpSettings,
+    password?: string,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
+    const transport = nodemailer.createTransport(
+      connectionOptions(smtp, password ?? (await this.passwordFor(mailboxId))),
+    );
     try {
-      await state.transport.verify();
+      await transport.verify();
       return { ok: true };
     } catch (error) {
-      return { ok: false, message: (error as Error).message };
+      return { ok: false, message: describeSmtpFailure(error, smtp) };
+    } finally {
+      transport.close();
     }
   }
 
@@ -290,6 +294,47 @@ export class Mailer {
     for (const state of this.mailboxes.values()) state.transport.close();
     this.mailboxes.clear();
   }
+}
+
+function connectionOptions(smtp: SmtpSettings, password: string | undefined) {
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.security === 'tls',
+    requireTLS: smtp.security === 'starttls',
+    ignoreTLS: smtp.security === 'none',
+    auth: smtp.user ? { user: smtp.user, pass: password ?? '' } : undefined,
+    connectionTimeout: 20_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  };
+}
+
+/** Node's socket and DNS codes that mean the SMTP server could not be reached, and why in words. */
+const SMTP_UNREACHABLE_WHY: Record<string, string> = {
+  ECONNREFUSED: 'nothing answers on that port',
+  ENOTFOUND: 'the server name is not known',
+  EAI_AGAIN: 'the server name is not known',
+  EHOSTUNREACH: 'no network route to it',
+  ENETUNREACH: 'no network route to it',
+  ECONNRESET: 'the connection was cut',
+  ETIMEDOUT: 'no answer in time',
+};
+
+/**
+ * A failed SMTP check in a salesperson's words: a refused login (nodemailer's `EAUTH`, SMTP 535),
+ * an unreachable server (the socket's code), or the server's own text.
+ */
+export function describeSmtpFailure(error: unknown, smtp: SmtpSettings): string {
+  const e = (error ?? {}) as { code?: unknown; message?: unknown; response?: unknown };
+  const socketCode = /\b(E[A-Z_]+)\b/.exec(String(e.message ?? ''))?.[1];
+  if (e.code === 'EAUTH')
+    return `The mail server refused the password for ${smtp.user} (${smtp.host}): ${String(e.response ?? e.message)}. Enter the right password and save.`;
+  const why = SMTP_UNREACHABLE_WHY[String(e.code)] ?? (socketCode ? SMTP_UNREACHABLE_WHY[socketCode] : undefined);
+  if (why) return `Cannot reach ${smtp.host} on port ${smtp.port} (${why}). Check the server and port.`;
+  if (e.code === 'ETLS' || e.code === 'ESOCKET')
+    return `${smtp.host} on port ${smtp.port} did not agree on security: ${String(e.message)}. Check the Security setting (TLS for port 465, STARTTLS for 587).`;
+  return `The mail server said: ${String(e.response ?? e.message ?? error)}`;
 }
 
 /** Set by the transport's stream plugin once the end of one message's data reached the connection. */

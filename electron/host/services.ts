@@ -10,6 +10,8 @@ import {
 } from '../../core/host/contract';
 import { parseOrThrow } from '../../core/validate';
 import { machineZone } from '../../core/zones';
+import { InboxWatcher, verifyImap, type InboxStatus } from './inbox-watch';
+import { rebuildRawMessage } from './inbox-raw';
 import { Mailer } from './mailer';
 import { Scheduler, realClock, type Clock } from './scheduler';
 
@@ -82,7 +84,8 @@ export interface Host {
   status: AppStatus | null;
   /** Re-checks due jobs (on resume, unlock, and every 60 s). */
   check(): void;
-  close(): void;
+  /** Stops the scheduler, the mailer's connections and every INBOX watcher; resolves once the watchers logged out. */
+  close(): Promise<void>;
 }
 
 /** Creates the host: one handler per call of the host contract, with its scheduler and mailer. */
@@ -96,16 +99,21 @@ export function createHost(options: HostOptions): Host {
     emit: () => undefined,
     status: null,
     check: () => scheduler.check(),
-    close: () => {
+    close: async () => {
       scheduler.stop();
       mailer.close();
       clearInterval(ticker);
+      await inboxes.closeAll();
     },
   };
   const scheduler = new Scheduler((jobs) => host.emit('scheduler/due', { jobs, now: clock.now() }), clock);
   const mailer = new Mailer(
     (mailboxId) => secrets.get(`smtp:${mailboxId}`),
     () => clock.now(),
+  );
+  const inboxes = new InboxWatchers(
+    async (mailboxId) => (await secrets.get(`imap:${mailboxId}`)) ?? (await secrets.get(`smtp:${mailboxId}`)),
+    (event, payload) => host.emit(event, payload),
   );
   // A periodic check catches a wall-clock jump or a sleep the timers missed, and a change of network.
   let wasOnline = online();
@@ -134,11 +142,13 @@ export function createHost(options: HostOptions): Host {
     'clock/now': async () => ({ now: clock.now() }),
     'secrets/set': async ({ key, value }) => {
       await secrets.set(key, value);
+      await inboxes.passwordChanged(key);
       return {};
     },
     'secrets/has': async ({ key }) => ({ present: (await secrets.get(key)) !== undefined }),
     'secrets/delete': async ({ key }) => {
       await secrets.delete(key);
+      await inboxes.passwordChanged(key);
       return {};
     },
     'scheduler/set': async ({ jobs, replace }) => {
@@ -154,7 +164,30 @@ export function createHost(options: HostOptions): Host {
       if (!online()) return { status: 'offline' };
       return mailer.send(mailboxId, smtp, limits, message, history);
     },
-    'mail/verify': async ({ mailboxId, smtp }) => mailer.verify(mailboxId, smtp),
+    'mail/verify': async ({ mailboxId, smtp, password }) => mailer.verify(mailboxId, smtp, password),
+    'inbox/verify': async ({ mailboxId, imap, password }) => {
+      const pass = password ?? (await inboxes.passwordFor(mailboxId));
+      if (pass === undefined) return { ok: false, state: 'auth-failed', message: noPasswordWords(imap) };
+      const result = await verifyImap(imap, pass);
+      // A test is one attempt: the watcher's "tries again by itself" is not true of it.
+      if (!result.ok) return { ok: false, state: result.status.state, message: oneAttempt(result.status.message) };
+      const found = `${result.messages} ${result.messages === 1 ? 'message' : 'messages'} in the inbox`;
+      return {
+        ok: true,
+        idle: result.idle,
+        message: result.idle
+          ? `Connected: ${found}; replies are noticed as they arrive.`
+          : `Connected: ${found}; this server cannot announce new mail, so Campaign Desk checks it every few minutes.`,
+      };
+    },
+    'inbox/watch': async (input) => {
+      await inboxes.watch(input);
+      return {};
+    },
+    'inbox/unwatch': async ({ mailboxId }) => {
+      await inboxes.unwatch(mailboxId);
+      return {};
+    },
     'notify/show': async ({ title, body, tag, taskId }) => ({
       shown: options.notify?.(title, body, tag, taskId) ?? false,
     }),
@@ -189,6 +222,132 @@ export function createHost(options: HostOptions): Host {
     },
   };
   return host;
+}
+
+/** A watcher's sentence without what the watcher does next (retrying, or waiting for a new password). */
+function oneAttempt(message: string): string {
+  return message.replace(/; Campaign Desk (tries again by itself|will not try again until then)\.$/, '.');
+}
+
+/** The sentence for a mailbox whose inbox has no password in the secret store. */
+function noPasswordWords(imap: { host: string; user: string }): string {
+  return `No password is stored for ${imap.user} (${imap.host}). Enter it in Settings to read replies from this inbox.`;
+}
+
+/** The sentence Settings shows for a watcher's status (the watcher words the problems itself). */
+export function inboxStatusWords(status: InboxStatus, pollIntervalMs: number): string {
+  switch (status.state) {
+    case 'watching':
+      return status.mode === 'idle'
+        ? 'Watching the inbox'
+        : `Watching the inbox (checked every ${minutes(pollIntervalMs)})`;
+    case 'connecting':
+      return 'Connecting to the inbox…';
+    case 'stopped':
+      return 'Not watching the inbox';
+    default:
+      return status.message;
+  }
+}
+
+function minutes(ms: number): string {
+  const value = Math.round((ms / 60_000) * 10) / 10;
+  return value === 1 ? '1 minute' : `${value} minutes`;
+}
+
+type InboxWatchInput = HostCallInput<'inbox/watch'>;
+
+/**
+ * One {@link InboxWatcher} per watched mailbox (`inbox/watch`), each batch sent on as
+ * `inbox/messages` (raw messages rebuilt by {@link rebuildRawMessage}) and each status as
+ * `inbox/status`. A watch with the same settings and password keeps the running watcher.
+ */
+interface InboxEntry {
+  key: string;
+  watcher: InboxWatcher | null;
+  input: InboxWatchInput;
+  /** The cursor of the last batch sent on: where a restart (a new password) resumes. */
+  cursor: InboxWatchInput['cursor'];
+}
+
+class InboxWatchers {
+  private readonly running = new Map<string, InboxEntry>();
+
+  constructor(
+    readonly passwordFor: (mailboxId: string) => Promise<string | undefined>,
+    private readonly emit: Host['emit'],
+  ) {}
+
+  /**
+   * A secret was stored or deleted: a watched mailbox whose password it is starts again with
+   * it, from the last batch sent on (a wrong password is not retried until then).
+   */
+  async passwordChanged(secretKey: string): Promise<void> {
+    const mailboxId = /^(?:smtp|imap):(.+)$/.exec(secretKey)?.[1];
+    const current = mailboxId ? this.running.get(mailboxId) : undefined;
+    if (current) await this.watch({ ...current.input, cursor: current.cursor });
+  }
+
+  async watch(input: InboxWatchInput): Promise<void> {
+    const { mailboxId, imap, cursor, pollIntervalMs } = input;
+    const password = await this.passwordFor(mailboxId);
+    const key = JSON.stringify([imap, pollIntervalMs, password ?? null]);
+    const current = this.running.get(mailboxId);
+    if (current?.key === key) return;
+    // Claimed before any await, so two watch calls racing start one watcher, not two.
+    const entry: InboxEntry = { key, watcher: null, input, cursor };
+    this.running.set(mailboxId, entry);
+    await current?.watcher?.stop();
+    if (this.running.get(mailboxId) !== entry) return;
+    const status = (state: InboxStatus) => {
+      // A replaced watcher's last words (`stopped`) are not the mailbox's status any more.
+      if (this.running.get(mailboxId) !== entry) return;
+      this.emit('inbox/status', {
+        mailboxId,
+        state: state.state,
+        message: inboxStatusWords(state, pollIntervalMs),
+        ...('retryAt' in state ? { retryAt: state.retryAt } : {}),
+      });
+    };
+    if (password === undefined) {
+      this.emit('inbox/status', { mailboxId, state: 'auth-failed', message: noPasswordWords(imap) });
+      return;
+    }
+    const watcher = new InboxWatcher({
+      mailboxId,
+      imap,
+      password,
+      cursor: cursor ? { uidValidity: String(cursor.uidValidity), lastUid: cursor.lastUid } : null,
+      pollIntervalMs,
+      onBatch: (batch) => {
+        if (this.running.get(mailboxId) !== entry) return;
+        entry.cursor = { uidValidity: Number(batch.cursor.uidValidity), lastUid: batch.cursor.lastUid };
+        this.emit('inbox/messages', {
+          mailboxId,
+          uidValidity: Number(batch.cursor.uidValidity),
+          lastUid: batch.cursor.lastUid,
+          messages: batch.messages.map((m) => ({ uid: m.uid, raw: rebuildRawMessage(m) })),
+        });
+      },
+      onStatus: status,
+    });
+    entry.watcher = watcher;
+    // Not awaited: a first catch-up of a big INBOX, or a server that does not answer, takes a
+    // while; the call answers at once and `inbox/status` tells how it goes.
+    void watcher.start();
+  }
+
+  async unwatch(mailboxId: string): Promise<void> {
+    const current = this.running.get(mailboxId);
+    this.running.delete(mailboxId);
+    await current?.watcher?.stop();
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(all.map((entry) => entry.watcher?.stop()));
+  }
 }
 
 /**

@@ -203,7 +203,7 @@ function start(): void {
   app.on('activate', showWindow);
   app.on('before-quit', () => {
     quitting = true;
-    host?.close();
+    void host?.close();
     tray?.destroy();
     tray = undefined;
   });

@@ -24,6 +24,14 @@ export interface MailboxRecord {
    * `DEFAULT_OVERDUE_GRACE_MS` (2 hours) then.
    */
   overdueGraceMs?: number;
+  /**
+   * SPEC §11: the IMAP server whose INBOX is watched for replies, bounces and out-of-office
+   * replies. Absent: the inbox is not read. The password is in the host's secret store
+   * (`imap:<id>`, else the SMTP one).
+   */
+  imap?: { host: string; port: number; security: 'tls' | 'starttls' | 'none'; user: string };
+  /** How often (ms) an IMAP server without IDLE is checked. Absent: `DEFAULT_INBOX_POLL_MS` (2 minutes). */
+  inboxPollMs?: number;
   createdAt: number;
   updatedAt: number;
   version: number;

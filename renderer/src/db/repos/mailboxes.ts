@@ -8,6 +8,8 @@ import {
   ZoneName,
 } from '../../../../core/model';
 import { parseOrThrow } from '../../../../core/validate';
+import { DEFAULT_INBOX_POLL_MS } from '../../../../core/imap-settings';
+import { INBOX_POLL_MAX_MS, INBOX_POLL_MIN_MS } from '../../../../core/host/contract';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
 import type { MailboxRecord } from '../records';
@@ -43,6 +45,33 @@ export const MailboxInput = z.object({
         fail(`${hours} hours is longer than a week; older sends should wait for you in Overdue`);
     })
     .optional(),
+  /** SPEC §11: where the INBOX is read; null turns reading it off. Left out, a saved mailbox keeps its own. */
+  imap: z
+    .object({
+      host: z.string().trim().min(1, { error: 'is required (e.g. imap.example.com)' }),
+      port: z
+        .number({ error: (issue) => `${show(issue.input)} is not a port number` })
+        .int()
+        .min(1)
+        .max(65535),
+      security: z.enum(['tls', 'starttls', 'none']),
+      user: z.string().trim().min(1, { error: 'is required (usually your email address)' }),
+    })
+    .nullable()
+    .optional(),
+  /** How often (ms) a server without IDLE is checked: 30 s to 1 hour; left out, 2 minutes or the saved value. */
+  inboxPollMs: z
+    .number({ error: (issue) => `${show(issue.input)} is not a number of minutes` })
+    .check((ctx) => {
+      const minutes = ctx.value / 60_000;
+      if (!Number.isInteger(ctx.value) || ctx.value < INBOX_POLL_MIN_MS || ctx.value > INBOX_POLL_MAX_MS)
+        ctx.issues.push({
+          code: 'custom',
+          message: `${minutes} minutes is not a check interval; use 0.5 to 60 minutes`,
+          input: ctx.value,
+        });
+    })
+    .optional(),
 });
 export type MailboxInput = z.input<typeof MailboxInput>;
 
@@ -72,6 +101,8 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
         dailyLimit: parsed.dailyLimit,
         minGapMs: parsed.minGapMs,
         overdueGraceMs: parsed.overdueGraceMs ?? current?.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
+        ...imapOf(parsed.imap === undefined ? current?.imap : (parsed.imap ?? undefined)),
+        inboxPollMs: parsed.inboxPollMs ?? current?.inboxPollMs ?? DEFAULT_INBOX_POLL_MS,
         createdAt: current?.createdAt ?? at,
         updatedAt: at,
         version: (current?.version ?? 0) + 1,
@@ -91,6 +122,11 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
     },
     at,
   );
+}
+
+/** `{ imap }` with the host name trimmed, or nothing (no key at all) when the inbox is not read. */
+function imapOf(imap: MailboxRecord['imap']): Pick<MailboxRecord, 'imap'> {
+  return imap ? { imap: { ...imap, host: imap.host.trim(), user: imap.user.trim() } } : {};
 }
 
 /** Deletes a mailbox. @throws InputError when a campaign that is not a draft sends from it. */
