@@ -7,7 +7,7 @@ import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchEngine } from './engine.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchScheduler } from './scheduler.bench';
-import { benchSync } from './sync';
+import { benchSync, benchSyncConcurrent } from './sync';
 
 const groups: Record<string, () => void | Promise<void>> = {
   resolver: benchResolver,
@@ -16,6 +16,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   'contacts-table': benchContactsTable,
   scheduler: benchScheduler,
   sync: benchSync,
+  'sync-concurrent': benchSyncConcurrent,
   engine: benchEngine,
 };
 
