@@ -8,7 +8,7 @@ import { benchEngine } from './engine.bench';
 import { benchInbox } from './inbox.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchScheduler } from './scheduler.bench';
-import { benchSync } from './sync';
+import { benchSync, benchSyncConcurrent } from './sync';
 
 const groups: Record<string, () => void | Promise<void>> = {
   resolver: benchResolver,
@@ -17,6 +17,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   'contacts-table': benchContactsTable,
   scheduler: benchScheduler,
   sync: benchSync,
+  'sync-concurrent': benchSyncConcurrent,
   engine: benchEngine,
   inbox: benchInbox,
 };

@@ -29,6 +29,124 @@ export async function benchSync(): Promise<void> {
   }
   const url = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (url) await benchOne('pg', { databaseUrl: url });
+  await benchSyncConcurrent();
+}
+
+/**
+ * `sync-concurrent` group (also run by `sync`): {@link benchConcurrent} on the
+ * PostgreSQL of TEST_DATABASE_URL or DATABASE_URL; without one it says so and skips.
+ */
+export async function benchSyncConcurrent(): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (url) await benchConcurrent(url);
+  else
+    console.log('sync: the concurrent-client figures need PostgreSQL; set TEST_DATABASE_URL (see docs/BENCHMARKS.md)');
+}
+
+/** A contact row of ~250 bytes of JSON, the payload of every benchmark mutation. */
+function contactRow(id: string, i: number) {
+  return {
+    id,
+    email: `${id}@example.com`,
+    firstName: `Person ${i}`,
+    lastName: 'Example',
+    company: `Company ${i % 300}`,
+    zone: i % 2 ? 'Europe/Lisbon' : 'America/New_York',
+    fields: { role: 'Head of Sales', city: 'Lisbon' },
+  };
+}
+
+/** Clients pushing at once in the concurrent figures (`SYNC_BENCH_CLIENTS`, default 20). */
+const CONCURRENT_CLIENTS = Number(process.env.SYNC_BENCH_CLIENTS ?? 20);
+/** Mutations each concurrent client pushes (`SYNC_BENCH_PER_CLIENT`, default 500). */
+const PER_CLIENT = Number(process.env.SYNC_BENCH_PER_CLIENT ?? 500);
+/** Mutations per push of a concurrent client (`SYNC_BENCH_PUSH`, default 25: a burst of edits, not a week offline). */
+const PUSH_SIZE = Number(process.env.SYNC_BENCH_PUSH ?? 25);
+
+/**
+ * The concurrent figures, on PostgreSQL at `url`: one client alone, then
+ * {@link CONCURRENT_CLIENTS} clients (each its own user, token and device id, all in
+ * one workspace) pushing {@link PER_CLIENT} mutations each at once in pushes of
+ * {@link PUSH_SIZE}, to one server and then to two servers on the same database
+ * (client i talks to server i mod 2, as a load balancer would). Prints aggregate
+ * mutations/s (all mutations over the wall time from the first push to the last
+ * answer) and the 95th percentile of one push's time (request to answer), then checks
+ * that a pull returns every row once, under sequence numbers 1…n with no gap.
+ * @throws Error when a push is refused or the pulled rows are not exactly the pushed ones.
+ */
+async function benchConcurrent(url: string): Promise<void> {
+  const one = await startServer({ databaseUrl: url, port: 0 });
+  const two = await startServer({ databaseUrl: url, port: 0 });
+  try {
+    const alone = await runClients([one], 1);
+    report('sync-push-1-client', alone.rate, 'mutations/s');
+    report('sync-push-1-client-p95', alone.p95, 'ms');
+    const many = await runClients([one], CONCURRENT_CLIENTS);
+    report(`sync-push-${CONCURRENT_CLIENTS}-clients`, many.rate, 'mutations/s');
+    report(`sync-push-${CONCURRENT_CLIENTS}-clients-p95`, many.p95, 'ms');
+    const both = await runClients([one, two], CONCURRENT_CLIENTS);
+    report(`sync-push-2-servers-${CONCURRENT_CLIENTS}-clients`, both.rate, 'mutations/s');
+    report(`sync-push-2-servers-${CONCURRENT_CLIENTS}-clients-p95`, both.p95, 'ms');
+  } finally {
+    await one.close();
+    await two.close();
+  }
+}
+
+/** {@link benchConcurrent}'s run of `clients` clients over `servers`, in a fresh workspace. */
+async function runClients(
+  servers: Awaited<ReturnType<typeof startServer>>[],
+  clients: number,
+): Promise<{ rate: number; p95: number }> {
+  const workspace = `bench-${randomUUID()}`;
+  const tokens: string[] = [];
+  for (let c = 0; c < clients; c++) tokens.push(await servers[0]!.createToken(`bench-${c}`, workspace));
+  const pushMs: number[] = [];
+  const client = async (c: number) => {
+    const server = servers[c % servers.length]!;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[c]!}` };
+    for (let start = 0; start < PER_CLIENT; start += PUSH_SIZE) {
+      const mutations: Mutation[] = [];
+      for (let i = start; i < Math.min(start + PUSH_SIZE, PER_CLIENT); i++) {
+        const id = `contact-${c}-${i}`;
+        mutations.push({
+          id: i + 1,
+          name: 'contact/add',
+          at: 1_780_000_000_000 + i,
+          writes: [{ table: 'contacts', id, op: 'put', base: null, value: contactRow(id, i) }],
+        });
+      }
+      const started = performance.now();
+      const response = await fetch(`${server.url}/push`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ clientId: `device-${c}`, mutations }),
+      });
+      const body = (await response.json()) as PushResponse;
+      pushMs.push(performance.now() - started);
+      if (response.status !== 200 || body.lastMutationId !== mutations.at(-1)!.id)
+        throw new Error(`push of client ${c} failed: ${response.status} ${JSON.stringify(body)}`);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+  const wallMs = performance.now() - started;
+
+  // Every row once, in one gap-free sequence.
+  const seqs = await servers[0]!.db.query<{ seq: unknown }>(
+    'select r.seq from rows r join workspaces w on w.id = r.workspace_id where w.name = $1 order by r.seq',
+    [workspace],
+  );
+  const total = clients * PER_CLIENT;
+  if (seqs.length !== total || seqs.some((row, i) => Number(row.seq) !== i + 1))
+    throw new Error(
+      `after ${clients} clients: ${seqs.length} rows, expected ${total} under sequence numbers 1…${total}`,
+    );
+  const sorted = [...pushMs].sort((a, b) => a - b);
+  return {
+    rate: Math.round((total / wallMs) * 1000),
+    p95: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!),
+  };
 }
 
 async function benchOne(name: string, options: ServerOptions): Promise<void> {

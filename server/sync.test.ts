@@ -8,6 +8,7 @@ import {
   type ErrorResponse,
   type Mutation,
   type PullResponse,
+  type PullRow,
   type PushResponse,
   type RowWrite,
 } from '../core/sync/protocol';
@@ -71,6 +72,116 @@ const withStep = (id: string, change: object) => ({
   ...campaign,
   steps: campaign.steps.map((step) => (step.id === id ? { ...step, ...change } : step)),
 });
+
+/**
+ * 20 devices of one workspace (each its own user and token) pushing at once through
+ * `urls` (device i to `urls[i % urls.length]`, as a load balancer would): each pushes 3
+ * pushes of 20 mutations; each mutation adds one contact of its own, and every fifth
+ * also sets the device's own field on one row they all share (so pushes overlap on a
+ * row and some take the locked path). Meanwhile a reader pulls by cookie, in pages of 7,
+ * again and again. Then checks what a device would see: every push answered with its
+ * last id and no conflict; the reader, having pulled to the end, holds every contact
+ * exactly once and the shared row with every device's last value (a sequence number
+ * committed out of order would have let its cookie pass a row for ever); a pull from
+ * the start returns each row once, the cookie only going up; and the stored sequence
+ * numbers are 1…n with no gap.
+ */
+async function twentyPushersAtOnce(
+  urls: string[],
+  createToken: (user: string, workspace: string) => Promise<string>,
+  db: Db,
+) {
+  const workspace = `ws-${randomUUID()}`;
+  const devices = await Promise.all(
+    Array.from({ length: 20 }, async (_, d) => ({
+      who: `d${d}`,
+      url: urls[d % urls.length]!,
+      clientId: `client-${randomUUID()}`,
+      token: await createToken(`user-${d}-${randomUUID()}`, workspace),
+    })),
+  );
+  const reader = { url: urls.at(-1)!, token: await createToken(`reader-${randomUUID()}`, workspace) };
+  const seen = new Map<string, PullRow>();
+  let cookie: number | null = null;
+  const pullOnce = async () => {
+    const reply: Reply<PullResponse> = await post<PullResponse>(
+      `${reader.url}/pull`,
+      { clientId: 'reader', cookie, limit: 7 },
+      reader.token,
+    );
+    expect(reply.status).toBe(200);
+    for (const row of reply.body.rows) seen.set(`${row.table}/${row.id}`, row);
+    expect(reply.body.cookie).toBeGreaterThanOrEqual(cookie ?? 0);
+    cookie = reply.body.cookie;
+    return reply.body.hasMore;
+  };
+
+  let pushing = true;
+  const reading = (async () => {
+    while (pushing) await pullOnce();
+  })();
+  const replies = await Promise.all(
+    devices.map(async (device) => {
+      const answers: Reply<PushResponse>[] = [];
+      for (let push = 0; push < 3; push++) {
+        const mutations = Array.from({ length: 20 }, (_, i) => {
+          const n = push * 20 + i + 1;
+          const writes = [put('contacts', { id: `${device.who}-${n}` })];
+          if (n % 5 === 0)
+            writes.push(
+              put('tasks', { id: 'shared', [device.who]: n }, n === 5 ? null : { id: 'shared', [device.who]: n - 5 }),
+            );
+          return mutation(n, writes);
+        });
+        answers.push(
+          await post<PushResponse>(`${device.url}/push`, { clientId: device.clientId, mutations }, device.token),
+        );
+      }
+      return answers;
+    }),
+  );
+  pushing = false;
+  await reading;
+  while (await pullOnce());
+
+  for (const answers of replies)
+    expect(answers).toEqual(
+      [20, 40, 60].map((last) => ({ status: 200, body: { lastMutationId: last, conflicts: 0 } })),
+    );
+  const contacts = devices.flatMap((device) => Array.from({ length: 60 }, (_, i) => `contacts/${device.who}-${i + 1}`));
+  expect([...seen.keys()].filter((key) => key.startsWith('contacts/')).sort()).toEqual(contacts.sort());
+  expect(seen.get('tasks/shared')?.value).toEqual({
+    id: 'shared',
+    ...Object.fromEntries(devices.map((device) => [device.who, 60])),
+  });
+
+  const fromStart: PullRow[] = [];
+  let from: number | null = null;
+  for (;;) {
+    const { body }: Reply<PullResponse> = await post<PullResponse>(
+      `${reader.url}/pull`,
+      { clientId: 'reader', cookie: from, limit: 500 },
+      reader.token,
+    );
+    fromStart.push(...body.rows);
+    expect(body.cookie).toBeGreaterThan(from ?? 0);
+    from = body.cookie;
+    if (!body.hasMore) break;
+  }
+  const keys = fromStart.map((row) => `${row.table}/${row.id}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(keys.sort()).toEqual([...contacts, 'tasks/shared'].sort());
+  // The shared row was changed 20 × 12 times; only its last number is kept, so 1…n has
+  // no gap exactly when every change took the next number: n = contacts + shared changes.
+  const seqs = await db.query<{ seq: unknown }>(
+    'select r.seq from rows r join workspaces w on w.id = r.workspace_id where w.name = $1 order by r.seq',
+    [workspace],
+  );
+  const changes = contacts.length + 20 * 12;
+  expect(Number(seqs.at(-1)!.seq)).toBe(changes);
+  expect(seqs).toHaveLength(contacts.length + 1);
+  expect(new Set(seqs.map((row) => Number(row.seq))).size).toBe(seqs.length);
+}
 
 describe.each(targets)('sync server on $name', ({ options }) => {
   let server: RunningServer;
@@ -617,6 +728,37 @@ describe.each(targets)('sync server on $name', ({ options }) => {
     expect(seqs.map((row) => Number(row.seq))).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
   });
 
+  it('lands every mutation of 20 devices pushing at once to one workspace, once and in one gap-free sequence', async () => {
+    await twentyPushersAtOnce([server.url], (user, workspace) => server.createToken(user, workspace), server.db);
+  }, 120_000);
+
+  it('keeps the mutations before a failing one applied and none after it, when the database refuses a write', async () => {
+    const a = await device();
+    // A real refusal by the database: a trigger rejecting one row id, for this test only.
+    const poison = `poison-${randomUUID()}`;
+    const fn = `refuse_${randomUUID().replaceAll('-', '')}`;
+    await server.db.exec(
+      `create function ${fn}() returns trigger language plpgsql as $$ begin
+         if new.id = '${poison}' then raise exception 'row % refused by a test trigger', new.id; end if;
+         return new; end $$;
+       create trigger ${fn} before insert on rows for each row execute function ${fn}()`,
+    );
+    try {
+      const mutations = [1, 2, 3, 4, 5].map((n) => mutation(n, [put('contacts', { id: n === 3 ? poison : `k${n}` })]));
+      const reply = await a.push(mutations);
+      expect(reply.status).toBe(500);
+      expect((reply.body as unknown as ErrorResponse).error).toContain(`row ${poison} refused by a test trigger`);
+      const pulled = await a.pull();
+      expect(pulled.body.lastMutationId).toBe(2);
+      expect(pulled.body.rows.map((row) => row.id)).toEqual(['k1', 'k2']);
+    } finally {
+      await server.db.exec(`drop trigger ${fn} on rows; drop function ${fn}()`);
+    }
+    // The refused row is gone: the retry applies the rest.
+    const retry = await a.push([3, 4, 5].map((n) => mutation(n, [put('contacts', { id: `k${n}` })])));
+    expect(retry.body).toEqual({ lastMutationId: 5, conflicts: 0 });
+  });
+
   it(`refuses a push body over PUSH_MAX_BYTES (${PUSH_MAX_BYTES} bytes) with 413 and writes nothing`, async () => {
     const a = await device();
     const filler = 'x'.repeat(PUSH_MAX_BYTES);
@@ -655,6 +797,16 @@ describe.runIf(pgUrl)('two servers on one PostgreSQL (behind a load balancer)', 
       await two.close();
     }
   }, 60_000);
+  it('lands every mutation of 20 devices pushing at once through both servers, in one gap-free sequence', async () => {
+    const one = await startServer({ databaseUrl: pgUrl!, port: 0 });
+    const two = await startServer({ databaseUrl: pgUrl!, port: 0 });
+    try {
+      await twentyPushersAtOnce([one.url, two.url], (user, workspace) => one.createToken(user, workspace), one.db);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }, 120_000);
 });
 
 describe('a PGlite data folder', () => {

@@ -21,12 +21,56 @@ import {
 import type { Db, Queryable, SeriesStep, Statement } from './db';
 import type { Caller } from './tokens';
 
-/** Most mutations sent in one round trip (each still its own transaction). */
+/** Most mutations of a push committed in one transaction (one round trip, one lock turn, one WAL flush). */
 const BATCH_MUTATIONS = 100;
-/** Most row writes sent in one round trip; a larger mutation travels alone. */
+/** Most row writes in one transaction; a larger mutation travels alone. */
 const BATCH_WRITES = 5000;
-/** SQLSTATE raised by `sync_expect` (migration 002): the workspace changed since it was read. */
-const CHANGED_SINCE_READ = 'CD001';
+
+/**
+ * The first statement of every push transaction: wait in line for the workspace's
+ * turn, an advisory lock held to COMMIT. PostgreSQL hands such a lock to the next
+ * waiter alone, where transactions waiting on the workspace row itself are all woken
+ * at every COMMIT to fight for it again (20 pushers, pg_stat_activity: waits on
+ * `LockManager`, `tuple`, `transactionid`; 190–270 mutations/s without this line
+ * against 720–980 with it, docs/DECISIONS.md). The row lock that follows
+ * ({@link LOCK_WORKSPACE}, or the one inside `sync_expect`) is then free whenever every
+ * writer queues here first, and stays the guarantee (a server of an older version
+ * takes only the row lock). Two workspaces sharing a key (ids equal modulo 2^31 - 1)
+ * only wait for each other.
+ */
+const QUEUE_WORKSPACE = 'select pg_advisory_xact_lock(4400, ($1 % 2147483647)::int)';
+
+/**
+ * Takes the workspace row lock. Sequence numbers are handed out under it, so they
+ * commit in increasing order and a pull never skips one (docs/SYNC.md). Its own
+ * statement, so that the ones after it read the workspace as it is once the lock is
+ * held (READ COMMITTED takes a fresh snapshot per statement).
+ */
+const LOCK_WORKSPACE = 'select seq from workspaces where id = $1 for update';
+
+/**
+ * The check of a fast-path transaction, run after {@link QUEUE_WORKSPACE}:
+ * `sync_expect` (migration 002) takes the workspace row lock and raises CD001 unless
+ * its second argument is the workspace's sequence and the client's last mutation id is
+ * `$5`. The argument is the sequence itself (so the check passes) when the decisions
+ * still hold: when the sequence is `$2` (nobody but this push wrote since its read), or
+ * when none of the batch's rows changed under it: a row this push has not written must
+ * have no change after the read (sequence `$3`), a row it wrote must still hold what it
+ * wrote (compared as jsonb; the decisions depend on a row's value only). Otherwise -1,
+ * which raises CD001. `$6` is the rows as a JSON array of `{ tbl, id, w, value }`
+ * ({@link ExpectedRow}).
+ */
+const EXPECT_UNCHANGED = `select sync_expect($1,
+    case
+      when (select seq from workspaces where id = $1) = $2 then $2
+      when exists (
+        select 1
+          from jsonb_to_recordset($6::text::jsonb) as k(tbl text, id text, w boolean, value jsonb)
+          join rows r on r.workspace_id = $1 and r.tbl = k.tbl and r.id = k.id
+         where case when k.w then r.value is distinct from k.value else r.seq > $3 end
+      ) then -1
+      else (select seq from workspaces where id = $1)
+    end, $4, $5)`;
 
 /**
  * A token acting under a device id (clientId) that another user of its workspace
@@ -50,22 +94,32 @@ function checkOwner(caller: Caller, clientId: string, owner: number | undefined)
 }
 
 /**
- * Applies `request.mutations` in mutation id order, each in its own transaction,
+ * Applies `request.mutations` in mutation id order, each whole or not at all,
  * skipping any id at or below the client's stored last one (so a retried push
- * changes nothing and answers the same `lastMutationId`).
+ * changes nothing and answers the same `lastMutationId`). When one fails, the ones
+ * before it stay applied and none after it is.
  *
  * How: one read of every row the push touches, the workspace's sequence and the
  * client's last id; each mutation is then decided in memory on the rows as the ones
- * before it left them, and sent as `BEGIN; sync_expect(…); write; COMMIT`, up to
- * {@link BATCH_MUTATIONS} transactions per round trip (the next batch is decided while
- * one is in flight). `sync_expect` locks the workspace and refuses (CD001) if anyone
- * else wrote to it since the read; then the rest is applied under the lock, one
- * mutation per transaction, reading its rows after locking (see {@link mutationStep}).
+ * before it left them, and up to {@link BATCH_MUTATIONS} of them (or
+ * {@link BATCH_WRITES} row writes) are sent as one transaction,
+ * `BEGIN; queue; check; write; write; …; COMMIT`, in one round trip (the next batch is
+ * decided while one is in flight). So the workspace lock is held only while PostgreSQL
+ * runs that transaction, never across a round trip, and is taken and flushed to disk
+ * once per batch, not once per mutation. The check ({@link EXPECT_UNCHANGED}) refuses
+ * (CD001) if another writer changed one of the batch's rows since the read, or the
+ * client's last id moved (the same client pushing through another server); writes of
+ * other clients to other rows do not stop it, and each write takes its sequence
+ * numbers from the workspace as it is under the lock. After a refusal, or any other
+ * failure of a batch (which rolled back its mutations before the failing one too), the
+ * rest is applied under the lock, one mutation per transaction, reading its rows after
+ * locking (see {@link mutationStep}).
  * The client id must be new or the caller's own: the check is made on the read and
  * again under the lock, so two tokens claiming a new id at once cannot both win.
  * @throws DeviceOwnedError (403) when another user of the workspace owns `clientId`;
  *   nothing of the push is written.
- * @throws the database error of a failing mutation; the ones before it stay applied.
+ * @throws the database error of a failing mutation (met again on the locked path); the
+ *   ones before it stay applied.
  */
 export async function push(db: Db, caller: Caller, request: PushRequest): Promise<PushResponse> {
   const clientId = request.clientId;
@@ -104,19 +158,25 @@ async function pushFromOneRead(
     ),
   );
   checkOwner(caller, clientId, snapshot.owner);
+  /** The workspace's sequence as of the read. */
+  const readSeq = snapshot.seq;
+  /** The workspace's sequence if only this push wrote since the read, and the client's last id, after the mutations decided so far. */
   let { seq, last } = snapshot;
+  /** Keys of the rows this push has written so far (their value is then in snapshot.current). */
+  const written = new Set<string>();
   let conflicts = 0;
-  let batch: { transactions: Statement[][]; applied: { id: number; conflicts: number }[]; writes: number } = {
-    transactions: [],
-    applied: [],
-    writes: 0,
-  };
+  let batch = newBatch(seq, last);
   let inFlight: { promise: Promise<void>; applied: { id: number; conflicts: number }[] } | undefined;
-  /** Set when sync_expect refused a transaction: the client's last mutation id, read again. */
+  /** Set when a transaction failed: the client's last mutation id, read again. */
   let stored = 0;
   const refused = () => ({ done: false, lastMutationId: stored, conflicts });
 
-  /** Waits for the batch in flight; false when sync_expect refused one of its transactions. */
+  /**
+   * Waits for the batch in flight; false when its transaction failed: refused by the
+   * check (CD001), or any other error, since that rolled back the mutations of the
+   * batch before the failing one too. The locked path then applies them one per
+   * transaction, and meets a lasting error again at the mutation that causes it.
+   */
   const settle = async (): Promise<boolean> => {
     if (!inFlight) return true;
     const { promise, applied } = inFlight;
@@ -124,8 +184,10 @@ async function pushFromOneRead(
     try {
       await promise;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== CHANGED_SINCE_READ) throw error;
-      stored = (await readClient(db, caller.workspaceId, clientId)).last;
+      stored = await readClient(db, caller.workspaceId, clientId).then(
+        (client) => client.last,
+        () => Promise.reject(error as Error),
+      );
       conflicts += applied.filter((one) => one.id <= stored).reduce((sum, one) => sum + one.conflicts, 0);
       return false;
     }
@@ -134,11 +196,24 @@ async function pushFromOneRead(
   };
   const send = async (): Promise<boolean> => {
     if (!(await settle())) return false;
-    if (batch.transactions.length === 0) return true;
-    const promise = db.transactions(batch.transactions);
+    if (batch.applied.length === 0) return true;
+    const check = {
+      sql: EXPECT_UNCHANGED,
+      params: [
+        caller.workspaceId,
+        batch.seq,
+        readSeq,
+        clientId,
+        batch.last,
+        JSON.stringify([...batch.expected.values()]),
+      ],
+    };
+    const promise = db.transactions([
+      [{ sql: QUEUE_WORKSPACE, params: [caller.workspaceId] }, check, ...batch.statements],
+    ]);
     promise.catch(() => undefined); // settle() handles it; this keeps it from counting as unhandled meanwhile
     inFlight = { promise, applied: batch.applied };
-    batch = { transactions: [], applied: [], writes: 0 };
+    batch = newBatch(seq, last);
     // Let the driver write the batch to the socket before deciding the next one.
     await new Promise((resolve) => setImmediate(resolve));
     return true;
@@ -148,22 +223,77 @@ async function pushFromOneRead(
     for (const mutation of mutations) {
       if (mutation.id <= last) continue;
       if (batch.writes > 0 && batch.writes + mutation.writes.length > BATCH_WRITES && !(await send())) return refused();
+      expectRows(batch.expected, mutation, snapshot.current, written);
       const applied = applyMutation(caller, clientId, mutation, snapshot.current, seq);
-      batch.transactions.push([
-        { sql: 'select sync_expect($1, $2, $3, $4)', params: [caller.workspaceId, seq, clientId, last] },
-        applied.write,
-      ]);
+      for (const changed of applied.changed) written.add(changed);
+      batch.statements.push(applied.write);
       batch.applied.push({ id: mutation.id, conflicts: applied.conflicts });
       batch.writes += mutation.writes.length;
       seq = applied.seq;
       last = mutation.id;
-      if (batch.transactions.length >= BATCH_MUTATIONS && !(await send())) return refused();
+      if (batch.applied.length >= BATCH_MUTATIONS && !(await send())) return refused();
     }
     if (!(await send()) || !(await settle())) return refused();
     return { done: true, lastMutationId: last, conflicts };
   } finally {
     // A throw while a batch is in flight: let it finish before the connection is reused.
     await inFlight?.promise.catch(() => undefined);
+  }
+}
+
+/**
+ * A row a batch is decided on, as {@link EXPECT_UNCHANGED} checks it. `w` and `value`
+ * only for a row this push wrote before the batch (`value`: what it wrote, null for a
+ * tombstone); left out otherwise, which `jsonb_to_recordset` reads as null, so that a
+ * launch's 50,000 new rows add only their keys to the transaction.
+ */
+type ExpectedRow = { tbl: Table; id: string } | { tbl: Table; id: string; w: true; value: RowValue | null };
+
+/**
+ * The mutations of one push that go in one transaction: `seq` and `last` are the
+ * workspace's sequence (if only this push wrote) and the client's last id before it,
+ * `expected` the rows its decisions rest on, `statements` its mutations' writes.
+ */
+interface Batch {
+  seq: number;
+  last: number;
+  expected: Map<string, ExpectedRow>;
+  statements: Statement[];
+  applied: { id: number; conflicts: number }[];
+  writes: number;
+}
+
+const newBatch = (seq: number, last: number): Batch => ({
+  seq,
+  last,
+  expected: new Map(),
+  statements: [],
+  applied: [],
+  writes: 0,
+});
+
+/**
+ * Adds to `expected` the rows `mutation` is decided on that it does not hold yet, as
+ * they are before the batch: a row an earlier mutation of the batch touched is already
+ * there, so any other row is as the batch found it (its value in `current`, written by
+ * this push when `written` holds it). Call before deciding the mutation (which updates
+ * `current` and `written`).
+ */
+function expectRows(
+  expected: Map<string, ExpectedRow>,
+  mutation: Mutation,
+  current: Current,
+  written: Set<string>,
+): void {
+  for (const write of mutation.writes) {
+    const at = key(write.table, write.id);
+    if (expected.has(at)) continue;
+    expected.set(
+      at,
+      written.has(at)
+        ? { tbl: write.table, id: write.id, w: true, value: current.get(at) ?? null }
+        : { tbl: write.table, id: write.id },
+    );
   }
 }
 
@@ -286,11 +416,12 @@ function parseFound(found: Found[]): { seq: number; last: number; owner: number 
  * of this same push (hence the client's last mutation id is read again too).
  */
 function mutationStep(caller: Caller, clientId: string, mutation: Mutation): SeriesStep<MutationResult> {
-  const lock = { sql: 'select seq from workspaces where id = $1 for update', params: [caller.workspaceId] };
+  const queue = { sql: QUEUE_WORKSPACE, params: [caller.workspaceId] };
+  const lock = { sql: LOCK_WORKSPACE, params: [caller.workspaceId] };
   const [sql, params] = readStatement(caller.workspaceId, clientId, mutation.writes);
   return {
-    first: [lock, { sql, params }],
-    work: ([, found]) => {
+    first: [queue, lock, { sql, params }],
+    work: ([, , found]) => {
       const { seq, last, owner, current } = parseFound(found as unknown as Found[]);
       checkOwner(caller, clientId, owner);
       if (mutation.id <= last) return { atCommit: [], result: { lastMutationId: last, conflicts: 0 } };
@@ -310,7 +441,10 @@ interface MutationResult {
  * Decides `mutation`'s writes on `current` (the server's rows under its keys as of
  * sequence `seq`; updated in place to the rows after it) and returns the one statement
  * that writes them, the workspace's new sequence and the client's last mutation id,
- * with the new sequence and the number of conflict rows among them.
+ * with the sequence after it as seen from `seq`, the keys it changes and the number of
+ * conflict rows among them. The statement numbers the rows from the workspace's
+ * sequence as it finds it (`seq + 1` when nobody else wrote since), so it must run
+ * under the workspace lock.
  */
 function applyMutation(
   caller: Caller,
@@ -318,7 +452,7 @@ function applyMutation(
   mutation: Mutation,
   current: Current,
   seq: number,
-): { write: Statement; seq: number; conflicts: number } {
+): { write: Statement; seq: number; changed: string[]; conflicts: number } {
   // Final state of every row this mutation changes, in the order first changed.
   const changed = new Map<string, { table: Table; id: string; value: RowValue | null }>();
   let conflicts = 0;
@@ -348,30 +482,37 @@ function applyMutation(
     conflicts++;
   });
 
-  // One statement writes the rows (however many: they travel as one JSON array), the
-  // workspace's sequence and the client's last mutation.
-  const rows = [...changed.values()].map((row) => ({ tbl: row.table, id: row.id, value: row.value, seq: ++seq }));
+  // One statement writes the rows (however many: they travel as one JSON array, the
+  // n-th numbered the workspace's sequence + n), the workspace's sequence and the
+  // client's last mutation.
+  const rows = [...changed.values()].map((row, index) => ({
+    tbl: row.table,
+    id: row.id,
+    value: row.value,
+    n: index + 1,
+  }));
   const written =
     rows.length === 0
       ? ''
-      : `written as (
+      : `base as (select seq from workspaces where id = $1),
+         written as (
            insert into rows (workspace_id, tbl, id, value, deleted, seq)
-           select $1, v.tbl, v.id, v.value, v.value is null, v.seq
-             from jsonb_to_recordset($7::text::jsonb) as v(tbl text, id text, value jsonb, seq int8)
+           select $1, v.tbl, v.id, v.value, v.value is null, base.seq + v.n
+             from base, jsonb_to_recordset($7::text::jsonb) as v(tbl text, id text, value jsonb, n int8)
            on conflict (workspace_id, tbl, id)
              do update set value = excluded.value, deleted = excluded.deleted, seq = excluded.seq
          ), `;
   const atCommit = {
     sql: `with ${written}bumped as (
-            update workspaces set seq = $2 where id = $1 and seq < $2
+            update workspaces set seq = seq + $2 where id = $1 and $2 > 0
           )
           insert into clients (workspace_id, client_id, user_id, last_mutation_id, updated_at)
           values ($1, $3, $4, $5, $6)
           on conflict (workspace_id, client_id)
             do update set last_mutation_id = excluded.last_mutation_id, updated_at = excluded.updated_at`,
-    params: [caller.workspaceId, seq, clientId, caller.userId, mutation.id, Date.now(), JSON.stringify(rows)],
+    params: [caller.workspaceId, rows.length, clientId, caller.userId, mutation.id, Date.now(), JSON.stringify(rows)],
   };
-  return { write: atCommit, seq, conflicts };
+  return { write: atCommit, seq: seq + rows.length, changed: [...changed.keys()], conflicts };
 }
 
 interface Decision {
