@@ -4,7 +4,7 @@ import { ContactsPage } from './pages/contacts';
 import { SettingsPage } from './pages/settings';
 import { setClock } from './support/host';
 
-const SHOTS = '/work/notes/shots';
+const SHOTS = 'e2e/screenshots';
 
 /**
  * Writes what the inbox would have stored (SPEC §11, R15) straight into the app's IndexedDB:

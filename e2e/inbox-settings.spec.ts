@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { startSmtp } from './support/smtp';
 
-const SHOTS = '/work/notes/shots';
+const SHOTS = 'e2e/screenshots';
 
 /** A port that was just free: a real server, stopped. */
 async function closedPort(): Promise<number> {
@@ -76,7 +76,12 @@ test('SPEC §11: the mailbox form fills IMAP in from SMTP, and Test connection c
     await form.getByTestId('mailbox-save').click();
     await expect(form).toHaveCount(0);
     const row = page.getByTestId('mailbox-row').filter({ hasText: 'rep@acme-test.com' });
-    await expect(row.getByTestId('mailbox-inbox')).toHaveText(`Replies read from 127.0.0.1:${port}`);
+    // The app now watches that inbox: nothing answers IMAP on the closed port, and the row says so.
+    await expect(row.getByTestId('mailbox-inbox')).toContainText(`Replies read from 127.0.0.1:${port}`);
+    await expect(row.getByTestId('mailbox-inbox')).toContainText(
+      `Cannot reach 127.0.0.1 on port ${port} (nothing answers on that port).`,
+    );
+    await page.screenshot({ path: `${SHOTS}/settings-inbox-unreachable.png` });
     await page.reload();
     await row.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('dialog', { name: 'Edit rep@acme-test.com' });

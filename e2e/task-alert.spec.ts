@@ -91,9 +91,9 @@ test('a task falling due with no system notification shows inside the app, count
   await expect(alert).toHaveText(/Task due:\s*Call Ana Lima\s*Open/);
   await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(1);
   await page.getByTestId('nav-campaigns').click();
-  await page.screenshot({ path: '/work/notes/shots/host-guard-task-alert.png' });
+  await page.screenshot({ path: 'e2e/screenshots/host-guard-task-alert.png' });
   await page.setViewportSize({ width: 1024, height: 700 });
-  await page.screenshot({ path: '/work/notes/shots/host-guard-task-alert-1024.png' });
+  await page.screenshot({ path: 'e2e/screenshots/host-guard-task-alert-1024.png' });
 
   await alert.getByTestId('task-alert-open').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Command Center');

@@ -29,7 +29,7 @@ test('an unknown computer zone: Settings says times are in UTC, and a new mailbo
     await expect(form.getByTestId('mailbox-zone-note')).toHaveText(
       'This computer\'s time zone "Etc/Unknown" is unknown; times are shown in UTC. Pick your zone here.',
     );
-    await page.screenshot({ path: '/work/notes/shots/host-guard-zone-unknown.png' });
+    await page.screenshot({ path: 'e2e/screenshots/host-guard-zone-unknown.png' });
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

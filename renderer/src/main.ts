@@ -3,7 +3,9 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import DbErrorScreen from './components/DbErrorScreen.vue';
 import { describeOpenFailure, useDb } from './db/database';
+import { applyInboxBatch, inboxCursor } from './db/repos/inbox';
 import { Engine } from './engine/engine';
+import { startInboxWatching } from './inbox/watch';
 import { useHost } from './host/client';
 import { followHost } from './host/desktop';
 import { router, sections } from './router';
@@ -87,7 +89,16 @@ async function start(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+    // The inbox (SPEC §11) is read in the same one window: replies, bounces and unsubscribes
+    // stop or pause people in one transaction per batch, which resumes from the stored cursor.
+    const stopInbox = startInboxWatching(useHost(), {
+      cursor: inboxCursor,
+      apply: async (batch) => {
+        await applyInboxBatch(batch);
+      },
+    });
     await released;
+    stopInbox();
     engine.stop();
   };
   if (navigator.locks) void navigator.locks.request('campaign-desk-engine', runEngine);
