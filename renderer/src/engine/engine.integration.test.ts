@@ -1,9 +1,10 @@
 import 'fake-indexeddb/auto';
+import { inProcessHost } from '../../../electron/host/testing/in-process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostCallName, HostEventName } from '../../../core/host/contract';
-import { createHost, dispatch } from '../../../electron/host/services';
+import type { HostCallName } from '../../../core/host/contract';
+import { createHost } from '../../../electron/host/services';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
@@ -62,32 +63,8 @@ async function smtp(): Promise<{ port: number; received: string[] }> {
 /** The host in test mode, and a client on it that counts the calls made of it. */
 function host() {
   const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  runtime.emit = (event, payload) => {
-    for (const listener of listeners.get(event) ?? []) listener(payload);
-  };
-  const calls = new Map<string, number>();
-  const call = async (name: HostCallName, input: unknown) => {
-    calls.set(name, (calls.get(name) ?? 0) + 1);
-    return dispatch(runtime.handlers, name, input);
-  };
-  const client = {
-    call,
-    on: (event: HostEventName, listener: (payload: unknown) => void) => {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-    onReconnect: () => () => undefined,
-    tryCall: async (name: HostCallName, input: unknown) => {
-      try {
-        return { data: await call(name, input) };
-      } catch (error) {
-        return { error: (error as Error).message };
-      }
-    },
-  } as unknown as Client;
+  const { client, calls: made } = inProcessHost<Client>(runtime);
+  const calls = { get: (name: HostCallName) => made.filter((call) => call.name === name).length };
   cleanups.push(() => runtime.close());
   return { runtime, client, calls };
 }

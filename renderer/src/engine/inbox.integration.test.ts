@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
+import type { HostClient } from '../host/client';
+import { inProcessHost } from '../../../electron/host/testing/in-process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostCallName, HostEventName } from '../../../core/host/contract';
 import type { Step } from '../../../core/model';
-import { createHost, dispatch } from '../../../electron/host/services';
+import { createHost } from '../../../electron/host/services';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
@@ -12,7 +13,6 @@ import { createContact } from '../db/repos/contacts';
 import { applyInboxBatch } from '../db/repos/inbox';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox } from '../db/repos/mailboxes';
-import type { HostClient as Client } from '../host/client';
 import { Engine } from './engine';
 
 /**
@@ -70,28 +70,7 @@ async function smtp(): Promise<{ port: number; received: Received[] }> {
 /** The host in test mode and a client on it. */
 function host() {
   const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  runtime.emit = (event, payload) => {
-    for (const listener of listeners.get(event) ?? []) listener(payload);
-  };
-  const call = (name: HostCallName, input: unknown) => dispatch(runtime.handlers, name, input);
-  const client = {
-    call,
-    on: (event: HostEventName, listener: (payload: unknown) => void) => {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-    onReconnect: () => () => undefined,
-    tryCall: async (name: HostCallName, input: unknown) => {
-      try {
-        return { data: await call(name, input) };
-      } catch (error) {
-        return { error: (error as Error).message };
-      }
-    },
-  } as unknown as Client;
+  const { client } = inProcessHost<HostClient>(runtime);
   cleanups.push(() => runtime.close());
   return { runtime, client };
 }

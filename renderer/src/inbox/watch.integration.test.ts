@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
+import type { HostClient } from '../host/client';
+import { inProcessHost } from '../../../electron/host/testing/in-process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostCallName, HostEventName } from '../../../core/host/contract';
-import { createHost, dispatch } from '../../../electron/host/services';
+import { createHost } from '../../../electron/host/services';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { saveMailbox, type MailboxInput } from '../db/repos/mailboxes';
-import type { HostClient } from '../host/client';
 import { useInboxStatus } from '../stores/inbox-status';
 import { startInboxWatching, type InboxBatch } from './watch';
 
@@ -47,32 +47,7 @@ afterEach(async () => {
 /** The host's services and a client on them that records every call made. */
 function host() {
   const runtime = createHost({ host: 'web', version: 'test' });
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  runtime.emit = (event, payload) => {
-    for (const listener of listeners.get(event) ?? []) listener(payload);
-  };
-  const calls: { name: string; input: unknown }[] = [];
-  const call = async (name: HostCallName, input: unknown) => {
-    calls.push({ name, input });
-    return dispatch(runtime.handlers, name, input);
-  };
-  const client = {
-    call,
-    on: (event: HostEventName, listener: (payload: unknown) => void) => {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-    onReconnect: () => () => undefined,
-    tryCall: async (name: HostCallName, input: unknown) => {
-      try {
-        return { data: await call(name, input) };
-      } catch (error) {
-        return { error: (error as Error).message };
-      }
-    },
-  } as unknown as HostClient;
+  const { client, calls } = inProcessHost<HostClient>(runtime);
   cleanups.push(() => runtime.close());
   return { runtime, client, calls };
 }
