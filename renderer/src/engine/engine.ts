@@ -124,7 +124,7 @@ export class Engine {
             at: now(),
             kind: online ? 'network.online' : 'network.offline',
             text: online
-              ? 'Back online: emails that fell due go out now (within two hours of their time) or wait in Overdue'
+              ? 'Back online: emails that fell due go out now (if no later than their mailbox’s late-send limit, 2 hours unless set) or wait in Overdue'
               : 'Offline: nothing is sent until the network is back; tasks and editing go on as usual',
           })
           .catch(() => undefined);
