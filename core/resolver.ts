@@ -147,7 +147,7 @@ export interface StepDone {
 export interface ResolvedStep {
   readonly index: number;
   readonly action: StepAction;
-  /** When the step falls due, UTC ms: the later of its own instant and its release (R8). */
+  /** When the step falls due, UTC ms: the later of its own instant and its release (R8), then moved by R13 off a holiday and by R12 into the window. */
   readonly dueAt: number;
   /** True when the step is released after its own instant (a day-1 time passed at launch, or a late release). */
   readonly late: boolean;

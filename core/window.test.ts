@@ -69,6 +69,21 @@ describe('R12 sending windows: worked examples', () => {
     expect(s1).toMatchObject({ dueAt: '2026-03-08T07:00:00.000Z', local: '2026-03-08T03:00:00.000-04:00' });
   });
 
+  it('on the fall-back night, a send in the repeated hour waits for the block’s second occurrence, never goes before it', () => {
+    // New York, Sun 1 Nov 2026: 01:00–01:59 happens twice (EDT, then EST). The launch is at the
+    // second 01:10 (EST, 06:10Z); the block 01:30–02:00 has already had its EDT run.
+    const [s1] = planSteps({
+      launchAt: '2026-11-01T06:10:00Z',
+      sendingWindow: { sun: [['01:30', '02:00']] },
+      steps: [atTime('s1', 1, '01:10')],
+    });
+    expect(s1).toMatchObject({
+      dueAt: '2026-11-01T06:30:00.000Z',
+      local: '2026-11-01T01:30:00.000-05:00',
+      moved: 'window',
+    });
+  });
+
   it('a block the spring-forward jump skips entirely does not open that night', () => {
     const [s1] = planSteps({
       launchAt: '2026-03-08T05:00:00Z',

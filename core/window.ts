@@ -83,8 +83,8 @@ export function compileWindow(window: SendingWindow): CompiledWindow {
  * is open whenever the zone's clocks read a time inside one of that weekday's blocks.
  * A block whose start a spring-forward jump skips opens at the jump itself (its first
  * moment on the clock); a block the jump skips entirely does not open that night. On a
- * fall-back night the window opens at a block's first occurrence; a send already inside the
- * repeated hour goes at once.
+ * fall-back night the window opens at a block's first occurrence, or at its second when `at`
+ * is already past the first; a send already inside the repeated hour goes at once.
  * @param at UTC ms. @returns UTC ms: `at` itself when the window is open then, else the
  *   start of the next block.
  * @throws Error when the window has no block at all (refused by {@link SendingWindow}).
@@ -100,8 +100,11 @@ export function windowOpening(window: CompiledWindow, zone: ZoneClock, at: numbe
     for (const [start, end] of window[isoWeekday(day) - 1]!) {
       const opensWall = day * DAY_MS + start * MINUTE_MS;
       if (opensWall <= wall) continue;
-      const opens = firstReading(zone, opensWall);
-      if (zone.toWall(opens) < day * DAY_MS + end * MINUTE_MS) return opens;
+      let opens = firstReading(zone, opensWall);
+      // After a fall-back, `at` is in the repeated hour and the block's first occurrence has
+      // passed: the block opens at its second occurrence, read with the offset in force now.
+      if (opens <= at) opens = opensWall - zone.offsetMinutes(at) * MINUTE_MS;
+      if (opens > at && zone.toWall(opens) < day * DAY_MS + end * MINUTE_MS) return opens;
     }
   }
   throw new Error('a sending window with no block never opens');

@@ -294,6 +294,9 @@ describe('mailboxes', () => {
     expect(await refusal(saveMailbox({ ...mailbox, id: saved.id, overdueGraceMs: 8 * 24 * 3_600_000 }, false))).toBe(
       'overdueGraceMs: 192 hours is longer than a week; older sends should wait for you in Overdue',
     );
+    expect(await refusal(saveMailbox({ ...mailbox, id: saved.id, overdueGraceMs: Number.NaN }, false))).toBe(
+      'overdueGraceMs: is empty: enter how many hours late an email may still go (0 or more)',
+    );
     expect((await db.mailboxes.get(saved.id))!).toMatchObject({ overdueGraceMs: 30 * 60_000, dailyLimit: 300 });
   });
 });

@@ -226,6 +226,20 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(outcomes).toEqual(['sent', 'overdue']);
   }, 30_000);
 
+  it('R9: a grace period of 0 still sends what falls due while the app runs (handled a moment late is on time)', async () => {
+    const { port, received } = await smtp();
+    const db = await launched(3, port, ONE_EMAIL, { overdueGraceMs: 0 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.stepRuns.toArray()).filter((run) => run.state === 'sent').length === 3);
+    expect(received).toHaveLength(3);
+    expect((await db.enrollments.toArray()).filter((e) => e.hold === 'overdue')).toHaveLength(0);
+  }, 30_000);
+
   it('R11: people held by the minimum gap each get their own "Waiting to send" row, named and filed under them', async () => {
     const { port, received } = await smtp();
     const db = await launched(3, port, ONE_EMAIL, { minGapMs: 120_000 });

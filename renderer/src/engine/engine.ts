@@ -35,6 +35,8 @@ import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
 
 /** SPEC R9: how late a send may still go by itself when its mailbox names no grace period. */
 export const OVERDUE_GRACE_MS = DEFAULT_OVERDUE_GRACE_MS;
+/** How late a send may be handled and still count as on time, whatever the grace period (R9). */
+export const ON_TIME_SLACK_MS = 60_000;
 
 /**
  * A send's outcome as the engine sees it: the host's, or `not-handed-over` when the request
@@ -463,7 +465,10 @@ export class Engine {
     }
 
     // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
-    if (now() - enrollment.nextDueAt > (mailbox.overdueGraceMs ?? OVERDUE_GRACE_MS)) {
+    // A send handled a moment after its instant (the host fired it, the batch before it ran) is
+    // on time: a grace period of 0 means "never late by more than a minute", not "always overdue".
+    const grace = Math.max(mailbox.overdueGraceMs ?? OVERDUE_GRACE_MS, ON_TIME_SLACK_MS);
+    if (now() - enrollment.nextDueAt > grace) {
       await inChange([db.enrollments], async () => {
         await db.enrollments.update(enrollment.id, { hold: 'overdue', updatedAt: now() });
         return {

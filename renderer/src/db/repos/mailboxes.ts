@@ -36,14 +36,21 @@ export const MailboxInput = z.object({
   minGapMs: z.number().int().min(0).max(3_600_000),
   /** SPEC R9's grace period in ms; left out, a new mailbox gets 2 hours and a saved one keeps its own. */
   overdueGraceMs: z
-    .number({ error: (issue) => `${show(issue.input)} is not a number of hours` })
+    .unknown()
     .check((ctx) => {
-      const hours = ctx.value / 3_600_000;
       const fail = (message: string) => ctx.issues.push({ code: 'custom', message, input: ctx.value });
+      if (typeof ctx.value !== 'number' || Number.isNaN(ctx.value)) {
+        fail(
+          `${ctx.value === undefined || Number.isNaN(ctx.value) ? 'is empty' : `${show(ctx.value)} is not a number`}: enter how many hours late an email may still go (0 or more)`,
+        );
+        return;
+      }
+      const hours = ctx.value / 3_600_000;
       if (!Number.isInteger(ctx.value) || ctx.value < 0) fail(`${hours} hours is not a grace period; use 0 or more`);
       else if (ctx.value > MAX_OVERDUE_GRACE_MS)
         fail(`${hours} hours is longer than a week; older sends should wait for you in Overdue`);
     })
+    .transform((value) => value as number)
     .optional(),
   /** SPEC §11: where the INBOX is read; null turns reading it off. Left out, a saved mailbox keeps its own. */
   imap: z
