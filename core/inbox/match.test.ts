@@ -170,4 +170,38 @@ describe('R14 matching', () => {
     });
     expect(found?.targets.map((t) => t.enrollmentId)).toEqual(['e-ana', 'e-ana-2']);
   });
+
+  it('old mail: an address match with an enrollment launched after the message was written is nobody’s reply', async () => {
+    const reply = await fixture('reply-gmail-en.eml'); // dated Thu 5 Mar 2026
+    const launchedLater = { ...anaOngoing, launchedAt: Date.parse('2026-03-09T12:00:00Z') };
+    const launchedBefore = { ...anaOngoing, launchedAt: Date.parse('2026-03-02T12:00:00Z') };
+    expect(matchMessage(reply, lookups([], [launchedLater]))).toBeNull();
+    expect(matchMessage(reply, lookups([], [launchedBefore]))?.targets.map((t) => t.enrollmentId)).toEqual(['e-ana']);
+  });
+
+  it('mail from one of the app’s own addresses (a test sent to oneself) is nobody’s reply', async () => {
+    const reply = await fixture('reply-gmail-en.eml');
+    const own = {
+      ...lookups([['<cd-7a1f.s1@northwind.example>', ana]], [anaOngoing]),
+      ownAddresses: new Set([reply.from!]),
+    };
+    expect(matchMessage(reply, own)).toBeNull();
+  });
+
+  it('an unsubscribe in the thread from someone else (a colleague it was forwarded to) does not unsubscribe its person', async () => {
+    const request = await fixture('unsubscribe-reply.eml'); // from steve@shield.example, in Ana's thread
+    expect(request.kind).toBe('unsubscribe');
+    const inAnasThread: [string, SentRun][] = [['<cd-7a1f.s1.steve@northwind.example>', ana]];
+    expect(matchMessage(request, lookups(inAnasThread, []))).toBeNull();
+    const steve: OngoingEnrollment = {
+      enrollmentId: 'e-st',
+      contactId: 'steve',
+      address: 'steve@shield.example',
+      lastSentRunId: null,
+    };
+    expect(matchMessage(request, lookups(inAnasThread, [steve]))).toEqual({
+      via: 'address',
+      targets: [{ enrollmentId: 'e-st', contactId: 'steve', address: 'steve@shield.example', stepRunId: null }],
+    });
+  });
 });

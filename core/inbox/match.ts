@@ -24,6 +24,8 @@ export interface OngoingEnrollment {
   address: string;
   /** The enrollment's last sent step run (a bounce or reply found by address is about it), or null. */
   lastSentRunId: string | null;
+  /** When it was launched, UTC ms: a message dated before it (old mail in the INBOX) is not about it. */
+  launchedAt?: number;
 }
 
 export interface MatchLookups {
@@ -31,6 +33,8 @@ export interface MatchLookups {
   sent: ReadonlyMap<string, SentRun>;
   /** Lower-case address → that person's ongoing enrollments of this mailbox. */
   ongoingByAddress: ReadonlyMap<string, readonly OngoingEnrollment[]>;
+  /** The app's own mailbox addresses, lower case: mail from them (a test sent to oneself) is nobody's reply. */
+  ownAddresses?: ReadonlySet<string>;
 }
 
 /** One enrollment a message is about. */
@@ -60,11 +64,17 @@ export interface InboxMatch {
  * of this mailbox. A bounce is matched per failed recipient: the recipient the returned
  * original was sent to (or, when it names a single recipient, the one it was sent to under
  * another spelling), else that address's own enrollments; a failed recipient we never
- * mailed is left out. `other` never matches.
+ * mailed is left out. `other` never matches. Never acted on: a reply, auto-reply or
+ * unsubscribe from one of the app's own addresses; an address match with an enrollment
+ * launched after the message's date (old mail read when a mailbox is first watched); an
+ * unsubscribe in a thread from someone other than its person (a colleague it was forwarded
+ * to asks for themselves, matched by their own address if they are mailed at all).
  * @returns the match, or null when the message is about nobody the app mails (ignore it).
  */
 export function matchMessage(message: Classification, lookups: MatchLookups): InboxMatch | null {
   if (message.kind === 'other') return null;
+  const fromSelf = message.from !== null && (lookups.ownAddresses?.has(message.from) ?? false);
+  if (fromSelf && message.kind !== 'bounce' && message.kind !== 'complaint') return null;
   const thread: MatchTarget[] = [];
   for (const id of message.match.messageIds) {
     const run = lookups.sent.get(id);
@@ -77,12 +87,14 @@ export function matchMessage(message: Classification, lookups: MatchLookups): In
     });
   }
   const byAddress = (address: string): MatchTarget[] =>
-    (lookups.ongoingByAddress.get(address) ?? []).map((e) => ({
-      enrollmentId: e.enrollmentId,
-      contactId: e.contactId,
-      address: e.address,
-      stepRunId: e.lastSentRunId,
-    }));
+    (lookups.ongoingByAddress.get(address) ?? [])
+      .filter((e) => message.date === null || e.launchedAt === undefined || message.date >= e.launchedAt)
+      .map((e) => ({
+        enrollmentId: e.enrollmentId,
+        contactId: e.contactId,
+        address: e.address,
+        stepRunId: e.lastSentRunId,
+      }));
 
   if (message.kind === 'bounce') {
     const recipients = message.bounce?.recipients ?? [];
@@ -96,6 +108,12 @@ export function matchMessage(message: Classification, lookups: MatchLookups): In
       for (const target of found) targets.push({ ...target, recipient });
     }
     return targets.length > 0 ? { via, targets } : null;
+  }
+  if (message.kind === 'unsubscribe' && message.from !== null) {
+    const own = thread.filter((t) => t.address === message.from);
+    if (own.length > 0) return { via: 'thread', targets: own };
+    const theirs = byAddress(message.from);
+    return theirs.length > 0 ? { via: 'address', targets: theirs } : null;
   }
   if (thread.length > 0) return { via: 'thread', targets: thread };
   const targets = unique(message.match.addresses).flatMap(byAddress);

@@ -14,6 +14,7 @@ import {
   type OngoingEnrollment,
   type PersonFacts,
   type SentRun,
+  type MatchLookups,
 } from '../../../../core/inbox';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
@@ -338,10 +339,7 @@ function enrollmentFacts(
 }
 
 /** R14's lookups for one message: the step runs its Message-IDs name, and the mailbox's ongoing enrollments of its addresses. */
-async function lookups(
-  mailboxId: string,
-  message: Classification,
-): Promise<{ sent: Map<string, SentRun>; ongoingByAddress: Map<string, OngoingEnrollment[]> }> {
+async function lookups(mailboxId: string, message: Classification): Promise<MatchLookups> {
   const db = useDb();
   const sent = new Map<string, SentRun>();
   const ids = message.match.messageIds;
@@ -393,11 +391,13 @@ async function lookups(
           contactId: contact.id,
           address: contact.emailKey,
           lastSentRunId: await lastSent(e),
+          launchedAt: e.launchedAt,
         });
       if (found.length > 0) ongoingByAddress.set(contact.emailKey, found);
     }
   }
-  return { sent, ongoingByAddress };
+  const ownAddresses = new Set((await db.mailboxes.toArray()).map((m) => m.email.toLowerCase()));
+  return { sent, ongoingByAddress, ownAddresses };
 }
 
 /** The enrollment's last sent email's step run id, or null. */
