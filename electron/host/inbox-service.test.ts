@@ -213,6 +213,34 @@ describe.skipIf(!haveStack)('inbox/watch against Postfix + Dovecot', () => {
     expect(second.rawWith(a)).toBeUndefined();
   });
 
+  it('a page that reloaded while a batch was on its way asks again with its older cursor, and the batch comes again', async () => {
+    const h = startHost();
+    await h.call('secrets/set', { key: 'smtp:mbx-reload', value: env.pass });
+    const watch = (cursor?: { uidValidity: number; lastUid: number }) =>
+      h.call('inbox/watch', {
+        mailboxId: 'mbx-reload',
+        imap: imapFor('hal@example.org'),
+        ...(cursor ? { cursor } : {}),
+        pollIntervalMs: 120_000,
+      });
+    await watch();
+    const a = await send('ana@example.com', 'hal@example.org');
+    await until(() => h.rawWith(a), 'message A');
+    const handed = h.batches.length;
+    // The page that got it is gone; the new page stored nothing and asks with the same settings.
+    await watch();
+    await until(
+      () => h.batches.slice(handed).some((b) => b.messages.some((m) => m.raw.includes(a))),
+      'message A again',
+    );
+    // With the cursor it did store, a repeated call changes nothing.
+    const now = h.batches.at(-1)!;
+    const count = h.batches.length;
+    await watch({ uidValidity: now.uidValidity, lastUid: now.lastUid });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.batches.length).toBe(count);
+  });
+
   it('says the mail server refused the password, in Settings words, and inbox/verify says the same', async () => {
     const h = startHost();
     await h.call('secrets/set', { key: 'imap:mbx-wrong', value: 'not-the-password' });

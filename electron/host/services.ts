@@ -293,7 +293,10 @@ class InboxWatchers {
     const password = await this.passwordFor(mailboxId);
     const key = JSON.stringify([imap, pollIntervalMs, password ?? null]);
     const current = this.running.get(mailboxId);
-    if (current?.key === key) return;
+    // The same settings keep the running watcher, unless the app's stored cursor is behind what
+    // this watcher already handed over (a page reloaded while batches were on their way: they
+    // reached no one, so they are read again from what the app really stored).
+    if (current?.key === key && !cursorBehind(cursor, current.cursor)) return;
     // Claimed before any await, so two watch calls racing start one watcher, not two.
     const entry: InboxEntry = { key, watcher: null, input, cursor };
     this.running.set(mailboxId, entry);
@@ -406,4 +409,17 @@ export async function syncRequest(
             : (error as Error).message;
     return { status: 0, body: null, error: message };
   }
+}
+
+/**
+ * Whether the cursor the app stored (`given`) is behind the one a running watcher already
+ * handed over (`handed`): another UIDVALIDITY, or a lower last UID, or none at all after batches went.
+ */
+function cursorBehind(
+  given: { uidValidity: number; lastUid: number } | undefined,
+  handed: { uidValidity: number; lastUid: number } | undefined,
+): boolean {
+  if (!handed) return false;
+  if (!given) return true;
+  return given.uidValidity !== handed.uidValidity || given.lastUid < handed.lastUid;
 }
