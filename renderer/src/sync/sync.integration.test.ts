@@ -143,7 +143,11 @@ describe('sync client against the sync server', () => {
       );
       await launch(await previewLaunch(campaign.id, [rosa.id], Date.now(), null));
     });
-    const raw = readFileSync(join(import.meta.dirname, '../../../core/inbox/fixtures/unsubscribe-mailto.eml'), 'utf8');
+    // Written after the launch (a message older than the enrollment is old mail, not about it).
+    const raw = readFileSync(
+      join(import.meta.dirname, '../../../core/inbox/fixtures/unsubscribe-mailto.eml'),
+      'utf8',
+    ).replace(/^Date: .*$/m, `Date: ${new Date(Date.now() + 60_000).toUTCString()}`);
     await a.on(() => applyInboxBatch({ mailboxId, uidValidity: 1, lastUid: 1, messages: [{ uid: 1, raw }] }));
     await a.sync.configure(server.url, token);
     await b.sync.configure(server.url, token);
