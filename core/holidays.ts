@@ -103,3 +103,13 @@ export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
     isWorkday: (day) => workdays.size > 0 && workdays.has(day),
   };
 }
+
+/** The countries the holiday calendar knows, `[code, name]` sorted by name (for a picker). */
+export function holidayCountries(): [string, string][] {
+  return Object.entries(catalogue.getCountries()).sort((a, b) => a[1].localeCompare(b[1]));
+}
+
+/** A country's regions (states, Länder…), `[code, name]` sorted by name; empty when it has none. */
+export function holidayRegions(country: string): [string, string][] {
+  return Object.entries(catalogue.getStates(country) ?? {}).sort((a, b) => a[1].localeCompare(b[1]));
+}

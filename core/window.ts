@@ -130,3 +130,25 @@ export function effectiveWindow(
   const window = campaign ?? mailbox;
   return window === undefined || window === 'any' ? undefined : compileWindow(window);
 }
+
+const weekdays = (start: string, end: string): SendingWindow => ({
+  mon: [[start, end]],
+  tue: [[start, end]],
+  wed: [[start, end]],
+  thu: [[start, end]],
+  fri: [[start, end]],
+});
+
+/** The windows a mailbox form offers by name (SPEC R12's default is weekdays 08:00–18:00). */
+export const WINDOW_PRESETS: readonly { id: string; label: string; window: SendingWindow | null }[] = [
+  { id: 'any', label: 'Any time', window: null },
+  { id: 'weekdays-8-18', label: 'Weekdays 08:00–18:00', window: weekdays('08:00', '18:00') },
+  { id: 'weekdays-9-17', label: 'Weekdays 09:00–17:00', window: weekdays('09:00', '17:00') },
+];
+
+/** The preset a stored window is, or `custom` when it is none of them (absent: `any`). */
+export function windowPreset(window: SendingWindow | undefined): string {
+  if (!window) return 'any';
+  const same = WINDOW_PRESETS.find((preset) => JSON.stringify(preset.window) === JSON.stringify(window));
+  return same?.id ?? 'custom';
+}

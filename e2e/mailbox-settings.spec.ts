@@ -26,3 +26,24 @@ test('R9: how late an email may still go is the mailbox’s setting; a bad value
   await page.reload();
   await expect(row).toContainText('late emails go for up to 0.5 h');
 });
+
+test('R12/R13: a mailbox’s sending hours and holiday calendar are picked in its form and kept', async ({ page }) => {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox();
+  const row = page.getByTestId('mailbox-row').filter({ hasText: 'rep@example.com' });
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const form = page.getByRole('dialog', { name: 'Edit rep@example.com' });
+  await expect(form.getByTestId('mailbox-window')).toHaveValue('any');
+  await form.getByTestId('mailbox-window').selectOption('weekdays-8-18');
+  await form.getByTestId('mailbox-holiday-country').selectOption('DE');
+  await form.getByTestId('mailbox-holiday-region').selectOption('BY');
+  await page.screenshot({ path: `${SHOTS}/settings-mailbox-window-holidays.png` });
+  await form.getByTestId('mailbox-save').click();
+  await expect(form).toHaveCount(0);
+  await page.reload();
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await expect(form.getByTestId('mailbox-window')).toHaveValue('weekdays-8-18');
+  await expect(form.getByTestId('mailbox-holiday-country')).toHaveValue('DE');
+  await expect(form.getByTestId('mailbox-holiday-region')).toHaveValue('BY');
+});

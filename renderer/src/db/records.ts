@@ -1,3 +1,5 @@
+import type { HolidayCalendar } from '../../../core/holidays';
+import type { SendingWindow } from '../../../core/window';
 import type { Step } from '../../../core/model';
 import type { ConflictRow, RowWrite } from '../../../core/sync/protocol';
 import type { InboxFeedKind, InboxKind } from '../../../core/inbox';
@@ -24,6 +26,10 @@ export interface MailboxRecord {
    * `DEFAULT_OVERDUE_GRACE_MS` (2 hours) then.
    */
   overdueGraceMs?: number;
+  /** SPEC R12: when automatic emails may go, read in each person's zone; absent = any time. */
+  sendingWindow?: SendingWindow;
+  /** SPEC R13: the public-holiday calendar and the mailbox's own days off; absent = none. */
+  holidays?: HolidayCalendar;
   /**
    * SPEC §11: the IMAP server whose INBOX is watched for replies, bounces and out-of-office
    * replies. Absent: the inbox is not read. The password is in the host's secret store

@@ -76,7 +76,7 @@ let q2: { id: string; ana: EnrollmentRecord };
 
 /** Records the enrollment's step as sent by the app with `messageId` (what the engine writes), and releases the next step (R8). */
 async function sentBy(enrollment: EnrollmentRecord, stepId: string, messageId: string, at: number): Promise<void> {
-  await db.transaction('rw', [db.stepRuns, db.enrollments, db.campaigns, db.tasks], async () => {
+  await db.transaction('rw', [db.stepRuns, db.enrollments, db.campaigns, db.tasks, db.mailboxes], async () => {
     await db.stepRuns.put({
       id: `${enrollment.id}:${stepId}`,
       enrollmentId: enrollment.id,

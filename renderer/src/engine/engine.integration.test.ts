@@ -10,7 +10,7 @@ import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
 import { createContact } from '../db/repos/contacts';
 import { launch, previewLaunch } from '../db/repos/launch';
-import { saveMailbox } from '../db/repos/mailboxes';
+import { saveMailbox, type MailboxInput } from '../db/repos/mailboxes';
 import { CLAIM_CHUNK, Engine, RETRY_BACKOFF_MS, SEND_CONCURRENCY } from './engine';
 import WS from 'ws';
 import { startWebHost } from '../../../electron/host/web-server';
@@ -85,7 +85,7 @@ async function launched(
   people: number,
   port: number,
   steps: Step[] = ONE_EMAIL,
-  limits: { minGapMs?: number; overdueGraceMs?: number } = {},
+  limits: { minGapMs?: number; overdueGraceMs?: number; sendingWindow?: MailboxInput['sendingWindow'] } = {},
 ): Promise<CampaignDeskDb> {
   const db = new CampaignDeskDb(`engine-${++n}`);
   setDb(db);
@@ -100,6 +100,7 @@ async function launched(
       dailyLimit: 10_000,
       minGapMs: limits.minGapMs ?? 0,
       ...(limits.overdueGraceMs === undefined ? {} : { overdueGraceMs: limits.overdueGraceMs }),
+      ...(limits.sendingWindow === undefined ? {} : { sendingWindow: limits.sendingWindow }),
     },
     false,
   );
@@ -224,6 +225,39 @@ describe('the send engine, with the host and a real SMTP server', () => {
       await engine.stop();
     }
     expect(outcomes).toEqual(['sent', 'overdue']);
+  }, 30_000);
+
+  it('R12: the mailbox’s sending window moves the first email to 10:00 and the next one into Wednesday’s window', async () => {
+    const workday: [string, string][] = [['10:00', '18:00']];
+    const { port, received } = await smtp();
+    const db = await launched(
+      1,
+      port,
+      [
+        ...ONE_EMAIL,
+        {
+          id: 's2',
+          day: 2,
+          type: 'email',
+          subject: 'Evening note',
+          body: '<p>Later</p>',
+          send: { timing: 'at_time', time: '19:00', followUp: false },
+        },
+      ],
+      { sendingWindow: { mon: workday, tue: workday, wed: workday, thu: workday, fri: workday } },
+    );
+    // 09:30 on Monday is before the window: planned for 10:00 EDT.
+    expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-09T14:00:00.000Z');
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T14:00:00Z') });
+    await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
+    expect(received).toHaveLength(1);
+    // Day 2 at 19:00 is after Tuesday's window: the engine releases it for Wednesday 10:00 EDT.
+    expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T14:00:00.000Z');
   }, 30_000);
 
   it('R9: a grace period of 0 still sends what falls due while the app runs (handled a moment late is on time)', async () => {

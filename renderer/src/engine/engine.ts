@@ -8,6 +8,7 @@ import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { inChange, now, onCommitted, setClock, type Change } from '../db/change';
 import { useDb } from '../db/database';
 import { readDeviceId } from '../db/device';
+import { sendingRules } from './rules';
 import { toCoreCampaign } from '../db/repos/campaigns';
 import { displayName, toCoreContact } from '../db/repos/contacts';
 import {
@@ -689,6 +690,7 @@ export class Engine {
           (index) => allRuns[base + index],
           (index) => allTasks[base + index],
           at,
+          send.mailbox,
         );
         released.push({ ...enrollment, ...patch });
       } catch (error) {
@@ -997,6 +999,7 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
   const ids = campaign.steps.map((step) => `${enrollment.id}:${step.id}`);
   const runs = await db.stepRuns.bulkGet(ids);
   const tasks = await db.tasks.bulkGet(ids);
+  const mailbox = await db.mailboxes.get(enrollment.mailboxId);
   await db.enrollments.update(
     enrollment.id,
     releasePatch(
@@ -1005,6 +1008,7 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
       (i) => runs[i],
       (i) => tasks[i],
       now(),
+      mailbox,
     ),
   );
 }
@@ -1021,6 +1025,7 @@ export function releasePatch(
   runAt: (index: number) => StepRunRecord | undefined,
   taskAt: (index: number) => TaskRecord | undefined,
   at: number,
+  mailbox?: Pick<MailboxRecord, 'sendingWindow' | 'holidays'>,
 ): Partial<EnrollmentRecord> {
   const done: StepDone[] = [];
   for (const [index, step] of campaign.steps.entries()) {
@@ -1044,7 +1049,7 @@ export function releasePatch(
   const next = done.length;
   if (next >= campaign.steps.length) return { status: 'finished', hold: null, nextStepIndex: next, updatedAt: at };
   const planned = resolveEnrollment(
-    compileCampaign(toCoreCampaign(campaign)),
+    compileCampaign(toCoreCampaign(campaign), sendingRules(mailbox)),
     ZoneClock.for(enrollment.zone),
     enrollment.launchedAt,
     enrollment.firstSendAt,

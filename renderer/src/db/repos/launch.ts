@@ -82,7 +82,14 @@ export async function previewLaunch(
   );
 
   const output = plan({
-    mailbox: { email: mailbox.email, name: mailbox.name, timeZone: mailbox.timeZone },
+    mailbox: {
+      email: mailbox.email,
+      name: mailbox.name,
+      timeZone: mailbox.timeZone,
+      // R12/R13: the launch preview plans with the mailbox's window and holidays, as the engine sends.
+      ...(mailbox.sendingWindow ? { sendingWindow: mailbox.sendingWindow } : {}),
+      ...(mailbox.holidays ? { holidays: mailbox.holidays } : {}),
+    },
     campaign: toCoreCampaign(campaign),
     contacts: contacts.map(toCoreContact),
     launch: {

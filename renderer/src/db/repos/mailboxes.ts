@@ -7,7 +7,9 @@ import {
   MAX_OVERDUE_GRACE_MS,
   ZoneName,
 } from '../../../../core/model';
+import { HolidayCalendar } from '../../../../core/holidays';
 import { parseOrThrow } from '../../../../core/validate';
+import { SendingWindow } from '../../../../core/window';
 import { DEFAULT_INBOX_POLL_MS } from '../../../../core/imap-settings';
 import { INBOX_POLL_MAX_MS, INBOX_POLL_MIN_MS } from '../../../../core/host/contract';
 import { useDb } from '../database';
@@ -52,6 +54,10 @@ export const MailboxInput = z.object({
     })
     .transform((value) => value as number)
     .optional(),
+  /** SPEC R12: the weekly sending window; null sends at any time. Left out, a saved mailbox keeps its own. */
+  sendingWindow: SendingWindow.nullable().optional(),
+  /** SPEC R13: the holiday calendar; null for none. Left out, a saved mailbox keeps its own. */
+  holidays: HolidayCalendar.nullable().optional(),
   /** SPEC §11: where the INBOX is read; null turns reading it off. Left out, a saved mailbox keeps its own. */
   imap: z
     .object({
@@ -110,6 +116,8 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
         overdueGraceMs: parsed.overdueGraceMs ?? current?.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
         ...imapOf(parsed.imap === undefined ? current?.imap : (parsed.imap ?? undefined)),
         inboxPollMs: parsed.inboxPollMs ?? current?.inboxPollMs ?? DEFAULT_INBOX_POLL_MS,
+        ...kept('sendingWindow', parsed.sendingWindow, current?.sendingWindow),
+        ...kept('holidays', parsed.holidays, current?.holidays),
         createdAt: current?.createdAt ?? at,
         updatedAt: at,
         version: (current?.version ?? 0) + 1,
@@ -173,4 +181,10 @@ export async function deleteMailbox(id: string): Promise<void> {
       },
     };
   });
+}
+
+/** An optional setting as stored: the given value, null clearing it, left out keeping the saved one. */
+function kept<K extends string, V>(key: K, given: V | null | undefined, saved: V | undefined): Partial<Record<K, V>> {
+  const value = given === undefined ? saved : (given ?? undefined);
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, V>>);
 }

@@ -52,7 +52,7 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
   const db = useDb();
   const at = now();
   await inChange(
-    [db.enrollments, db.stepRuns, db.tasks, db.campaigns],
+    [db.enrollments, db.stepRuns, db.tasks, db.campaigns, db.mailboxes],
     async () => {
       for (const id of enrollmentIds) {
         const e = await db.enrollments.get(id);
@@ -167,7 +167,7 @@ export async function confirmUnknownSent(enrollmentIds: readonly string[]): Prom
   const db = useDb();
   const at = now();
   return inChange(
-    [db.enrollments, db.stepRuns, db.campaigns, db.tasks],
+    [db.enrollments, db.stepRuns, db.campaigns, db.tasks, db.mailboxes],
     async () => {
       let count = 0;
       for (const id of enrollmentIds) {

@@ -15,7 +15,7 @@ export async function finishTask(taskId: string, outcome: 'done' | 'skipped'): P
   const db = useDb();
   const at = now();
   await inChange(
-    [db.tasks, db.enrollments, db.stepRuns, db.campaigns],
+    [db.tasks, db.enrollments, db.stepRuns, db.campaigns, db.mailboxes],
     async () => {
       const task = await db.tasks.get(taskId);
       if (!task || task.status !== 'open')

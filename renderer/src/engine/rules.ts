@@ -1,0 +1,24 @@
+import { compileHolidays, type CompiledHolidays, type HolidayCalendar } from '../../../core/holidays';
+import { effectiveWindow, type CompiledWindow, type SendingWindow } from '../../../core/window';
+
+/** Compiled calendars by their settings: building one reads the holiday library's data (ms, not µs). */
+const calendars = new Map<string, CompiledHolidays>();
+
+/**
+ * The R12/R13 rules a mailbox's emails keep to, ready for `compileCampaign(campaign, rules)`.
+ * @param mailbox its stored `sendingWindow` (absent: any time) and `holidays` (absent: none).
+ */
+export function sendingRules(mailbox: { sendingWindow?: SendingWindow; holidays?: HolidayCalendar } | undefined): {
+  window: CompiledWindow | undefined;
+  holidays: CompiledHolidays | undefined;
+} {
+  const window = effectiveWindow(undefined, mailbox?.sendingWindow);
+  if (!mailbox?.holidays) return { window, holidays: undefined };
+  const key = JSON.stringify(mailbox.holidays);
+  let holidays = calendars.get(key);
+  if (!holidays) {
+    holidays = compileHolidays(mailbox.holidays);
+    calendars.set(key, holidays);
+  }
+  return { window, holidays };
+}
