@@ -970,7 +970,7 @@ async function sentToday(mailbox: MailboxRecord): Promise<{ sentToday: number; l
 }
 
 /** This device's id (written with its first change; enrollments it launches carry it). */
-export async function thisDevice(): Promise<string | undefined> {
+export function thisDevice(): Promise<string | undefined> {
   return readDeviceId();
 }
 
