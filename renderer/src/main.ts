@@ -2,6 +2,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import DbErrorScreen from './components/DbErrorScreen.vue';
+import { setClock } from './db/change';
 import { describeOpenFailure, useDb } from './db/database';
 import { applyInboxBatch, inboxCursor } from './db/repos/inbox';
 import { Engine } from './engine/engine';
@@ -39,6 +40,19 @@ async function start(): Promise<void> {
     createApp(DbErrorScreen, describeOpenFailure(error)).mount('#app');
     return;
   }
+  // Read times by the host's clock from the first screen on (the test clock of the browser tests
+  // differs from this computer's; the engine keeps following it once it runs). Never waits long:
+  // a host that does not answer yet leaves this computer's clock, as before.
+  await Promise.race([
+    useHost()
+      .call('clock/now', {})
+      .then(({ now: hostNow }) => {
+        const offset = hostNow - Date.now();
+        if (Math.abs(offset) > 1_000) setClock(() => Date.now() + offset);
+      })
+      .catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 1_500)),
+  ]);
   // A newer version opened elsewhere: close this copy so the upgrade can go on.
   const app = createApp(App).use(createPinia()).use(router);
   db.on('versionchange', () => {
