@@ -23,6 +23,11 @@ const CORE_FORBIDDEN = {
   ],
 };
 
+const RENDERER_NO_ELECTRON = {
+  name: 'electron',
+  message: 'The renderer reaches the host only through renderer/src/host/client.ts.',
+};
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
@@ -43,12 +48,22 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-restricted-imports': ['error', { paths: [RENDERER_NO_ELECTRON] }] },
+  },
+  {
+    // The database layer is below the engine: the engine reads and writes through it, never the reverse.
+    files: ['renderer/src/db/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'electron', message: 'The renderer reaches the host only through renderer/src/host/client.ts.' },
+          paths: [RENDERER_NO_ELECTRON],
+          patterns: [
+            {
+              group: ['../engine/*', '../../engine/*', '**/renderer/src/engine/*'],
+              message:
+                'renderer/src/db/ never imports the engine (rules are in core/, the release in db/repos/release.ts).',
+            },
           ],
         },
       ],

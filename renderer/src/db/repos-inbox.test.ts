@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../core/errors';
 import type { Step } from '../../../core/model';
-import { releaseNext } from '../engine/engine';
+import { releaseNext } from './repos/release';
 import { setClock } from './change';
 import { CampaignDeskDb, setDb } from './database';
 import { createCampaign, saveCampaign } from './repos/campaigns';

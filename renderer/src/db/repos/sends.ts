@@ -1,4 +1,4 @@
-import { releaseNext } from '../../engine/engine';
+import { releaseNext } from './release';
 import { inChange, now, type Change } from '../change';
 import { useDb } from '../database';
 import { formatWhen, isoInstant } from '../../format';

@@ -1,5 +1,5 @@
 import { InputError, show } from '../../../../core/errors';
-import { releaseNext } from '../../engine/engine';
+import { releaseNext } from './release';
 import { inChange, now } from '../change';
 import { useDb } from '../database';
 import { formatWhen, isoInstant } from '../../format';

@@ -1,5 +1,5 @@
-import { compileHolidays, type CompiledHolidays, type HolidayCalendar } from '../../../core/holidays';
-import { effectiveWindow, type CompiledWindow, type SendingWindow } from '../../../core/window';
+import { compileHolidays, type CompiledHolidays, type HolidayCalendar } from '../holidays';
+import { effectiveWindow, type CompiledWindow, type SendingWindow } from '../window';
 
 /** Compiled calendars by their settings: building one reads the holiday library's data (ms, not µs). */
 const calendars = new Map<string, CompiledHolidays>();
