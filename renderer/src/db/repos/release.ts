@@ -1,5 +1,4 @@
-import { compileCampaign, resolveEnrollment, type StepDone } from '../../../../core/resolver';
-import { ZoneClock } from '../../../../core/zones';
+import { releaseNextStep } from '../../../../core/engine/release';
 import { sendingRules } from '../../../../core/engine/rules';
 import { now } from '../change';
 import { useDb } from '../database';
@@ -32,10 +31,10 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
 }
 
 /**
- * SPEC R8 as a pure step: given what really happened to each of the campaign's steps for
- * this enrollment (its step run and task, by step index), the enrollment's next step and
- * when it falls due, or `finished` after the last one. Core's resolver does the dating.
- * @returns the fields to write on the enrollment (UTC ms instants).
+ * SPEC R8 for one enrollment, as the fields to write: core's `releaseNextStep` over its step
+ * runs and tasks (by step index), with the mailbox's R12 window and R13 calendar.
+ * @returns the fields to write on the enrollment (UTC ms instants); `at` is the write's instant.
+ * @throws InputError when the campaign, as it now stands, cannot be planned.
  */
 export function releasePatch(
   enrollment: EnrollmentRecord,
@@ -45,39 +44,21 @@ export function releasePatch(
   at: number,
   mailbox?: Pick<MailboxRecord, 'sendingWindow' | 'holidays'>,
 ): Partial<EnrollmentRecord> {
-  const done: StepDone[] = [];
-  for (const [index, step] of campaign.steps.entries()) {
-    const run = runAt(index);
-    const task = taskAt(index);
-    // A task turned into a send from the app counts when that send is done, not before.
-    if (run?.edited && run.state !== 'sent' && run.state !== 'skipped') break;
-    if (run?.state === 'sent' && run.sentAt !== null)
-      done.push({ type: 'sent', at: run.sentAt, manual: run.manual, outside: run.outside ?? false });
-    else if (run?.state === 'skipped' || task?.status === 'skipped')
-      done.push({ type: 'skipped', at: task?.completedAt ?? run!.updatedAt, manual: false, outside: false });
-    else if (task?.status === 'done')
-      done.push({
-        type: step.type === 'email' ? 'sent' : 'completed',
-        at: task.completedAt!,
-        manual: true,
-        outside: step.type === 'email',
-      });
-    else break;
-  }
-  const next = done.length;
-  if (next >= campaign.steps.length) return { status: 'finished', hold: null, nextStepIndex: next, updatedAt: at };
-  const planned = resolveEnrollment(
-    compileCampaign(toCoreCampaign(campaign), sendingRules(mailbox)),
-    ZoneClock.for(enrollment.zone),
-    enrollment.launchedAt,
-    enrollment.firstSendAt,
-    done,
-  );
-  const step = planned[next]!;
+  const release = releaseNextStep({
+    campaign: toCoreCampaign(campaign),
+    rules: sendingRules(mailbox),
+    zone: enrollment.zone,
+    launchedAt: enrollment.launchedAt,
+    firstSendAt: enrollment.firstSendAt,
+    runAt,
+    taskAt,
+  });
+  if (release.status === 'finished')
+    return { status: 'finished', hold: null, nextStepIndex: release.nextStepIndex, updatedAt: at };
   return {
-    nextStepIndex: next,
-    nextDueAt: step.dueAt,
-    nextAction: step.action,
+    nextStepIndex: release.nextStepIndex,
+    nextDueAt: release.nextDueAt,
+    nextAction: release.nextAction,
     hold: null,
     attempts: 0,
     updatedAt: at,
