@@ -24,6 +24,26 @@ export class InputError extends Error {
 }
 
 /**
+ * Thrown when a save was made on a stale copy: the stored record's `version` moved on (another
+ * window or device saved it) since this copy was read. An {@link InputError} on `version`, so it
+ * reads like any refusal; callers that offer "keep mine / take theirs" test for this class,
+ * never for the message's words.
+ */
+export class VersionConflict extends InputError {
+  /** The version stored now. */
+  readonly current: number;
+  /** The version the save was made on. */
+  readonly expected: number;
+
+  constructor(current: number, expected: number, message: string) {
+    super([{ path: 'version', message }]);
+    this.name = 'VersionConflict';
+    this.current = current;
+    this.expected = expected;
+  }
+}
+
+/**
  * Formats a path of keys and indexes as a person reads it: `['steps', 2, 'day']`
  * becomes `steps[2].day`, with an optional prefix (`campaign` → `campaign.steps[2].day`).
  */

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../../core/errors';
+import { InputError, VersionConflict } from '../../../core/errors';
 import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
@@ -201,6 +201,18 @@ describe('every change writes its outbox row and Live Feed row in the same trans
       /^version: this campaign was changed in another window/,
     );
     expect((await db.campaigns.get(campaign.id))!.taskTime).toBe('10:00');
+  });
+
+  it('a stale save is refused as a VersionConflict (what the editor offers "keep mine / take theirs" for), a bad value is not', async () => {
+    const campaign = await createCampaign('Q2 outreach');
+    await saveCampaign(campaign.id, { taskTime: '10:00' }, 1);
+    const stale = await saveCampaign(campaign.id, { taskTime: '11:00' }, 1).catch((error: unknown) => error);
+    expect(stale).toBeInstanceOf(VersionConflict);
+    expect(stale).toBeInstanceOf(InputError);
+    expect(stale).toMatchObject({ current: 2, expected: 1 });
+    const unstorable = await saveCampaign(campaign.id, { taskTime: '1\u00000:00' }, 2).catch((error: unknown) => error);
+    expect(unstorable).toBeInstanceOf(InputError);
+    expect(unstorable).not.toBeInstanceOf(VersionConflict);
   });
 });
 

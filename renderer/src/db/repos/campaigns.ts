@@ -1,4 +1,4 @@
-import { InputError, show } from '../../../../core/errors';
+import { InputError, show, VersionConflict } from '../../../../core/errors';
 import type { Campaign, Step } from '../../../../core/model';
 import { storableProblems } from '../../../../core/storable';
 import { useDb } from '../database';
@@ -103,12 +103,11 @@ export async function saveCampaign(
       if (unstorable.length > 0) throw new InputError(unstorable);
       const current = await mustGet(id);
       if (current.version !== expectedVersion) {
-        throw new InputError([
-          {
-            path: 'version',
-            message: `this campaign was changed in another window (version ${current.version}, this one had ${expectedVersion}); reload it`,
-          },
-        ]);
+        throw new VersionConflict(
+          current.version,
+          expectedVersion,
+          `this campaign was changed in another window (version ${current.version}, this one had ${expectedVersion}); reload it`,
+        );
       }
       const next: CampaignRecord = { ...current, ...patch, updatedAt: at, version: current.version + 1 };
       await db.campaigns.put(next);
