@@ -282,6 +282,42 @@ describe('mailboxes', () => {
     expect(await db.mailboxes.count()).toBe(0);
   });
 
+  it('R12/R13: overlapping hours or a day both off and worked are refused, naming the field; nothing is stored', async () => {
+    const saved = await saveMailbox({ ...mailbox, sendingWindow: { mon: [['09:00', '17:00']] } }, false);
+    expect(
+      await refusal(
+        saveMailbox(
+          {
+            ...mailbox,
+            id: saved.id,
+            sendingWindow: {
+              mon: [
+                ['09:00', '17:00'],
+                ['16:00', '18:00'],
+              ],
+            },
+          },
+          false,
+        ),
+      ),
+    ).toBe(
+      'sendingWindow.mon[1]: Monday, hours 2: 16:00–18:00 overlaps 09:00–17:00; let one end before the other starts',
+    );
+    expect(
+      await refusal(
+        saveMailbox(
+          { ...mailbox, id: saved.id, holidays: { country: 'US', extra: ['2026-12-24'], workdays: ['2026-12-24'] } },
+          false,
+        ),
+      ),
+    ).toBe('holidays.workdays[0]: "2026-12-24" is both a day off and a working day; keep it in one list');
+    expect(await db.mailboxes.get(saved.id)).toMatchObject({
+      sendingWindow: { mon: [['09:00', '17:00']] },
+      version: 1,
+    });
+    expect((await db.mailboxes.get(saved.id))!.holidays).toBeUndefined();
+  });
+
   it('R9: the grace period is 2 hours unless set, kept when left out, and a bad one changes nothing', async () => {
     const saved = await saveMailbox(mailbox, false);
     expect(saved.overdueGraceMs).toBe(2 * 3_600_000);
