@@ -194,6 +194,37 @@ describe('every change writes its outbox row and Live Feed row in the same trans
     expect((await db.feed.toArray()).map((row) => row.kind)).toEqual(['campaign.created', 'campaign.edited']);
   });
 
+  it('R12: a campaign’s own hours that overlap are refused, naming the block; the stored campaign stays', async () => {
+    const campaign = await createCampaign('Q2');
+    const v2 = await saveCampaign(campaign.id, { sendingWindow: { tue: [['09:00', '12:00']] } }, 1);
+    expect(
+      await refusal(
+        saveCampaign(
+          campaign.id,
+          {
+            sendingWindow: {
+              tue: [
+                ['09:00', '12:00'],
+                ['11:00', '13:00'],
+              ],
+            },
+          },
+          v2.version,
+        ),
+      ),
+    ).toBe(
+      'sendingWindow.tue[1]: Tuesday, hours 2: 11:00–13:00 overlaps 09:00–12:00; let one end before the other starts',
+    );
+    expect(await db.campaigns.get(campaign.id)).toMatchObject({
+      sendingWindow: { tue: [['09:00', '12:00']] },
+      version: v2.version,
+    });
+    // Back to the mailbox's hours (null), or any time.
+    const v3 = await saveCampaign(campaign.id, { sendingWindow: null }, v2.version);
+    expect(v3.sendingWindow).toBeNull();
+    expect((await saveCampaign(campaign.id, { sendingWindow: 'any' }, v3.version)).sendingWindow).toBe('any');
+  });
+
   it('a save made on a stale version is refused, keeping what the other window saved', async () => {
     const campaign = await createCampaign('Q2 outreach');
     await saveCampaign(campaign.id, { taskTime: '10:00' }, 1);

@@ -1016,7 +1016,9 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
 /**
  * SPEC R8 as a pure step: given what really happened to each of the campaign's steps for
  * this enrollment (its step run and task, by step index), the enrollment's next step and
- * when it falls due, or `finished` after the last one. Core's resolver does the dating.
+ * when it falls due, or `finished` after the last one. Core's resolver does the dating, with
+ * the campaign's own sending window (else the mailbox's) and the mailbox's holidays; what
+ * they moved is kept in `nextMoved` for the Scheduled folder.
  * @returns the fields to write on the enrollment (UTC ms instants).
  */
 export function releasePatch(
@@ -1048,8 +1050,10 @@ export function releasePatch(
   }
   const next = done.length;
   if (next >= campaign.steps.length) return { status: 'finished', hold: null, nextStepIndex: next, updatedAt: at };
+  // R12/R13: the campaign's own window over the mailbox's, and the mailbox's holidays.
+  const rules = sendingRules(mailbox, campaign);
   const planned = resolveEnrollment(
-    compileCampaign(toCoreCampaign(campaign), sendingRules(mailbox)),
+    compileCampaign(toCoreCampaign(campaign), rules),
     ZoneClock.for(enrollment.zone),
     enrollment.launchedAt,
     enrollment.firstSendAt,
@@ -1060,6 +1064,20 @@ export function releasePatch(
     nextStepIndex: next,
     nextDueAt: step.dueAt,
     nextAction: step.action,
+    nextMoved: step.moved
+      ? {
+          kind: step.moved,
+          dueAt: step.dueAt,
+          ...(step.holiday !== undefined && rules.holidays
+            ? {
+                holiday: {
+                  date: new Date(step.holiday * DAY_MS).toISOString().slice(0, 10),
+                  name: rules.holidays.nameOf(step.holiday) ?? 'a day off',
+                },
+              }
+            : {}),
+        }
+      : null,
     hold: null,
     attempts: 0,
     updatedAt: at,
