@@ -143,20 +143,17 @@ test('R12/R13: custom sending hours are edited in a weekly grid by keyboard; a b
   await expect(form.getByTestId('mailbox-days-off-chip')).toHaveText(['Thu 24 Dec 2026 ×']);
   await expect(form.getByTestId('mailbox-workdays-chip')).toHaveText(['Sat 28 Nov 2026 ×']);
   // What was stored, in SPEC §10's shape.
-  const stored = await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const open = indexedDB.open('campaign-desk');
-        open.onsuccess = () => {
-          const request = open.result.transaction('mailboxes').objectStore('mailboxes').getAll();
-          request.onsuccess = () => {
-            const [m] = request.result as { sendingWindow: unknown; holidays: unknown }[];
-            resolve({ sendingWindow: m!.sendingWindow, holidays: m!.holidays });
-            open.result.close();
-          };
-        };
-      }),
-  );
+  const stored = await page.evaluate(`new Promise((resolve) => {
+    const open = indexedDB.open('campaign-desk');
+    open.onsuccess = () => {
+      const request = open.result.transaction('mailboxes').objectStore('mailboxes').getAll();
+      request.onsuccess = () => {
+        const [m] = request.result;
+        resolve({ sendingWindow: m.sendingWindow, holidays: m.holidays });
+        open.result.close();
+      };
+    };
+  })`);
   expect(stored).toEqual({
     sendingWindow: {
       mon: [['08:00', '18:00']],

@@ -9,20 +9,17 @@ const SHOTS = '/work/notes/shots';
 
 /** The one enrollment's next step and its instant, read straight from the app's IndexedDB. */
 function nextStep(page: Page): Promise<{ index: number; dueAt: string; status: string }> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        const open = indexedDB.open('campaign-desk');
-        open.onsuccess = () => {
-          const request = open.result.transaction('enrollments').objectStore('enrollments').getAll();
-          request.onsuccess = () => {
-            const [e] = request.result as { nextStepIndex: number; nextDueAt: number; status: string }[];
-            resolve({ index: e!.nextStepIndex, dueAt: new Date(e!.nextDueAt).toISOString(), status: e!.status });
-            open.result.close();
-          };
-        };
-      }),
-  );
+  return page.evaluate(`new Promise((resolve) => {
+    const open = indexedDB.open('campaign-desk');
+    open.onsuccess = () => {
+      const request = open.result.transaction('enrollments').objectStore('enrollments').getAll();
+      request.onsuccess = () => {
+        const [e] = request.result;
+        resolve({ index: e.nextStepIndex, dueAt: new Date(e.nextDueAt).toISOString(), status: e.status });
+        open.result.close();
+      };
+    };
+  })`);
 }
 
 // Fri 20 Nov 2026, 16:30 in New York (EST, UTC−5 since 1 Nov): a Friday afternoon before Thanksgiving week.
