@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors';
 import { plan } from './plan';
+import { HolidayCalendar, compileHolidays, holidayProblems } from './holidays';
 import { atTime, call, planSteps, scenario, type ScenarioInput } from './test-helpers';
 
 function refusal(input: ScenarioInput): string {
@@ -124,5 +125,62 @@ describe('R13 holidays: bad input names the field and the value (SPEC §8)', () 
     ],
   ])('%j is refused', (holidays, message) => {
     expect(refusal({ ...base, holidays })).toBe(message);
+  });
+});
+
+describe('R13: what a holiday is called, and the mailbox’s own days as typed in a form', () => {
+  it('names the public holiday, or the mailbox’s own day off; a listed workday is no holiday', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    const calendar = compileHolidays(
+      HolidayCalendar.parse({ country: 'US', extra: ['2026-12-24'], workdays: ['2026-12-25'] }),
+    );
+    expect(calendar.nameOf(day('2026-11-26'))).toBe('Thanksgiving Day');
+    expect(calendar.nameOf(day('2026-12-24'))).toBe('a day off');
+    expect(calendar.nameOf(day('2026-12-25'))).toBeUndefined();
+    expect(calendar.nameOf(day('2026-11-27'))).toBeUndefined();
+    expect(compileHolidays(HolidayCalendar.parse({ country: 'DE' })).nameOf(day('2026-10-03'))).toBe(
+      'National Holiday',
+    );
+  });
+
+  it('refuses a date listed twice or both off and worked, naming it', () => {
+    expect(
+      holidayProblems(
+        HolidayCalendar.parse({ country: 'US', extra: ['2026-12-24', '2026-12-24'], workdays: ['2026-12-31'] }),
+      ),
+    ).toEqual([{ path: 'holidays.extra[1]', message: '"2026-12-24" is listed twice' }]);
+    expect(
+      holidayProblems(HolidayCalendar.parse({ country: 'US', extra: ['2026-12-24'], workdays: ['2026-12-24'] })),
+    ).toEqual([
+      {
+        path: 'holidays.workdays[0]',
+        message: '"2026-12-24" is both a day off and a working day; keep it in one list',
+      },
+    ]);
+  });
+
+  it('plan says which holiday moved a step only when asked (the app’s preview); the command’s output is as before', () => {
+    const input = scenario({
+      launchAt: MONDAY,
+      holidays: { country: 'US' },
+      sendingWindow: {
+        mon: [['09:00', '17:00']],
+        tue: [['09:00', '17:00']],
+        wed: [['09:00', '17:00']],
+        thu: [['09:00', '17:00']],
+        fri: [['09:00', '17:00']],
+      },
+      // Day 3 (Wed 25) at 18:00 is after the window: its next opening, Thu 26 09:00, is Thanksgiving → Fri 27 09:00.
+      steps: [atTime('s1', 1, '09:30'), atTime('s2', 3, '18:00')],
+    });
+    const asked = plan(input, { reasons: true }).enrollments[0]!.steps[1]!;
+    expect(asked).toMatchObject({
+      dueAt: '2026-11-27T14:00:00.000Z',
+      moved: 'holiday',
+      holiday: { date: '2026-11-26', name: 'Thanksgiving Day' },
+    });
+    const plain = plan(input).enrollments[0]!.steps[1]!;
+    expect(plain).toMatchObject({ dueAt: '2026-11-27T14:00:00.000Z', moved: 'holiday' });
+    expect('holiday' in plain).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import Holidays from 'date-holidays';
 import { z } from 'zod';
-import { show } from './errors';
+import { show, type Problem } from './errors';
 import { DAY_MS } from './zones';
 
 /**
@@ -65,16 +65,24 @@ export interface CompiledHolidays {
   isHoliday(day: number): boolean;
   /** True when `day` is a listed workday (worked even on a weekend). */
   isWorkday(day: number): boolean;
+  /**
+   * What a day off is called, for the screens: the library's English name ("Thanksgiving Day"),
+   * "a day off" for one of the mailbox's own extra dates; undefined when `day` is no holiday.
+   */
+  nameOf(day: number): string | undefined;
 }
 
 /** Prepares a checked {@link HolidayCalendar} for the resolver. */
 export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
-  const source = calendar.region ? new Holidays(calendar.country, calendar.region) : new Holidays(calendar.country);
+  const source = calendar.region
+    ? new Holidays(calendar.country, calendar.region, { languages: ['en'] })
+    : new Holidays(calendar.country, { languages: ['en'] });
   const extra = calendar.extra.map((date) => dayNumber(date)!);
   const workdays = new Set(calendar.workdays.map((date) => dayNumber(date)!));
   // Days off of every year loaded so far, and the day range those years cover: the resolver
   // asks for many days of the same few years, so a lookup is one range check and one Set.
   const off = new Set<number>();
+  const names = new Map<number, string>();
   let firstYear = 0;
   let lastYear = -1;
   let from = Number.POSITIVE_INFINITY;
@@ -82,7 +90,10 @@ export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
   const load = (year: number): void => {
     for (const holiday of source.getHolidays(year) || []) {
       // `date` is the holiday's local date ("2026-04-03 00:00:00"); one that starts in the evening still names its day.
-      if (holiday.type === 'public') off.add(dayNumber(holiday.date.slice(0, 10))!);
+      if (holiday.type !== 'public') continue;
+      const day = dayNumber(holiday.date.slice(0, 10))!;
+      off.add(day);
+      if (!names.has(day)) names.set(day, holiday.name);
     }
   };
   const cover = (day: number): void => {
@@ -101,6 +112,10 @@ export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
       return off.has(day);
     },
     isWorkday: (day) => workdays.size > 0 && workdays.has(day),
+    nameOf(day) {
+      if (day < from || day > to) cover(day);
+      return off.has(day) ? (names.get(day) ?? 'a day off') : undefined;
+    },
   };
 }
 
@@ -112,4 +127,28 @@ export function holidayCountries(): [string, string][] {
 /** A country's regions (states, Länder…), `[code, name]` sorted by name; empty when it has none. */
 export function holidayRegions(country: string): [string, string][] {
   return Object.entries(catalogue.getStates(country) ?? {}).sort((a, b) => a[1].localeCompare(b[1]));
+}
+
+/**
+ * What keeps a mailbox's own days (SPEC R13) from being saved as typed in a form: a date listed
+ * twice, or both as a day off and as a working day (which would mean nothing).
+ * @param calendar checked by {@link HolidayCalendar} already (every date is `YYYY-MM-DD`).
+ * @returns problems at `holidays.extra[i]` / `holidays.workdays[i]`, naming the date; empty when good.
+ */
+export function holidayProblems(calendar: HolidayCalendar, prefix = 'holidays'): Problem[] {
+  const problems: Problem[] = [];
+  for (const list of ['extra', 'workdays'] as const) {
+    calendar[list].forEach((date, index) => {
+      if (calendar[list].indexOf(date) < index)
+        problems.push({ path: `${prefix}.${list}[${index}]`, message: `${show(date)} is listed twice` });
+    });
+  }
+  calendar.workdays.forEach((date, index) => {
+    if (calendar.extra.includes(date))
+      problems.push({
+        path: `${prefix}.workdays[${index}]`,
+        message: `${show(date)} is both a day off and a working day; keep it in one list`,
+      });
+  });
+  return problems;
 }

@@ -7,7 +7,7 @@ import { mergeContext, renderTemplate, type MergeContext } from './templating';
 import { foldHeader, replySubject, stripReplyPrefix } from './threading';
 import { compileHolidays } from './holidays';
 import { effectiveWindow } from './window';
-import { ZoneClock } from './zones';
+import { DAY_MS, ZoneClock } from './zones';
 import { parseOrThrow } from './validate';
 
 /**
@@ -38,6 +38,12 @@ export interface PlannedStep {
   late: boolean;
   /** Set when R13 moved the step off a holiday, or R12 moved an automatic email into the window (SPEC §10). */
   moved?: 'window' | 'holiday';
+  /**
+   * Only with `plan(scenario, { reasons: true })` (the app's launch preview; never in the
+   * command's output): the holiday a `moved: "holiday"` step moved off, `YYYY-MM-DD` in the
+   * enrollment's zone, and its name ("Thanksgiving Day", or "a day off" for the mailbox's own).
+   */
+  holiday?: { date: string; name: string };
   /** Rendered subject of an email step (a follow-up's is the `Re:` subject). */
   subject?: string;
   /** Rendered title of a task step. */
@@ -59,12 +65,13 @@ function section<S extends z.ZodType>(raw: Record<string, unknown>, key: string,
 /**
  * Plans a scenario (SPEC §10 input shape) by SPEC §4.
  * @param scenario the parsed JSON of a scenario file.
+ * @param options.reasons also say which holiday moved a step (`holiday`), for the screens.
  * @returns every contact's enrollment with each step's due instant, in input order.
  * @throws InputError naming the field path and the refused value (SPEC §8): a bad zone,
  *   time, address or instant, a campaign rule, a send time missing or before launch,
  *   or an event that does not fit the campaign.
  */
-export function plan(scenario: unknown): PlanOutput {
+export function plan(scenario: unknown, options: { reasons?: boolean } = {}): PlanOutput {
   if (scenario === null || typeof scenario !== 'object' || Array.isArray(scenario)) {
     throw new InputError([
       {
@@ -80,9 +87,10 @@ export function plan(scenario: unknown): PlanOutput {
   const launch = section(raw, 'launch', Launch);
   const events = section(raw, 'events', z.array(StepEvent).default([]));
 
+  const holidays = mailbox.holidays && compileHolidays(mailbox.holidays);
   const compiled = compileCampaign(campaign, {
     window: effectiveWindow(campaign.sendingWindow, mailbox.sendingWindow),
-    holidays: mailbox.holidays && compileHolidays(mailbox.holidays),
+    holidays,
   });
   const launchAt = Date.parse(launch.at);
   const firstSendAt = launch.firstSendAt === null ? null : Date.parse(launch.firstSendAt);
@@ -120,6 +128,12 @@ export function plan(scenario: unknown): PlanOutput {
           late: entry.late,
         };
         if (entry.moved) out.moved = entry.moved;
+        if (options.reasons && holidays && entry.holiday !== undefined) {
+          out.holiday = {
+            date: new Date(entry.holiday * DAY_MS).toISOString().slice(0, 10),
+            name: holidays.nameOf(entry.holiday) ?? 'a day off',
+          };
+        }
         if (step.type === 'email') {
           const subject = emailSubject(step, entry.index, subjects, done, context);
           subjects[entry.index] = subject;

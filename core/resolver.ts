@@ -156,6 +156,8 @@ export interface ResolvedStep {
    * (whether or not R12 then moved it too), `window` when only R12 moved an automatic email.
    */
   readonly moved: 'window' | 'holiday' | undefined;
+  /** With `moved: 'holiday'`: the first holiday it moved off, a day number in the zone (for saying why). */
+  readonly holiday: number | undefined;
   /** The step's day date after R8 shifts, as a day number in the zone. */
   readonly dayDate: number;
   /** What already happened, when known; later steps are planned as done at their `dueAt`. */
@@ -207,6 +209,7 @@ export function resolveEnrollment(
     const released = own > release ? own : release;
     let dueAt = released;
     let offHoliday = false;
+    let holiday: number | undefined;
     let intoWindow = false;
     // R13 then R12, until neither moves it: a window's next opening can fall on a holiday.
     for (let settled = false; !settled;) {
@@ -217,6 +220,7 @@ export function resolveEnrollment(
         if (holidays.isHoliday(day)) {
           dueAt = zone.fromWall(nextAllowedDay(day, skipWeekends, holidays) * DAY_MS + (wall - day * DAY_MS));
           offHoliday = true;
+          holiday ??= day;
           settled = false;
         }
       }
@@ -235,7 +239,7 @@ export function resolveEnrollment(
     const doneDay = wallDay(zone.toWall(doneAt));
     if (doneDay > dayDate) shift += skipWeekends ? workingDaysBetween(dayDate, doneDay, holidays) : doneDay - dayDate;
     release = doneAt;
-    resolved.push({ index, action: step.action, dueAt, late: released > own, moved, dayDate, done: stepDone });
+    resolved.push({ index, action: step.action, dueAt, late: released > own, moved, holiday, dayDate, done: stepDone });
   }
   return resolved;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors';
 import { plan } from './plan';
+import { windowDraft, windowFromDraft, windowProblems } from './window';
 import { atTime, call, email, planSteps, scenario, type ScenarioInput } from './test-helpers';
 
 /** Monday–Friday 08:00–18:00, SPEC R12's default shape. */
@@ -209,5 +210,97 @@ describe('R12 sending windows: bad input names the field and the value (SPEC §8
       steps: [atTime('s1', 1, '23:59')],
     });
     expect(s1!.moved).toBeUndefined();
+  });
+});
+
+describe('windowProblems: a window typed in a form (the weekly grid)', () => {
+  it('accepts good blocks, several a day, and an end at midnight', () => {
+    expect(
+      windowProblems({
+        mon: [
+          ['08:00', '12:00'],
+          ['13:00', '18:00'],
+        ],
+        fri: [['20:00', '24:00']],
+      }),
+    ).toEqual([]);
+    // Touching blocks do not overlap: the first ends (exclusive) where the next starts.
+    expect(
+      windowProblems({
+        tue: [
+          ['08:00', '12:00'],
+          ['12:00', '14:00'],
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('names the day, the block and its value when blocks overlap, even one inside a long block', () => {
+    expect(
+      windowProblems({
+        tue: [
+          ['09:00', '17:00'],
+          ['12:00', '19:00'],
+        ],
+      }),
+    ).toEqual([
+      {
+        path: 'sendingWindow.tue[1]',
+        message: 'Tuesday, hours 2: 12:00–19:00 overlaps 09:00–17:00; let one end before the other starts',
+      },
+    ]);
+    expect(
+      windowProblems({
+        wed: [
+          ['09:00', '17:00'],
+          ['10:00', '11:00'],
+          ['12:00', '13:00'],
+        ],
+      }).map((p) => p.path),
+    ).toEqual(['sendingWindow.wed[1]', 'sendingWindow.wed[2]']);
+    // The block typed later is the one named, whichever starts first.
+    expect(
+      windowProblems({
+        thu: [
+          ['12:00', '19:00'],
+          ['09:00', '17:00'],
+        ],
+      })[0]!.path,
+    ).toBe('sendingWindow.thu[1]');
+  });
+
+  it('refuses a block that ends before it starts, an empty time, and a window with no hours at all', () => {
+    expect(windowProblems({ sun: [['15:00', '14:00']] })).toEqual([
+      { path: 'sendingWindow.sun[0]', message: 'Sunday, hours 1: 15:00–14:00 ends before it starts; end after 15:00' },
+    ]);
+    expect(windowProblems({ mon: [['', '17:00']] })[0]!.message).toBe(
+      'Monday, hours 1: the start "" is not a time of day (HH:mm, 00:00–23:59)',
+    );
+    expect(windowProblems({ mon: [['09:00', '25:00']] }, 'campaign.sendingWindow')[0]).toEqual({
+      path: 'campaign.sendingWindow.mon[0]',
+      message: 'Monday, hours 1: the end "25:00" is not a time of day (HH:mm; 24:00 is midnight)',
+    });
+    expect(windowProblems(windowDraft(undefined))).toEqual([
+      {
+        path: 'sendingWindow',
+        message: 'has no hours on any day, so nothing could ever be sent; add hours, or pick "Any time"',
+      },
+    ]);
+  });
+
+  it('a draft round-trips to the stored shape: days without hours left out, blocks in order', () => {
+    const draft = windowDraft({
+      mon: [
+        ['13:00', '18:00'],
+        ['08:00', '12:00'],
+      ],
+    });
+    expect(draft.sat).toEqual([]);
+    expect(windowFromDraft(draft)).toEqual({
+      mon: [
+        ['08:00', '12:00'],
+        ['13:00', '18:00'],
+      ],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { show } from './errors';
+import { show, type Problem } from './errors';
 import { DAY_MS, isoWeekday, parseClockTime, wallDay, type ZoneClock } from './zones';
 
 /**
@@ -151,4 +151,96 @@ export function windowPreset(window: SendingWindow | undefined): string {
   if (!window) return 'any';
   const same = WINDOW_PRESETS.find((preset) => JSON.stringify(preset.window) === JSON.stringify(window));
   return same?.id ?? 'custom';
+}
+
+/** Weekday names as the screens and error messages write them. */
+export const WEEKDAY_NAMES: Readonly<Record<Weekday, string>> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
+
+/**
+ * What keeps a window typed in a form from being saved (SPEC R12, §8): each block needs a start
+ * and an end (`HH:mm`, the end `24:00` for midnight) with start before end, blocks of one day
+ * must not overlap, and some day must have a block. Stricter than {@link SendingWindow}, which
+ * merges overlapping blocks of a scenario: in a form an overlap is a typing mistake.
+ * @param window blocks per weekday as typed, `[start, end]` strings (empty when not filled in).
+ * @param prefix the field path the problems start with (`sendingWindow.tue[1]`).
+ * @returns the problems, in weekday then block order; empty when the window is good.
+ */
+export function windowProblems(
+  window: Partial<Record<Weekday, readonly (readonly [string, string])[]>>,
+  prefix = 'sendingWindow',
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const day of WEEKDAYS) {
+    const blocks = window[day] ?? [];
+    const good: { index: number; from: number; to: number }[] = [];
+    blocks.forEach(([start, end], index) => {
+      const path = `${prefix}.${day}[${index}]`;
+      const name = `${WEEKDAY_NAMES[day]}, hours ${index + 1}`;
+      const from = parseClockTime(start);
+      const to = endMinute(end);
+      if (from === undefined)
+        problems.push({ path, message: `${name}: the start ${show(start)} is not a time of day (HH:mm, 00:00–23:59)` });
+      else if (to === undefined)
+        problems.push({
+          path,
+          message: `${name}: the end ${show(end)} is not a time of day (HH:mm; 24:00 is midnight)`,
+        });
+      else if (to <= from)
+        problems.push({ path, message: `${name}: ${start}–${end} ends before it starts; end after ${start}` });
+      else good.push({ index, from, to });
+    });
+    // Sorted by start, a block overlaps when it starts before the furthest end so far.
+    const sorted = [...good].sort((a, b) => a.from - b.from || a.index - b.index);
+    const text = (b: { index: number }) => `${blocks[b.index]![0]}–${blocks[b.index]![1]}`;
+    let reach = sorted[0];
+    for (const block of sorted.slice(1)) {
+      if (block.from < reach!.to) {
+        const [later, other] = block.index > reach!.index ? [block, reach!] : [reach!, block];
+        problems.push({
+          path: `${prefix}.${day}[${later.index}]`,
+          message: `${WEEKDAY_NAMES[day]}, hours ${later.index + 1}: ${text(later)} overlaps ${text(other)}; let one end before the other starts`,
+        });
+      }
+      if (block.to > reach!.to) reach = block;
+    }
+  }
+  if (problems.length === 0 && !WEEKDAYS.some((day) => (window[day]?.length ?? 0) > 0))
+    problems.push({
+      path: prefix,
+      message: 'has no hours on any day, so nothing could ever be sent; add hours, or pick "Any time"',
+    });
+  return problems;
+}
+
+/** Blocks per weekday, every weekday present (empty: no sending), as a form edits a window. */
+export type WindowDraft = Record<Weekday, [string, string][]>;
+
+/** A stored window as a form edits it (a copy); absent gives every day empty. */
+export function windowDraft(window: SendingWindow | undefined): WindowDraft {
+  return Object.fromEntries(
+    WEEKDAYS.map((day) => [day, (window?.[day] ?? []).map(([start, end]) => [start, end] as [string, string])]),
+  ) as WindowDraft;
+}
+
+/**
+ * The window a form's draft stands for: days without blocks left out (SPEC §10), blocks in order.
+ * Check it with {@link windowProblems} first.
+ */
+export function windowFromDraft(draft: WindowDraft): SendingWindow {
+  const window: SendingWindow = {};
+  for (const day of WEEKDAYS) {
+    const blocks = draft[day]
+      .map(([start, end]) => [start, end] as [string, string])
+      .sort((a, b) => a[0].localeCompare(b[0]));
+    if (blocks.length > 0) window[day] = blocks;
+  }
+  return window;
 }

@@ -52,7 +52,16 @@ export interface ReleaseInput {
 /** What the enrollment becomes: finished after its last step, else its next step and when it falls due. */
 export type Release =
   | { status: 'finished'; nextStepIndex: number }
-  | { status: 'next'; nextStepIndex: number; nextDueAt: number; nextAction: StepAction };
+  | {
+      status: 'next';
+      nextStepIndex: number;
+      nextDueAt: number;
+      nextAction: StepAction;
+      /** Why R12/R13 moved the step later (`window`, `holiday`), else undefined. */
+      moved: 'window' | 'holiday' | undefined;
+      /** With `moved: 'holiday'`: the first holiday it moved off, a day number in the zone. */
+      holiday: number | undefined;
+    };
 
 /**
  * SPEC R8: the steps done so far, in campaign order, up to the first one not done: a sent
@@ -101,5 +110,12 @@ export function releaseNextStep(input: ReleaseInput): Release {
     done,
   );
   const step = planned[next]!;
-  return { status: 'next', nextStepIndex: next, nextDueAt: step.dueAt, nextAction: step.action };
+  return {
+    status: 'next',
+    nextStepIndex: next,
+    nextDueAt: step.dueAt,
+    nextAction: step.action,
+    moved: step.moved,
+    holiday: step.holiday,
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatWhen } from './format';
+import { formatWhen, movedNote } from './format';
 
 // Monday 9 March 2026, 13:30Z: 09:30 in New York (EDT since 8 March), 14:30 in Berlin (CET).
 const AT = Date.parse('2026-03-09T13:30:00Z');
@@ -26,5 +26,32 @@ describe('formatWhen', () => {
   it('falls back to UTC, named, for a zone the database does not know, and never throws', () => {
     expect(formatWhen(AT, 'Etc/Unknown')).toBe('Mon 9 Mar, 13:30 UTC');
     expect(formatWhen(Number.NaN, 'America/New_York')).toBe('—');
+  });
+});
+
+describe('movedNote', () => {
+  // Mon 30 Nov 2026, 09:00 in New York (EST) = 14:00Z.
+  const MONDAY_NINE = Date.parse('2026-11-30T14:00:00Z');
+
+  it('says where R12 moved a send, in the person’s zone', () => {
+    expect(movedNote({ kind: 'window' }, MONDAY_NINE, 'America/New_York')).toBe(
+      'Moved to Mon 09:00 — outside sending hours',
+    );
+    expect(movedNote({ kind: 'window' }, MONDAY_NINE, 'America/New_York', 'America/Toronto')).toBe(
+      'Moved to Mon 09:00 — outside sending hours',
+    );
+    expect(movedNote({ kind: 'window' }, MONDAY_NINE, 'America/New_York', 'Europe/Berlin')).toBe(
+      'Moved to Mon 09:00 their time — outside sending hours',
+    );
+  });
+
+  it('names the holiday R13 moved it off, or the mailbox’s own day off', () => {
+    const thanksgiving = { date: '2026-11-26', name: 'Thanksgiving Day' };
+    expect(movedNote({ kind: 'holiday', holiday: thanksgiving }, MONDAY_NINE, 'America/New_York')).toBe(
+      'Moved — 26 Nov is a holiday (Thanksgiving Day)',
+    );
+    expect(movedNote({ kind: 'holiday', holiday: { date: '2026-12-24', name: 'a day off' } }, MONDAY_NINE, 'UTC')).toBe(
+      'Moved — 24 Dec is one of your days off',
+    );
   });
 });

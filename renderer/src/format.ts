@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import { formatWhen as coreFormatWhen } from '../../core/when';
-import { machineZone, type MachineZone } from '../../core/zones';
+import { isIanaZone, machineZone, type MachineZone } from '../../core/zones';
 
 /**
  * This computer's zone as the screens use it, read once: when the zone database does not
@@ -30,4 +31,52 @@ export function formatWhen(
 /** An instant as messages and logs give it (ISO 8601, UTC), or the raw value when it is none (NaN). */
 export function isoInstant(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
+
+/** What moved a send or task (SPEC R12/R13), as the launch preview's steps and an enrollment's `nextMoved` carry it. */
+export interface MovedReason {
+  kind: 'window' | 'holiday';
+  /** For `holiday`: its date in the person's zone (`YYYY-MM-DD`) and name ("a day off" for the mailbox's own). */
+  holiday?: { date: string; name: string } | undefined;
+}
+
+/**
+ * Says why a step goes later than the campaign's own timing (SPEC R12/R13), for the launch
+ * preview and the Scheduled folder: "Moved to Mon 08:00 — outside sending hours", "Moved —
+ * 26 Nov is a holiday (Thanksgiving Day)", "Moved — 24 Dec is one of your days off".
+ * @param moved what moved it. @param dueAt where it landed, UTC ms.
+ * @param zone the person's zone Z the window and holidays are read in (IANA).
+ * @param here the zone the screen writes other times in (the mailbox's); when Z shows another
+ *   wall time, the window's time is marked "their time".
+ */
+export function movedNote(moved: MovedReason, dueAt: number, zone: string, here?: string): string {
+  if (moved.kind === 'holiday') {
+    const day = moved.holiday
+      ? DateTime.fromISO(moved.holiday.date, { zone: 'UTC' }).toFormat('d LLL', { locale: 'en-US' })
+      : undefined;
+    if (!day || !moved.holiday) return 'Moved — off a holiday';
+    return moved.holiday.name === 'a day off'
+      ? `Moved — ${day} is one of your days off`
+      : `Moved — ${day} is a holiday (${moved.holiday.name})`;
+  }
+  const at = DateTime.fromMillis(dueAt, { zone: isIanaZone(zone) ? zone : 'UTC' });
+  const theirs =
+    here !== undefined && at.offset !== DateTime.fromMillis(dueAt, { zone: isIanaZone(here) ? here : 'UTC' }).offset;
+  return `Moved to ${at.toFormat('ccc HH:mm', { locale: 'en-US' })}${theirs ? ' their time' : ''} — outside sending hours`;
+}
+
+/**
+ * The Scheduled folder's note on a person's next step (SPEC R12/R13): {@link movedNote} for the
+ * enrollment's `nextMoved` while it still explains `nextDueAt` (a reschedule or an
+ * out-of-office shift since leaves it behind: no note then).
+ * @param here the mailbox's zone, the one the row's time is written in.
+ * @returns the note, or undefined when the step goes at its own time.
+ */
+export function nextMovedNote(
+  enrollment: { nextDueAt: number; zone: string; nextMoved?: (MovedReason & { dueAt: number }) | null },
+  here?: string,
+): string | undefined {
+  const moved = enrollment.nextMoved;
+  if (!moved || moved.dueAt !== enrollment.nextDueAt) return undefined;
+  return movedNote(moved, enrollment.nextDueAt, enrollment.zone, here);
 }

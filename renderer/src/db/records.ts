@@ -93,6 +93,11 @@ export interface CampaignRecord {
   taskTime: string;
   /** Steps in campaign order, stored with the campaign: they change together. */
   steps: Step[];
+  /**
+   * SPEC R12 overridden for this campaign: its own window, `'any'` for any time; absent or
+   * null: the mailbox's sending hours.
+   */
+  sendingWindow?: 'any' | SendingWindow | null;
   /** SPEC R15 *stop on reply*: a reply stops the person's enrollment (absent: true). */
   stopOnReply?: boolean;
   /** SPEC R15 *stop the person's other campaigns* when they reply (absent: true). */
@@ -134,6 +139,12 @@ export interface EnrollmentRecord {
    * send (R9). Held enrollments are not armed in the scheduler.
    */
   hold?: 'task' | 'needs-attention' | 'overdue' | null;
+  /**
+   * Why `nextDueAt` is later than the campaign's own timing gave (SPEC R12/R13), for the
+   * Scheduled folder: it applies only while `dueAt` equals `nextDueAt` (a reschedule or an
+   * out-of-office shift leaves it behind). `holiday` is the date in Z (`YYYY-MM-DD`) and its name.
+   */
+  nextMoved?: NextMoved | null;
   /** Send attempts of the current step that came back "retry" (SPEC §5 backoff). */
   attempts?: number;
   /**
@@ -152,6 +163,14 @@ export interface EnrollmentRecord {
   resumesOn?: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** What moved an enrollment's next step (SPEC R12 `window`, R13 `holiday`). */
+export interface NextMoved {
+  kind: 'window' | 'holiday';
+  /** The `nextDueAt` it explains, UTC ms. */
+  dueAt: number;
+  holiday?: { date: string; name: string };
 }
 
 export type StepRunState = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped' | 'blocked';

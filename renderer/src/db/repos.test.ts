@@ -194,6 +194,37 @@ describe('every change writes its outbox row and Live Feed row in the same trans
     expect((await db.feed.toArray()).map((row) => row.kind)).toEqual(['campaign.created', 'campaign.edited']);
   });
 
+  it('R12: a campaign’s own hours that overlap are refused, naming the block; the stored campaign stays', async () => {
+    const campaign = await createCampaign('Q2');
+    const v2 = await saveCampaign(campaign.id, { sendingWindow: { tue: [['09:00', '12:00']] } }, 1);
+    expect(
+      await refusal(
+        saveCampaign(
+          campaign.id,
+          {
+            sendingWindow: {
+              tue: [
+                ['09:00', '12:00'],
+                ['11:00', '13:00'],
+              ],
+            },
+          },
+          v2.version,
+        ),
+      ),
+    ).toBe(
+      'sendingWindow.tue[1]: Tuesday, hours 2: 11:00–13:00 overlaps 09:00–12:00; let one end before the other starts',
+    );
+    expect(await db.campaigns.get(campaign.id)).toMatchObject({
+      sendingWindow: { tue: [['09:00', '12:00']] },
+      version: v2.version,
+    });
+    // Back to the mailbox's hours (null), or any time.
+    const v3 = await saveCampaign(campaign.id, { sendingWindow: null }, v2.version);
+    expect(v3.sendingWindow).toBeNull();
+    expect((await saveCampaign(campaign.id, { sendingWindow: 'any' }, v3.version)).sendingWindow).toBe('any');
+  });
+
   it('a save made on a stale version is refused, keeping what the other window saved', async () => {
     const campaign = await createCampaign('Q2 outreach');
     await saveCampaign(campaign.id, { taskTime: '10:00' }, 1);
@@ -292,6 +323,42 @@ describe('mailboxes', () => {
       /^smtp\.port: .*70000/,
     );
     expect(await db.mailboxes.count()).toBe(0);
+  });
+
+  it('R12/R13: overlapping hours or a day both off and worked are refused, naming the field; nothing is stored', async () => {
+    const saved = await saveMailbox({ ...mailbox, sendingWindow: { mon: [['09:00', '17:00']] } }, false);
+    expect(
+      await refusal(
+        saveMailbox(
+          {
+            ...mailbox,
+            id: saved.id,
+            sendingWindow: {
+              mon: [
+                ['09:00', '17:00'],
+                ['16:00', '18:00'],
+              ],
+            },
+          },
+          false,
+        ),
+      ),
+    ).toBe(
+      'sendingWindow.mon[1]: Monday, hours 2: 16:00–18:00 overlaps 09:00–17:00; let one end before the other starts',
+    );
+    expect(
+      await refusal(
+        saveMailbox(
+          { ...mailbox, id: saved.id, holidays: { country: 'US', extra: ['2026-12-24'], workdays: ['2026-12-24'] } },
+          false,
+        ),
+      ),
+    ).toBe('holidays.workdays[0]: "2026-12-24" is both a day off and a working day; keep it in one list');
+    expect(await db.mailboxes.get(saved.id)).toMatchObject({
+      sendingWindow: { mon: [['09:00', '17:00']] },
+      version: 1,
+    });
+    expect((await db.mailboxes.get(saved.id))!.holidays).toBeUndefined();
   });
 
   it('R9: the grace period is 2 hours unless set, kept when left out, and a bad one changes nothing', async () => {

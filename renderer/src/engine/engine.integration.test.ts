@@ -18,6 +18,7 @@ import { startRawSmtp } from '../../../electron/host/testing/raw-smtp';
 import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
 import type { Step } from '../../../core/model';
+import type { CampaignRecord } from '../db/records';
 
 /**
  * The send engine with real parts around it: the host's services in test mode (scheduler,
@@ -85,7 +86,12 @@ async function launched(
   people: number,
   port: number,
   steps: Step[] = ONE_EMAIL,
-  limits: { minGapMs?: number; overdueGraceMs?: number; sendingWindow?: MailboxInput['sendingWindow'] } = {},
+  limits: {
+    minGapMs?: number;
+    overdueGraceMs?: number;
+    sendingWindow?: MailboxInput['sendingWindow'];
+    campaignWindow?: CampaignRecord['sendingWindow'];
+  } = {},
 ): Promise<CampaignDeskDb> {
   const db = new CampaignDeskDb(`engine-${++n}`);
   setDb(db);
@@ -105,7 +111,11 @@ async function launched(
     false,
   );
   const campaign = await createCampaign('Burst');
-  await saveCampaign(campaign.id, { steps }, 1);
+  await saveCampaign(
+    campaign.id,
+    { steps, ...(limits.campaignWindow === undefined ? {} : { sendingWindow: limits.campaignWindow }) },
+    1,
+  );
   const ids: string[] = [];
   for (let i = 0; i < people; i++) {
     const contact = await createContact({
@@ -258,6 +268,47 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(received).toHaveLength(1);
     // Day 2 at 19:00 is after Tuesday's window: the engine releases it for Wednesday 10:00 EDT.
     expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-11T14:00:00.000Z');
+  }, 30_000);
+
+  it('R12: a campaign’s own window overrides the mailbox’s, at launch and in every release, and says the step was moved', async () => {
+    const mailboxDay: [string, string][] = [['10:00', '18:00']];
+    const campaignDay: [string, string][] = [['11:00', '12:00']];
+    const { port, received } = await smtp();
+    const db = await launched(
+      1,
+      port,
+      [
+        ...ONE_EMAIL,
+        {
+          id: 's2',
+          day: 2,
+          type: 'email',
+          subject: 'Evening note',
+          body: '<p>Later</p>',
+          send: { timing: 'at_time', time: '19:00', followUp: false },
+        },
+      ],
+      {
+        sendingWindow: { mon: mailboxDay, tue: mailboxDay, wed: mailboxDay, thu: mailboxDay, fri: mailboxDay },
+        campaignWindow: { mon: campaignDay, tue: campaignDay, wed: campaignDay, thu: campaignDay, fri: campaignDay },
+      },
+    );
+    // Monday 09:30 EDT is before the campaign's 11:00 (the mailbox's would open at 10:00): 15:00Z.
+    const first = (await db.enrollments.toArray())[0]!;
+    expect(new Date(first.nextDueAt).toISOString()).toBe('2026-03-09T15:00:00.000Z');
+    expect(first.nextMoved).toEqual({ kind: 'window', dueAt: first.nextDueAt });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T15:00:00Z') });
+    await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
+    expect(received).toHaveLength(1);
+    // Day 2 at 19:00 is after Tuesday's hours: released for Wednesday 11:00 EDT, the campaign's opening.
+    const next = (await db.enrollments.toArray())[0]!;
+    expect(new Date(next.nextDueAt).toISOString()).toBe('2026-03-11T15:00:00.000Z');
+    expect(next.nextMoved).toEqual({ kind: 'window', dueAt: next.nextDueAt });
   }, 30_000);
 
   it('R9: a grace period of 0 still sends what falls due while the app runs (handled a moment late is on time)', async () => {

@@ -1,6 +1,7 @@
 import { InputError, show, VersionConflict } from '../../../../core/errors';
 import type { Campaign, Step } from '../../../../core/model';
 import { storableProblems } from '../../../../core/storable';
+import { windowProblems } from '../../../../core/window';
 import { useDb } from '../database';
 import { inChange, now } from '../change';
 import type { CampaignRecord } from '../records';
@@ -16,6 +17,8 @@ export function toCoreCampaign(record: CampaignRecord): Campaign {
     timeZoneMode: record.timeZoneMode,
     skipWeekends: record.skipWeekends,
     taskTime: record.taskTime,
+    // R12: the campaign's own window when it has one; else the mailbox's applies.
+    ...(record.sendingWindow ? { sendingWindow: record.sendingWindow } : {}),
     steps: record.steps,
   };
 }
@@ -78,7 +81,9 @@ async function mustGet(id: string): Promise<CampaignRecord> {
  * Saves a campaign's settings and steps as the editor holds them. Invalid states are
  * stored (they block launch, not editing: SPEC §8), except text no database can hold.
  * @throws InputError naming the field (`steps[1].body`) when a value holds a NUL
- *   character or a lone surrogate (core/storable.ts); nothing is saved.
+ *   character or a lone surrogate (core/storable.ts), or (`sendingWindow.tue[1]`) when the
+ *   campaign's own sending window has a block ending before it starts or overlapping
+ *   another (core/window.ts `windowProblems`); nothing is saved.
  * @param expectedVersion the version the editor loaded; a mismatch means another
  *   window saved in between, and is refused so nothing typed there is overwritten.
  */
@@ -87,7 +92,14 @@ export async function saveCampaign(
   patch: Partial<
     Pick<
       CampaignRecord,
-      'mailboxId' | 'timeZoneMode' | 'skipWeekends' | 'taskTime' | 'steps' | 'stopOnReply' | 'stopOtherCampaigns'
+      | 'mailboxId'
+      | 'timeZoneMode'
+      | 'skipWeekends'
+      | 'taskTime'
+      | 'sendingWindow'
+      | 'steps'
+      | 'stopOnReply'
+      | 'stopOtherCampaigns'
     >
   >,
   expectedVersion: number,
@@ -101,6 +113,11 @@ export async function saveCampaign(
       // here, naming the field (`steps[1].body`); the editor keeps what was typed and says why.
       const unstorable = storableProblems(patch);
       if (unstorable.length > 0) throw new InputError(unstorable);
+      // R12: a window of its own must be one the resolver reads as typed (no overlap, start before end).
+      if (patch.sendingWindow && patch.sendingWindow !== 'any') {
+        const bad = windowProblems(patch.sendingWindow);
+        if (bad.length > 0) throw new InputError(bad);
+      }
       const current = await mustGet(id);
       if (current.version !== expectedVersion) {
         throw new VersionConflict(

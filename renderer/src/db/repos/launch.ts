@@ -81,22 +81,26 @@ export async function previewLaunch(
     (await db.campaigns.bulkGet([...new Set(active.map((e) => e.campaignId))])).map((c) => [c?.id, c?.name]),
   );
 
-  const output = plan({
-    mailbox: {
-      email: mailbox.email,
-      name: mailbox.name,
-      timeZone: mailbox.timeZone,
-      // R12/R13: the launch preview plans with the mailbox's window and holidays, as the engine sends.
-      ...(mailbox.sendingWindow ? { sendingWindow: mailbox.sendingWindow } : {}),
-      ...(mailbox.holidays ? { holidays: mailbox.holidays } : {}),
+  const output = plan(
+    {
+      mailbox: {
+        email: mailbox.email,
+        name: mailbox.name,
+        timeZone: mailbox.timeZone,
+        // R12/R13: the launch preview plans with the mailbox's window and holidays, as the engine
+        // sends (the campaign's own window, carried by toCoreCampaign, wins over the mailbox's).
+        ...(mailbox.sendingWindow ? { sendingWindow: mailbox.sendingWindow } : {}),
+        ...(mailbox.holidays ? { holidays: mailbox.holidays } : {}),
+      },
+      campaign: toCoreCampaign(campaign),
+      contacts: contacts.map(toCoreContact),
+      launch: {
+        at: new Date(launchAt).toISOString(),
+        firstSendAt: firstSendAt === null ? null : new Date(firstSendAt).toISOString(),
+      },
     },
-    campaign: toCoreCampaign(campaign),
-    contacts: contacts.map(toCoreContact),
-    launch: {
-      at: new Date(launchAt).toISOString(),
-      firstSendAt: firstSendAt === null ? null : new Date(firstSendAt).toISOString(),
-    },
-  });
+    { reasons: true },
+  );
 
   const people = output.enrollments.map((enrollment, index): LaunchPreviewPerson => {
     const contact = contacts[index]!;
@@ -189,6 +193,7 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
   const launchId = crypto.randomUUID();
   const enrollments = people.map((person, n): EnrollmentRecord => {
     const first = person.steps[0]!;
+    const dueAt = Math.max(Date.parse(first.dueAt), at);
     return {
       id: `${launchId}.${n}`,
       campaignId: preview.campaign.id,
@@ -201,8 +206,12 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
       deviceId: device,
       nextStepIndex: 0,
       // A first step whose instant passed since the preview goes at launch (R5's late rule).
-      nextDueAt: Math.max(Date.parse(first.dueAt), at),
+      nextDueAt: dueAt,
       nextAction: first.action,
+      // R12/R13: why the first step goes later than its own time, for the Scheduled folder.
+      nextMoved: first.moved
+        ? { kind: first.moved, dueAt, ...(first.holiday ? { holiday: first.holiday } : {}) }
+        : null,
       shiftDays: 0,
       createdAt: at,
       updatedAt: at,

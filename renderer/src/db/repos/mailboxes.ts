@@ -7,9 +7,9 @@ import {
   MAX_OVERDUE_GRACE_MS,
   ZoneName,
 } from '../../../../core/model';
-import { HolidayCalendar } from '../../../../core/holidays';
+import { HolidayCalendar, holidayProblems } from '../../../../core/holidays';
 import { parseOrThrow } from '../../../../core/validate';
-import { SendingWindow } from '../../../../core/window';
+import { SendingWindow, windowProblems } from '../../../../core/window';
 import { DEFAULT_INBOX_POLL_MS } from '../../../../core/imap-settings';
 import { INBOX_POLL_MAX_MS, INBOX_POLL_MIN_MS } from '../../../../core/host/contract';
 import { useDb } from '../database';
@@ -91,10 +91,16 @@ export type MailboxInput = z.input<typeof MailboxInput>;
 /**
  * Adds or updates a mailbox.
  * @param hasPassword whether the host now holds a password for it (set by the caller after `secrets/set`).
- * @throws InputError naming the field (`smtp.port`, `timeZone`, …) and the value; nothing is stored then.
+ * @throws InputError naming the field (`smtp.port`, `timeZone`, `sendingWindow.tue[1]`,
+ *   `holidays.extra[0]`, …) and the value; nothing is stored then.
  */
 export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Promise<MailboxRecord> {
   const parsed = parseOrThrow(MailboxInput, input);
+  const rules = [
+    ...(parsed.sendingWindow ? windowProblems(parsed.sendingWindow) : []),
+    ...(parsed.holidays ? holidayProblems(parsed.holidays) : []),
+  ];
+  if (rules.length > 0) throw new InputError(rules);
   const db = useDb();
   const at = now();
   return inChange(

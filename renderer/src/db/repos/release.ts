@@ -1,5 +1,6 @@
 import { releaseNextStep } from '../../../../core/engine/release';
 import { sendingRules } from '../../../../core/engine/rules';
+import { DAY_MS } from '../../../../core/zones';
 import { now } from '../change';
 import { useDb } from '../database';
 import type { CampaignRecord, EnrollmentRecord, MailboxRecord, StepRunRecord, TaskRecord } from '../records';
@@ -32,7 +33,8 @@ export async function releaseNext(enrollmentId: string): Promise<void> {
 
 /**
  * SPEC R8 for one enrollment, as the fields to write: core's `releaseNextStep` over its step
- * runs and tasks (by step index), with the mailbox's R12 window and R13 calendar.
+ * runs and tasks (by step index), with the campaign's own R12 window (else the mailbox's) and
+ * the mailbox's R13 calendar; what they moved is kept in `nextMoved` for the Scheduled folder.
  * @returns the fields to write on the enrollment (UTC ms instants); `at` is the write's instant.
  * @throws InputError when the campaign, as it now stands, cannot be planned.
  */
@@ -44,9 +46,11 @@ export function releasePatch(
   at: number,
   mailbox?: Pick<MailboxRecord, 'sendingWindow' | 'holidays'>,
 ): Partial<EnrollmentRecord> {
+  // R12/R13: the campaign's own window over the mailbox's, and the mailbox's holidays.
+  const rules = sendingRules(mailbox, campaign);
   const release = releaseNextStep({
     campaign: toCoreCampaign(campaign),
-    rules: sendingRules(mailbox),
+    rules,
     zone: enrollment.zone,
     launchedAt: enrollment.launchedAt,
     firstSendAt: enrollment.firstSendAt,
@@ -59,6 +63,21 @@ export function releasePatch(
     nextStepIndex: release.nextStepIndex,
     nextDueAt: release.nextDueAt,
     nextAction: release.nextAction,
+    // What R12/R13 moved, kept for the Scheduled folder's "moved … and why".
+    nextMoved: release.moved
+      ? {
+          kind: release.moved,
+          dueAt: release.nextDueAt,
+          ...(release.holiday !== undefined && rules.holidays
+            ? {
+                holiday: {
+                  date: new Date(release.holiday * DAY_MS).toISOString().slice(0, 10),
+                  name: rules.holidays.nameOf(release.holiday) ?? 'a day off',
+                },
+              }
+            : {}),
+        }
+      : null,
     hold: null,
     attempts: 0,
     updatedAt: at,
