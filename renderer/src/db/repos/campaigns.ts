@@ -77,6 +77,19 @@ async function mustGet(id: string): Promise<CampaignRecord> {
   return record;
 }
 
+/** What a person edits in a campaign and `saveCampaign` writes: its settings and steps. */
+export type CampaignDraft = Pick<
+  CampaignRecord,
+  | 'mailboxId'
+  | 'timeZoneMode'
+  | 'skipWeekends'
+  | 'taskTime'
+  | 'sendingWindow'
+  | 'steps'
+  | 'stopOnReply'
+  | 'stopOtherCampaigns'
+>;
+
 /**
  * Saves a campaign's settings and steps as the editor holds them. Invalid states are
  * stored (they block launch, not editing: SPEC §8), except text no database can hold.
@@ -89,19 +102,7 @@ async function mustGet(id: string): Promise<CampaignRecord> {
  */
 export async function saveCampaign(
   id: string,
-  patch: Partial<
-    Pick<
-      CampaignRecord,
-      | 'mailboxId'
-      | 'timeZoneMode'
-      | 'skipWeekends'
-      | 'taskTime'
-      | 'sendingWindow'
-      | 'steps'
-      | 'stopOnReply'
-      | 'stopOtherCampaigns'
-    >
-  >,
+  patch: Partial<CampaignDraft>,
   expectedVersion: number,
 ): Promise<CampaignRecord> {
   const db = useDb();
