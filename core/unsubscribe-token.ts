@@ -160,11 +160,14 @@ export function httpsBase(url: string | null | undefined): string | null {
  * (RFC 8058) header values: `<https…>, <mailto…>` (the https first, as RFC 8058 §3.1's
  * examples and Gmail's and Yahoo's sender rules show it) or `<mailto…>` alone.
  */
-export function unsubscribeHeaders(links: UnsubscribeLinks): { listUnsubscribe: string; listUnsubscribePost?: string } {
+export function unsubscribeHeaders(links: UnsubscribeLinks): {
+  listUnsubscribe: string;
+  listUnsubscribePost?: 'List-Unsubscribe=One-Click';
+} {
   return links.https
     ? {
         listUnsubscribe: `<${links.https}>, <${links.mailto}>`,
-        listUnsubscribePost: 'List-Unsubscribe=One-Click',
+        listUnsubscribePost: 'List-Unsubscribe=One-Click' as const,
       }
     : { listUnsubscribe: `<${links.mailto}>` };
 }
