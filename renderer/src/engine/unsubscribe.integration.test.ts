@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import type { AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
+import Dexie from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contactBadges } from '../../../core/inbox/badges';
 import type { Step } from '../../../core/model';
@@ -260,5 +261,54 @@ describe('SPEC §12: List-Unsubscribe, one-click, and the suppression on every d
     await sendTaskEmail(task.id, { subject: 'Quick call?', html: '<p>Hi Ana</p>', text: 'Hi Ana' }, at);
     await until(() => mail.received.length === 2);
     expect(mail.received[1]!.headers.has('list-unsubscribe')).toBe(false);
+  }, 60_000);
+
+  it('an unsubscribe that arrives after the batch was read (a pull landing mid-batch) still stops the send: checked again just before it', async () => {
+    const mail = await smtp();
+    const a = device('late');
+    await launchedForAna(a, mail.port);
+    // The moment the engine's batch has read the suppression list (and found nothing), a
+    // sync pull writes Ana's row in its own transaction: IndexedDB runs it before any
+    // later read-write transaction over the table, so before the engine's claim.
+    let armed = true;
+    a.db.close();
+    a.db.use({
+      stack: 'dbcore',
+      name: 'pull-lands-mid-batch',
+      create: (down) => ({
+        ...down,
+        table: (name) => {
+          const table = down.table(name);
+          if (name !== 'suppressions') return table;
+          return {
+            ...table,
+            getMany: async (request) => {
+              const rows = await table.getMany(request);
+              if (armed && request.trans.mode === 'readonly') {
+                armed = false;
+                void Dexie.ignoreTransaction(() =>
+                  a.db.suppressions.put({
+                    id: 'ana@globex.example',
+                    address: 'ana@globex.example',
+                    reason: 'unsubscribed',
+                    at: DUE,
+                  }),
+                );
+              }
+              return rows;
+            },
+          };
+        },
+      }),
+    });
+    await a.db.open();
+    const engine = await started(a);
+    await a.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await a.db.enrollments.toArray())[0]!.hold === 'needs-attention');
+    await engine.idle();
+    expect(armed).toBe(false);
+    expect(mail.received).toHaveLength(0);
+    const held = (await a.db.stepRuns.toArray()).find((run) => run.stepId === 's1');
+    expect(held?.reason).toMatch(/^not sent to Ana: Ana@Globex\.example has unsubscribed/);
   }, 60_000);
 });
