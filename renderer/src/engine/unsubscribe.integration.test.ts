@@ -284,7 +284,7 @@ describe('SPEC §12: List-Unsubscribe, one-click, and the suppression on every d
             ...table,
             getMany: async (request) => {
               const rows = await table.getMany(request);
-              if (armed && request.trans.mode === 'readonly') {
+              if (armed && (request.trans as unknown as IDBTransaction).mode === 'readonly') {
                 armed = false;
                 void Dexie.ignoreTransaction(() =>
                   a.db.suppressions.put({
