@@ -44,7 +44,8 @@ export interface ComposedEmail {
 /**
  * @param previous the previous email's sent copy when this step is a follow-up; undefined
  *   when it was skipped or never sent.
- * @param zone the sender's IANA zone, for the attribution line's time.
+ * @param unsubscribeLink what `{{ unsubscribe_link }}` shows (SPEC §12): the email's own link;
+ *   without it, the preview link of `previewUnsubscribeLink`.
  * @returns the message, or `{ blocked }` naming the empty merge fields (it is never sent blank).
  */
 export function composeEmail(
@@ -52,8 +53,9 @@ export function composeEmail(
   contact: Contact,
   mailbox: Pick<Mailbox, 'name' | 'email' | 'timeZone'>,
   previous: SentCopy | undefined,
+  unsubscribeLink?: string,
 ): ComposedEmail | { blocked: string } {
-  const context = mergeContext(contact, mailbox);
+  const context = mergeContext(contact, mailbox, unsubscribeLink);
   const body = renderTemplate(step.body, context, 'html');
   if (!body.ok) return { blocked: `body: ${body.blocked}` };
   const text = htmlToText(body.text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, templateProblems, type MergeContext } from './templating';
+import { mergeContext, renderTemplate, templateProblems, type MergeContext } from './templating';
 
 const ana: MergeContext = { first_name: 'Ana', company: 'Globex', custom: { Region: 'EMEA' }, sender_name: 'Rep One' };
 
@@ -67,7 +67,7 @@ describe('merge-field templates (SPEC §2)', () => {
     expect(templateProblems('Hi {{ contact.firstname }} {{ LastName }} {{ org }}')).toEqual([
       'unknown merge field "contact.firstname"; did you mean "first_name"?',
       'unknown merge field "LastName"; did you mean "last_name"?',
-      'unknown merge field "org" (known: first_name, last_name, email, company, title, phone, sender_name, sender_email, custom.<column>)',
+      'unknown merge field "org" (known: first_name, last_name, email, company, title, phone, sender_name, sender_email, unsubscribe_link, custom.<column>)',
     ]);
   });
 
@@ -86,5 +86,36 @@ describe('merge-field templates (SPEC §2)', () => {
     expect(templateProblems('{{ first_name | shout }}')[0]).toMatch(
       /^is not a valid template: undefined filter: shout/,
     );
+  });
+});
+
+describe('{{ unsubscribe_link }} (SPEC §12)', () => {
+  const contact = {
+    email: 'ana@globex.example',
+    firstName: 'Ana',
+    lastName: '',
+    company: '',
+    title: '',
+    phone: '',
+    custom: {},
+  } as unknown as Parameters<typeof mergeContext>[0];
+  const mailbox = { name: 'Rep One', email: 'rep@acme.example' };
+
+  it('is a known field, so the editor does not flag it', () => {
+    expect(templateProblems('<p>Not for you? {{ unsubscribe_link }}</p>')).toEqual([]);
+  });
+
+  it('renders the email’s own link when the engine gives one, HTML-escaped', () => {
+    const link = 'https://sync.acme.example/u/Nw.YW5h.abc';
+    expect(
+      renderTemplate('<a href="{{ unsubscribe_link }}">Unsubscribe</a>', mergeContext(contact, mailbox, link), 'html'),
+    ).toEqual({ ok: true, text: `<a href="${link}">Unsubscribe</a>` });
+  });
+
+  it('never blocks a preview (no token yet): the mailbox’s own unsubscribe address stands in', () => {
+    expect(renderTemplate('{{ unsubscribe_link }}', mergeContext(contact, mailbox))).toEqual({
+      ok: true,
+      text: 'mailto:rep@acme.example?subject=unsubscribe',
+    });
   });
 });

@@ -17,6 +17,7 @@ export const KNOWN_FIELDS = [
   'phone',
   'sender_name',
   'sender_email',
+  'unsubscribe_link',
 ] as const;
 
 /** Variables a person receives in every template: contact fields, sender fields and `custom.*`. */
@@ -29,11 +30,31 @@ export interface MergeContext {
   phone?: string | undefined;
   sender_name?: string | undefined;
   sender_email?: string | undefined;
+  /** SPEC §12: the email's unsubscribe link (https one-click when there is one, else the mailto). */
+  unsubscribe_link?: string | undefined;
   custom: Record<string, string>;
 }
 
-/** Builds the merge context for one person sending from one mailbox. */
-export function mergeContext(contact: Contact, mailbox: Pick<Mailbox, 'name' | 'email'>): MergeContext {
+/**
+ * What `{{ unsubscribe_link }}` shows where no token is made (editor and launch previews, the
+ * plan command, an email task written by hand): the mailbox's own address with the subject
+ * `unsubscribe`, which the inbox reads as an unsubscribe of its sender (SPEC §11). Never
+ * empty, so it never blocks an email as a missing merge field.
+ */
+export function previewUnsubscribeLink(mailboxEmail: string): string {
+  return `mailto:${mailboxEmail}?subject=unsubscribe`;
+}
+
+/**
+ * Builds the merge context for one person sending from one mailbox.
+ * @param unsubscribeLink the email's own link (core/unsubscribe-token.ts `footerLink`);
+ *   without it, {@link previewUnsubscribeLink}.
+ */
+export function mergeContext(
+  contact: Contact,
+  mailbox: Pick<Mailbox, 'name' | 'email'>,
+  unsubscribeLink?: string,
+): MergeContext {
   return {
     first_name: contact.firstName,
     last_name: contact.lastName,
@@ -43,6 +64,7 @@ export function mergeContext(contact: Contact, mailbox: Pick<Mailbox, 'name' | '
     phone: contact.phone,
     sender_name: mailbox.name,
     sender_email: mailbox.email,
+    unsubscribe_link: unsubscribeLink ?? previewUnsubscribeLink(mailbox.email),
     custom: contact.custom,
   };
 }

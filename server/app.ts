@@ -9,11 +9,15 @@ import {
   PushRequest,
   type ErrorResponse,
   type HealthResponse,
+  type WorkspaceResponse,
 } from '../core/sync/protocol';
+import { httpsBase } from '../core/unsubscribe-token';
 import { parseOrThrow } from '../core/validate';
 import type { Db } from './db';
 import { push, pull } from './sync';
 import { authenticate, type Caller } from './tokens';
+import { checkToken, recordUnsubscribe, workspaceKey } from './unsubscribe';
+import { unsubscribePage } from './unsubscribe-page';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,12 +31,22 @@ export interface AppOptions {
   version: string;
   /** Fastify's logger: true for request logs on stdout. */
   logger?: boolean;
+  /**
+   * The address people reach this server at from the internet, `https://…` (SPEC §12):
+   * devices put `<publicUrl>/u/<token>` in `List-Unsubscribe` for one-click unsubscribes.
+   * Anything but an https address counts as none.
+   */
+  publicUrl?: string | undefined;
 }
 
 /**
  * The sync server's HTTP routes over `db` (already migrated): `GET /health`,
- * `POST /push`, `POST /pull`, with CORS for the browser app and bearer-token auth on
- * push and pull. Refusals are JSON {@link ErrorResponse}s: 400 (bad body, naming the
+ * `POST /push`, `POST /pull`, `GET /workspace`, with CORS for the browser app and
+ * bearer-token auth on those three; and, with no login, the unsubscribe pages of SPEC §12:
+ * `GET /u/<token>` (a confirmation page with a button, changing nothing: link scanners
+ * open links) and `POST /u/<token>` (RFC 8058 one-click, body `List-Unsubscribe=One-Click`
+ * or the page's button: records it). A token this server did not make is answered 404
+ * with a page saying so, and nothing is stored. Refusals are JSON {@link ErrorResponse}s: 400 (bad body, naming the
  * field: also text the database cannot hold, ids over 200 characters, nesting over 64),
  * 401 (token missing, unknown, revoked or expired), 403 (a device id of another user),
  * 404, 413 (body too large), 500.
@@ -85,6 +99,40 @@ export function buildApp(db: Db, options: AppOptions): FastifyInstance {
     const body = parseBody(PullRequest, request.body, reply);
     if (!body) return reply;
     return pull(db, callerOf(request), body);
+  });
+
+  app.get('/workspace', { onRequest: requireToken }, async (request): Promise<WorkspaceResponse> => {
+    const key = await workspaceKey(db, callerOf(request).workspaceId);
+    return { workspace: key.workspace, unsubscribeKey: key.key, publicUrl: httpsBase(options.publicUrl) };
+  });
+
+  // RFC 8058 §3.1: the POST comes as a form (urlencoded or multipart); its body says nothing
+  // the URL does not, so it is read as text and not otherwise required.
+  app.addContentTypeParser(
+    ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
+  const page = (reply: FastifyReply, status: number, html: string) =>
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-robots-tag', 'noindex')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .send(html);
+
+  app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const claim = await checkToken(db, request.params.token);
+    if (!claim) return page(reply, 404, unsubscribePage({ state: 'invalid' }));
+    return page(reply, 200, unsubscribePage({ state: 'confirm', address: claim.address }));
+  });
+
+  app.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const recorded = await recordUnsubscribe(db, request.params.token, Date.now());
+    if (!recorded) return page(reply, 404, unsubscribePage({ state: 'invalid' }));
+    return page(reply, 200, unsubscribePage({ state: 'done', address: recorded.claim.address }));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -4,9 +4,12 @@
  * `npm run server -- create-token <user> [--workspace <name>] [--expires-in 90d]`: prints a new token.
  * `npm run server -- list-tokens [--workspace <name>]`: every token, never its secret.
  * `npm run server -- revoke-token <id, id prefix or token>`: that token gets 401 from now on.
- * Environment: DATABASE_URL, PORT, HOST, CAMPAIGN_DESK_SERVER_DATA.
+ * `--public-url https://…` (or PUBLIC_URL): the address people reach this server at, for
+ * one-click unsubscribe links in emails (SPEC §12).
+ * Environment: DATABASE_URL, PORT, HOST, PUBLIC_URL, CAMPAIGN_DESK_SERVER_DATA.
  */
 import { parseArgs } from 'node:util';
+import { httpsBase } from '../core/unsubscribe-token';
 import { openPglite, openPostgres, type Db } from './db';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from './index';
 import { lockDataDir } from './lock';
@@ -32,6 +35,7 @@ try {
       host: { type: 'string' },
       data: { type: 'string' },
       'database-url': { type: 'string' },
+      'public-url': { type: 'string' },
       workspace: { type: 'string' },
       'expires-in': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -146,7 +150,11 @@ if (command === 'create-token') {
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`port: ${JSON.stringify(portText)} is not a port number (0–65535)`);
+  const publicUrl = values['public-url'] ?? process.env.PUBLIC_URL ?? undefined;
+  if (publicUrl !== undefined && !httpsBase(publicUrl))
+    fail(`public-url: ${JSON.stringify(publicUrl)} is not an https:// address (e.g. https://sync.example.com)`);
   const server = await startServer({
+    publicUrl,
     databaseUrl,
     dataDir,
     port,

@@ -29,6 +29,8 @@ export interface ServerOptions {
   host?: string;
   /** Request logs on stdout. Default false. */
   logger?: boolean;
+  /** The server's public `https://` address, for one-click unsubscribe links (SPEC §12); see AppOptions. */
+  publicUrl?: string | undefined;
 }
 
 /** A running server. */
@@ -65,7 +67,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     unlock();
     throw error;
   }
-  const app = buildApp(db, { version: VERSION, logger: options.logger ?? false });
+  const app = buildApp(db, { version: VERSION, logger: options.logger ?? false, publicUrl: options.publicUrl });
   try {
     await migrate(db);
     await app.listen({ port: options.port ?? DEFAULT_PORT, host: options.host ?? DEFAULT_HOST });

@@ -38,7 +38,7 @@ const BATCH_WRITES = 5000;
  * takes only the row lock). Two workspaces sharing a key (ids equal modulo 2^31 - 1)
  * only wait for each other.
  */
-const QUEUE_WORKSPACE = 'select pg_advisory_xact_lock(4400, ($1 % 2147483647)::int)';
+export const QUEUE_WORKSPACE = 'select pg_advisory_xact_lock(4400, ($1 % 2147483647)::int)';
 
 /**
  * Takes the workspace row lock. Sequence numbers are handed out under it, so they
@@ -46,7 +46,7 @@ const QUEUE_WORKSPACE = 'select pg_advisory_xact_lock(4400, ($1 % 2147483647)::i
  * statement, so that the ones after it read the workspace as it is once the lock is
  * held (READ COMMITTED takes a fresh snapshot per statement).
  */
-const LOCK_WORKSPACE = 'select seq from workspaces where id = $1 for update';
+export const LOCK_WORKSPACE = 'select seq from workspaces where id = $1 for update';
 
 /**
  * The check of a fast-path transaction, run after {@link QUEUE_WORKSPACE}:

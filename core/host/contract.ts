@@ -149,6 +149,18 @@ export const hostCalls = {
           messageId: MessageId,
           inReplyTo: MessageId.optional(),
           references: z.array(MessageId).optional(),
+          /**
+           * SPEC §12, RFC 2369: the `List-Unsubscribe` value, `<mailto:…>` or `<https:…>, <mailto:…>`
+           * (every automatic campaign email carries one; an email written by hand does not).
+           */
+          listUnsubscribe: HeaderSafe.pipe(
+            z.string().regex(/^<(?:https:|mailto:)[^<>\s]+>(?:, <(?:https:|mailto:)[^<>\s]+>)*$/, {
+              error: (issue) =>
+                `${JSON.stringify(issue.input)} is not a List-Unsubscribe value (<mailto:…>, <https:…>)`,
+            }),
+          ).optional(),
+          /** RFC 8058: `List-Unsubscribe=One-Click`, only with an https link in `listUnsubscribe`. */
+          listUnsubscribePost: z.literal('List-Unsubscribe=One-Click').optional(),
         }),
         history: z.object({ sentToday: z.number().int().min(0), lastSentAt: z.number().nullable() }),
       })
@@ -245,7 +257,7 @@ export const hostCalls = {
           protocol: /^https?$/,
           error: (issue) => `${JSON.stringify(issue.input)} is not an http(s) address`,
         }),
-        path: z.enum(['/health', '/push', '/pull']),
+        path: z.enum(['/health', '/push', '/pull', '/workspace']),
         body: z.unknown().optional(),
       })
       .strict(),

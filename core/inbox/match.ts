@@ -35,6 +35,14 @@ export interface MatchLookups {
   ongoingByAddress: ReadonlyMap<string, readonly OngoingEnrollment[]>;
   /** The app's own mailbox addresses, lower case: mail from them (a test sent to oneself) is nobody's reply. */
   ownAddresses?: ReadonlySet<string>;
+  /**
+   * SPEC §12: the address named by the message's `unsubscribe <token>` subject, when the
+   * caller verified the token (core/unsubscribe-token.ts `readUnsubscribeToken`), lower
+   * case. The unsubscribe is then about that address, whoever sent it (the mail program of
+   * a forwarding address, an alias); an unverified token is ignored and the sender's own
+   * address is used, so nobody can unsubscribe someone else by writing their address.
+   */
+  tokenAddress?: string | null;
 }
 
 /** One enrollment a message is about. */
@@ -68,7 +76,8 @@ export interface InboxMatch {
  * unsubscribe from one of the app's own addresses; an address match with an enrollment
  * launched after the message's date (old mail read when a mailbox is first watched); an
  * unsubscribe in a thread from someone other than its person (a colleague it was forwarded
- * to asks for themselves, matched by their own address if they are mailed at all).
+ * to asks for themselves, matched by their own address if they are mailed at all). An
+ * unsubscribe whose token was verified (`lookups.tokenAddress`) is about the token's address.
  * @returns the match, or null when the message is about nobody the app mails (ignore it).
  */
 export function matchMessage(message: Classification, lookups: MatchLookups): InboxMatch | null {
@@ -109,10 +118,11 @@ export function matchMessage(message: Classification, lookups: MatchLookups): In
     }
     return targets.length > 0 ? { via, targets } : null;
   }
-  if (message.kind === 'unsubscribe' && message.from !== null) {
-    const own = thread.filter((t) => t.address === message.from);
+  const unsubscriber = message.kind === 'unsubscribe' ? (lookups.tokenAddress ?? message.from) : null;
+  if (unsubscriber !== null) {
+    const own = thread.filter((t) => t.address === unsubscriber);
     if (own.length > 0) return { via: 'thread', targets: own };
-    const theirs = byAddress(message.from);
+    const theirs = byAddress(unsubscriber);
     return theirs.length > 0 ? { via: 'address', targets: theirs } : null;
   }
   if (thread.length > 0) return { via: 'thread', targets: thread };

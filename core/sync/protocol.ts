@@ -5,6 +5,7 @@
  * - `POST /push` {@link PushRequest} → {@link PushResponse}
  * - `POST /pull` {@link PullRequest} → {@link PullResponse}
  * - `GET /health` → {@link HealthResponse} (no token needed)
+ * - `GET /workspace` → {@link WorkspaceResponse}
  *
  * Push and pull need `Authorization: Bearer <token>`; a missing or unknown token is
  * answered 401 with an {@link ErrorResponse} and nothing is written. A body these
@@ -189,6 +190,19 @@ export type PullResponse = z.output<typeof PullResponse>;
 /** `GET /health` answer; `version` is the server's package version, `protocol` this protocol's version. */
 export const HealthResponse = z.object({ ok: z.literal(true), version: z.string(), protocol: z.number().int() });
 export type HealthResponse = z.output<typeof HealthResponse>;
+
+/**
+ * `GET /workspace` (token needed; SPEC §12): the caller's workspace as unsubscribe tokens
+ * name it, its unsubscribe key (base64url, 32 bytes; the device keeps a copy to make
+ * `List-Unsubscribe` tokens offline, core/unsubscribe-token.ts), and the server's public
+ * `https` address for one-click links, or null when it has none configured.
+ */
+export const WorkspaceResponse = z.object({
+  workspace: z.string().min(1),
+  unsubscribeKey: z.string().min(22),
+  publicUrl: z.string().nullable(),
+});
+export type WorkspaceResponse = z.output<typeof WorkspaceResponse>;
 
 /** The protocol version `GET /health` reports; bumped on an incompatible change. */
 export const PROTOCOL_VERSION = 1;

@@ -36,6 +36,10 @@ export interface OutgoingMessage {
   messageId: string;
   inReplyTo?: string | undefined;
   references?: readonly string[] | undefined;
+  /** SPEC §12: the `List-Unsubscribe` header's value (RFC 2369), sent as given. */
+  listUnsubscribe?: string | undefined;
+  /** RFC 8058: `List-Unsubscribe=One-Click`, sent as `List-Unsubscribe-Post`. */
+  listUnsubscribePost?: string | undefined;
 }
 
 /** SPEC R11 for one mailbox. */
@@ -241,6 +245,10 @@ export class Mailer {
         messageId: message.messageId,
         inReplyTo: message.inReplyTo,
         references: message.references ? [...message.references] : undefined,
+        headers: {
+          ...(message.listUnsubscribe ? { 'List-Unsubscribe': message.listUnsubscribe } : {}),
+          ...(message.listUnsubscribePost ? { 'List-Unsubscribe-Post': message.listUnsubscribePost } : {}),
+        },
         date: new Date(now),
         disableFileAccess: true,
         disableUrlAccess: true,

@@ -367,7 +367,7 @@ export async function dispatch(handlers: HostHandlers, name: string, rawInput: u
 }
 
 /** How long a sync request may take: a health check is quick, a push of a week's changes is not. */
-const SYNC_TIMEOUT_MS = { '/health': 5_000, '/push': 120_000, '/pull': 60_000 } as const;
+const SYNC_TIMEOUT_MS = { '/health': 5_000, '/push': 120_000, '/pull': 60_000, '/workspace': 10_000 } as const;
 
 /**
  * One HTTP request to the sync server with the bearer token (docs/SYNC.md).
@@ -375,7 +375,7 @@ const SYNC_TIMEOUT_MS = { '/health': 5_000, '/push': 120_000, '/pull': 60_000 } 
  */
 export async function syncRequest(
   base: string,
-  path: '/health' | '/push' | '/pull',
+  path: keyof typeof SYNC_TIMEOUT_MS,
   body: unknown,
   token: string | undefined,
 ): Promise<{ status: number; body: unknown; error?: string }> {

@@ -14,6 +14,8 @@ import { parseMessage } from '../../../core/inbox';
 import { launch, previewLaunch } from './repos/launch';
 import { saveMailbox } from './repos/mailboxes';
 import type { ContactRecord, EnrollmentRecord } from './records';
+import { mintUnsubscribeToken, newUnsubscribeKey, toBase64Url } from '../../../core/unsubscribe-token';
+import { unsubscribeSettings } from './unsubscribe';
 
 /**
  * The inbox applied to the app's database (SPEC §11, R14, R15): real raw messages (the
@@ -432,6 +434,72 @@ describe('applyInboxBatch: unsubscribes and suppression', () => {
     expect(await feedTexts()).toEqual([
       'Quinn marked your email as spam: quinn@hotmail.example will not be emailed again; stopped Spring outreach',
     ]);
+  });
+});
+
+describe('applyInboxBatch: the mailto of List-Unsubscribe (SPEC §12)', () => {
+  /** What a mail program sends for `mailto:rep@…?subject=unsubscribe%20<token>`. */
+  const mailtoRequest = (from: string, token: string) =>
+    [
+      `From: <${from}>`,
+      'To: rep@northwind.example',
+      `Subject: unsubscribe ${token}`,
+      'Date: Thu, 05 Mar 2026 14:50:00 +0000',
+      'Message-ID: <mailto-1@gmail.example>',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'This message was sent automatically to unsubscribe.',
+      '',
+    ].join('\r\n');
+
+  it('unsubscribes the address its token names, even from a forwarding address, once the token checks out', async () => {
+    const token = await mintUnsubscribeToken((await unsubscribeSettings()).current, 'ana.lima@globex.example');
+    const result = await applyInboxBatch(batch([{ uid: 12, raw: mailtoRequest('ana.fwd@gmail.example', token) }]));
+    expect(result.matched).toBe(1);
+    expect(await db.inboxMessages.get(`${mailboxId}:7:12`)).toMatchObject({ kind: 'unsubscribe' });
+    expect(await status(spring.ana.id)).toBe('unsubscribed');
+    expect(await status(q2.ana.id)).toBe('unsubscribed');
+    expect(await status(spring.bo.id)).toBe('active');
+    expect(await db.suppressions.get('ana.lima@globex.example')).toMatchObject({ reason: 'unsubscribed' });
+    expect(await feedTexts()).toEqual([
+      'Ana Lima unsubscribed: ana.lima@globex.example will not be emailed again; stopped Spring outreach, Q2 follow-up',
+    ]);
+  });
+
+  it('a forged or altered token unsubscribes nobody it names', async () => {
+    const real = await mintUnsubscribeToken((await unsubscribeSettings()).current, 'mallory@evil.example');
+    const [ws, , mac] = real.split('.');
+    const altered = `${ws}.${toBase64Url(new TextEncoder().encode('bo.chen@globex.example'))}.${mac}`;
+    const foreign = await mintUnsubscribeToken(newUnsubscribeKey('someone-else'), 'bo.chen@globex.example');
+    const result = await applyInboxBatch(
+      batch(
+        [
+          { uid: 12, raw: mailtoRequest('mallory@evil.example', altered) },
+          { uid: 13, raw: mailtoRequest('mallory@evil.example', foreign).replace('mailto-1@', 'mailto-2@') },
+        ],
+        7,
+        13,
+      ),
+    );
+    expect(result.matched).toBe(0);
+    expect(await status(spring.bo.id)).toBe('active');
+    expect(await db.suppressions.count()).toBe(0);
+    expect((await db.contacts.get(bo.id))!.unsubscribed).toBe(false);
+  });
+
+  it('with no enrollment left (the contact deleted), a verified token still puts the address on the list', async () => {
+    const cy = await createContact({ ...blank, email: 'cy@initech.example', firstName: 'Cy' });
+    const token = await mintUnsubscribeToken((await unsubscribeSettings()).current, 'cy@initech.example');
+    await deleteContacts([cy.id]);
+    await applyInboxBatch(batch([{ uid: 12, raw: mailtoRequest('cy.home@gmail.example', token) }]));
+    expect(await db.suppressions.get('cy@initech.example')).toMatchObject({ reason: 'unsubscribed' });
+    expect(await feedTexts()).toEqual([
+      'cy@initech.example unsubscribed: cy@initech.example will not be emailed again',
+    ]);
+    // Imported again later: launch leaves them out.
+    const again = await createContact({ ...blank, email: 'cy@initech.example', firstName: 'Cy' });
+    const preview = await previewLaunch(spring.id, [again.id], READ_AT, null);
+    expect(preview.people[0]!.warnings[0]).toBe('cy@initech.example has unsubscribed; never emailed again');
   });
 });
 

@@ -19,6 +19,8 @@ import {
   type TaskRecord,
 } from '../db/records';
 import { doNotMailReason } from '../../../core/inbox/suppression';
+import { footerLink, unsubscribeHeaders, type UnsubscribeLinks } from '../../../core/unsubscribe-token';
+import { linksFor, unsubscribeSettings, type UnsubscribeSettings } from '../db/unsubscribe';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
 import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
@@ -66,6 +68,8 @@ interface Prepared {
   mailbox: MailboxRecord;
   claimed: StepRunRecord;
   composed: ComposedEmail;
+  /** SPEC §12: the email's unsubscribe links (its List-Unsubscribe header); none for an email written by hand. */
+  links?: UnsubscribeLinks;
 }
 
 /** What the pipeline needs of the engine that runs it. */
@@ -101,10 +105,12 @@ export class SendPipeline {
     // took 2–3 s; with bulkGet 0.15–0.26 s), and each chunk is composed and claimed while the
     // previous one is being sent. The claim re-checks each enrollment: a stale read sends nothing twice.
     const prepareChunk = async (chunk: readonly string[]): Promise<Prepared[]> => {
+      // Its own transaction (it may make this device's key), never inside the batch's read.
+      const unsubscribe = await unsubscribeSettings();
       const reads = await readBatch(chunk);
       const prepared = await Promise.all(
         chunk.map((id) =>
-          this.prepare(id, reads).catch((error: unknown) => {
+          this.prepare(id, reads, unsubscribe).catch((error: unknown) => {
             console.error('engine: step failed', id, error);
             return undefined;
           }),
@@ -221,7 +227,11 @@ export class SendPipeline {
    * Looks at one due enrollment: raises its task, holds it (overdue, blocked, a reference
    * gone) or composes its email. Only a send to make is returned, for the batch to claim.
    */
-  private async prepare(enrollmentId: string, reads: BatchReads): Promise<Prepared | undefined> {
+  private async prepare(
+    enrollmentId: string,
+    reads: BatchReads,
+    unsubscribe: UnsubscribeSettings,
+  ): Promise<Prepared | undefined> {
     const db = useDb();
     const enrollment = reads.enrollments.get(enrollmentId);
     if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return undefined;
@@ -332,6 +342,9 @@ export class SendPipeline {
     }
     const before = campaign.steps[enrollment.nextStepIndex - 1];
     const previous = before?.type === 'email' ? sentCopy(reads.runs.get(`${enrollment.id}:${before.id}`)) : undefined;
+    // SPEC §12: every automatic campaign email carries List-Unsubscribe (the token made here,
+    // offline too); one the salesperson wrote and sent by hand is a personal email and does not.
+    const links = byHand ? undefined : await linksFor(unsubscribe, mailbox.email, contact.emailKey);
     const composed: ReturnType<typeof composeEmail> = byHand
       ? {
           subject: byHand.subject,
@@ -339,7 +352,7 @@ export class SendPipeline {
           text: byHand.text,
           ...(step.send.followUp && previous && !previous.outside ? replyHeaders(previous) : {}),
         }
-      : composeEmail(step, toCoreContact(contact), mailbox, previous);
+      : composeEmail(step, toCoreContact(contact), mailbox, previous, footerLink(links!));
     const base: StepRunRecord =
       existing ??
       newStepRun({
@@ -382,7 +395,7 @@ export class SendPipeline {
       text: composed.text,
       updatedAt: now(),
     };
-    return { enrollment, campaign, contact, mailbox, claimed, composed };
+    return { enrollment, campaign, contact, mailbox, claimed, composed, ...(links ? { links } : {}) };
   }
 
   /**
@@ -430,7 +443,7 @@ export class SendPipeline {
 
   /** Hands one claimed email to the host's mailer; an interrupted call is an unknown outcome. */
   private async send(p: Prepared, history: { sentToday: number; lastSentAt: number | null }): Promise<SendOutcome> {
-    const { mailbox, contact, claimed, composed } = p;
+    const { mailbox, contact, claimed, composed, links } = p;
     try {
       return await this.host.call('mail/send', {
         mailboxId: mailbox.id,
@@ -445,6 +458,7 @@ export class SendPipeline {
           messageId: claimed.messageId!,
           inReplyTo: composed.inReplyTo,
           references: composed.references,
+          ...(links ? unsubscribeHeaders(links) : {}),
         },
         history,
       });

@@ -7,6 +7,7 @@ import {
   PullResponse,
   PushResponse,
   TABLES,
+  WorkspaceResponse,
   type Mutation,
   type PullRow,
   type RowValue,
@@ -16,6 +17,7 @@ import { ignoreWrites } from '../db/capture';
 import { now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
+import { saveServerWorkspace } from '../db/unsubscribe';
 import type { OutboxRecord } from '../db/records';
 import type { HostClient } from '../host/client';
 import { setAside } from './problems';
@@ -282,6 +284,7 @@ export class SyncClient {
       if (health.status !== 200) throw new Error(serverError(health.status, health.body));
       await this.push(url);
       await this.pull(url);
+      await this.workspace(url);
       const at = now();
       await this.db.meta.put({ key: META.lastSyncAt, value: at });
       this.failures = 0;
@@ -443,6 +446,19 @@ export class SyncClient {
       }
       await db.meta.put({ key: META.cookie, value: cookie });
     });
+  }
+
+  /**
+   * Keeps the workspace's unsubscribe key and public address (SPEC §12, `GET /workspace`),
+   * so this device makes List-Unsubscribe tokens the server can check, also offline later.
+   * A server too old to answer it (404) leaves the device on its own key.
+   */
+  private async workspace(url: string): Promise<void> {
+    const answer = await this.host.call('sync/request', { url, path: '/workspace' });
+    if (answer.status === 0) throw new Error(`offline: ${answer.error ?? 'unreachable'}`);
+    if (answer.status === 404) return;
+    if (answer.status !== 200) throw new Error(`workspace: ${serverError(answer.status, answer.body)}`);
+    await saveServerWorkspace(WorkspaceResponse.parse(answer.body), url, this.db);
   }
 
   /** This device's id: the outbox's clientId (written with the first change). */

@@ -28,6 +28,7 @@ import type {
   SuppressionRecord,
 } from '../records';
 import { displayName } from './contacts';
+import { checkIncomingToken } from '../unsubscribe';
 
 /**
  * The inbox's side of the database (SPEC §11, ARCHITECTURE.md "One reply, end to end", step
@@ -140,16 +141,19 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
   checkBatch(batch);
   const receivedAt = now();
   // Parsing is not database work: done first, so the transaction holds only Dexie calls.
+  // So is checking unsubscribe tokens (Web Crypto's promises would end a Dexie transaction early).
   const parsed = await Promise.all(
     [...batch.messages]
       .sort((a, b) => a.uid - b.uid)
-      .map(async (m) => ({
-        uid: m.uid,
-        message:
+      .map(async (m) => {
+        const message =
           'raw' in m
             ? classify(await parseMessage(m.raw), { receivedAt })
-            : classify(m.message, { receivedAt: m.receivedAt ?? receivedAt }),
-      })),
+            : classify(m.message, { receivedAt: m.receivedAt ?? receivedAt });
+        const token = message.kind === 'unsubscribe' ? message.unsubscribe?.token : null;
+        const claim = token ? await checkIncomingToken(token) : null;
+        return { uid: m.uid, message, tokenAddress: claim?.address ?? null };
+      }),
   );
   const db = useDb();
   try {
@@ -170,7 +174,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
         const feed: InboxFeedRow[] = [];
         const result: InboxBatchResult = { read: 0, matched: 0, alreadyRead: 0, feed };
         let added = 0;
-        for (const { uid, message } of parsed) {
+        for (const { uid, message, tokenAddress } of parsed) {
           const id = `${batch.mailboxId}:${batch.uidValidity}:${uid}`;
           if (await db.inboxMessages.get(id)) {
             result.alreadyRead++;
@@ -201,7 +205,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
             continue;
           }
           result.read++;
-          const applied = await applyOne(batch.mailboxId, message, receivedAt);
+          const applied = await applyOne(batch.mailboxId, message, receivedAt, tokenAddress);
           if (applied) {
             result.matched++;
             record.enrollmentIds = applied.enrollmentIds;
@@ -283,10 +287,11 @@ async function applyOne(
   mailboxId: string,
   message: Classification,
   receivedAt: number,
+  tokenAddress: string | null,
 ): Promise<{ enrollmentIds: string[]; contactIds: string[]; feed: InboxFeedRow[] } | null> {
   const db = useDb();
-  const match = matchMessage(message, await lookups(mailboxId, message));
-  if (!match) return null;
+  const match = matchMessage(message, { ...(await lookups(mailboxId, message, tokenAddress)), tokenAddress });
+  if (!match) return tokenAddress ? suppressOnly(tokenAddress, receivedAt) : null;
   const contactIds = [...new Set(match.targets.map((t) => t.contactId))];
   const people = new Map<string, PersonFacts>();
   for (const contact of (await db.contacts.bulkGet(contactIds)).filter((c): c is ContactRecord => !!c)) {
@@ -318,6 +323,42 @@ async function applyOne(
   return { enrollmentIds: [...new Set(match.targets.map((t) => t.enrollmentId))], contactIds, feed };
 }
 
+/**
+ * A verified `unsubscribe <token>` about an address with no ongoing enrollment of this
+ * mailbox (its campaign ended, or its contact was deleted): the address still joins the
+ * suppression list (SPEC §12) and its contacts are marked, inside the caller's transaction.
+ */
+async function suppressOnly(
+  address: string,
+  at: number,
+): Promise<{ enrollmentIds: string[]; contactIds: string[]; feed: InboxFeedRow[] } | null> {
+  const db = useDb();
+  const contacts = await db.contacts.where('emailKey').equals(address).toArray();
+  for (const contact of contacts) await write({ type: 'contact', contactId: contact.id, unsubscribed: true }, at);
+  const listed = !!(await db.suppressions.get(address));
+  if (!listed)
+    await db.suppressions.add({
+      id: address,
+      address,
+      reason: 'unsubscribed',
+      at,
+      ...(contacts[0] ? { contactId: contacts[0].id } : {}),
+    });
+  if (listed && contacts.every((c) => c.unsubscribed)) return null;
+  const name = contacts[0] ? displayName(contacts[0]) : address;
+  return {
+    enrollmentIds: [],
+    contactIds: contacts.map((c) => c.id),
+    feed: [
+      {
+        kind: 'inbox.unsubscribed',
+        text: `${name} unsubscribed: ${address} will not be emailed again`,
+        ...(contacts[0] ? { contactId: contacts[0].id } : {}),
+      },
+    ],
+  };
+}
+
 function enrollmentFacts(
   e: EnrollmentRecord,
   campaign: CampaignRecord | undefined,
@@ -339,7 +380,11 @@ function enrollmentFacts(
 }
 
 /** R14's lookups for one message: the step runs its Message-IDs name, and the mailbox's ongoing enrollments of its addresses. */
-async function lookups(mailboxId: string, message: Classification): Promise<MatchLookups> {
+async function lookups(
+  mailboxId: string,
+  message: Classification,
+  tokenAddress: string | null = null,
+): Promise<MatchLookups> {
   const db = useDb();
   const sent = new Map<string, SentRun>();
   const ids = message.match.messageIds;
@@ -372,7 +417,11 @@ async function lookups(mailboxId: string, message: Classification): Promise<Matc
     }
   }
   const addresses = [
-    ...new Set([...message.match.addresses, ...(message.bounce?.recipients.map((r) => r.address) ?? [])]),
+    ...new Set([
+      ...message.match.addresses,
+      ...(message.bounce?.recipients.map((r) => r.address) ?? []),
+      ...(tokenAddress ? [tokenAddress] : []),
+    ]),
   ];
   const ongoingByAddress = new Map<string, OngoingEnrollment[]>();
   if (addresses.length > 0) {
