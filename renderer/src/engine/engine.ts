@@ -1026,6 +1026,8 @@ export function releasePatch(
   taskAt: (index: number) => TaskRecord | undefined,
   at: number,
   mailbox?: Pick<MailboxRecord, 'sendingWindow' | 'holidays'>,
+  /** When the next step is released, if later than the step before it was done (a resume: R8). */
+  releasedAt?: number,
 ): Partial<EnrollmentRecord> {
   const done: StepDone[] = [];
   for (const [index, step] of campaign.steps.entries()) {
@@ -1054,6 +1056,7 @@ export function releasePatch(
     enrollment.launchedAt,
     enrollment.firstSendAt,
     done,
+    releasedAt,
   );
   const step = planned[next]!;
   return {
