@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Campaign } from './model';
+import { compileCampaign, resolveEnrollment, type StepDone } from './resolver';
 import { atTime, call, email, planSteps } from './test-helpers';
+import { compileWindow } from './window';
+import { ZoneClock } from './zones';
 
 const due = (steps: ReturnType<typeof planSteps>) => steps.map((step) => step.dueAt);
 
@@ -305,5 +309,66 @@ describe('R4–R8 details', () => {
     });
     expect(out[0]!.subject).toBeUndefined();
     expect(out[0]!.blocked).toMatch(/first_name/);
+  });
+});
+
+describe('R8: a step released later than the step before it was done (a resumed enrollment)', () => {
+  // Day 1 09:30 sent by itself; day 3 at 09:30. New York, launched Monday 9 March 2026.
+  const campaign = Campaign.parse({
+    taskTime: '09:00',
+    steps: [
+      { id: 's1', day: 1, type: 'email', subject: 'Hi', body: 'x', send: { timing: 'at_time', time: '09:30' } },
+      { id: 's2', day: 3, type: 'email', subject: 'Again', body: 'x', send: { timing: 'at_time', time: '09:30' } },
+    ],
+  });
+  const zone = ZoneClock.for('America/New_York');
+  const launchAt = Date.parse('2026-03-09T13:00:00Z');
+  const done: StepDone[] = [{ type: 'sent', at: Date.parse('2026-03-09T13:30:00Z'), manual: false, outside: false }];
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it('released before its own instant, it keeps its own instant (Wednesday 09:30 EDT)', () => {
+    const out = resolveEnrollment(
+      compileCampaign(campaign),
+      zone,
+      launchAt,
+      null,
+      done,
+      Date.parse('2026-03-10T15:00:00Z'),
+    );
+    expect(iso(out[1]!.dueAt)).toBe('2026-03-11T13:30:00.000Z');
+    expect(out[1]!.late).toBe(false);
+  });
+
+  it('released after its own instant, it is due at the release, marked late', () => {
+    const out = resolveEnrollment(
+      compileCampaign(campaign),
+      zone,
+      launchAt,
+      null,
+      done,
+      Date.parse('2026-03-12T16:05:00Z'),
+    );
+    expect(iso(out[1]!.dueAt)).toBe('2026-03-12T16:05:00.000Z');
+    expect(out[1]!.late).toBe(true);
+  });
+
+  it('released at night after its instant, R12 moves it to the window’s next opening (Friday 08:00 EDT)', () => {
+    const window = compileWindow({
+      mon: [['08:00', '18:00']],
+      tue: [['08:00', '18:00']],
+      wed: [['08:00', '18:00']],
+      thu: [['08:00', '18:00']],
+      fri: [['08:00', '18:00']],
+    });
+    const out = resolveEnrollment(
+      compileCampaign(campaign, { window }),
+      zone,
+      launchAt,
+      null,
+      done,
+      Date.parse('2026-03-13T02:00:00Z'),
+    );
+    expect(iso(out[1]!.dueAt)).toBe('2026-03-13T12:00:00.000Z');
+    expect(out[1]!.moved).toBe('window');
   });
 });

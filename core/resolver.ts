@@ -174,6 +174,9 @@ export interface ResolvedStep {
  * @param launchAt the launch instant, UTC ms. @param firstSendAt R4/R5's send time picked at
  *   launch, UTC ms, or null (already checked by {@link checkLaunch}).
  * @param done what happened to each step so far, by step index; steps must be done in order.
+ * @param releasedAt when the first step not done is released, UTC ms, if later than the step
+ *   before it was done (R8: a stopped enrollment resumed by a person releases it then); absent,
+ *   it is released when the step before it was done (or at launch).
  * @returns one entry per step, in campaign order; `dueAt` never decreases along it.
  */
 export function resolveEnrollment(
@@ -182,6 +185,7 @@ export function resolveEnrollment(
   launchAt: number,
   firstSendAt: number | null,
   done: readonly (StepDone | undefined)[] = [],
+  releasedAt?: number,
 ): ResolvedStep[] {
   const { steps, skipWeekends, taskMinute, holidays } = campaign;
   const firstDay = wallDay(zone.toWall(launchAt));
@@ -206,6 +210,7 @@ export function resolveEnrollment(
       const previousAt = byHand ? previous.at : resolved[step.previousEmail]!.dueAt;
       own = zone.fromWall(dayDate * DAY_MS + wallMinute(zone.toWall(previousAt)) * MINUTE_MS);
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
+    if (releasedAt !== undefined && done[index] === undefined && releasedAt > release) release = releasedAt;
     const released = own > release ? own : release;
     let dueAt = released;
     let offHoliday = false;

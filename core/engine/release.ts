@@ -47,6 +47,8 @@ export interface ReleaseInput {
   runAt: (index: number) => ReleaseRun | undefined;
   /** The task of the campaign's step at this index, if any. */
   taskAt: (index: number) => ReleaseTask | undefined;
+  /** UTC ms: when the next step is released, if later than the step before it was done (a resume, R8). */
+  releasedAt?: number | undefined;
 }
 
 /** What the enrollment becomes: finished after its last step, else its next step and when it falls due. */
@@ -108,6 +110,7 @@ export function releaseNextStep(input: ReleaseInput): Release {
     input.launchedAt,
     input.firstSendAt,
     done,
+    input.releasedAt,
   );
   const step = planned[next]!;
   return {

@@ -106,6 +106,14 @@ export const SendOutcome = z.discriminatedUnion('status', [
 export type SendOutcome = z.infer<typeof SendOutcome>;
 
 /** Every call the renderer can make of the host: input and output schemas. */
+/** A batch of messages read from one mailbox's INBOX (the `inbox/messages` event). */
+const InboxMessagesPayload = z.object({
+  mailboxId: z.string(),
+  uidValidity: Uid32,
+  lastUid: Uid32,
+  messages: z.array(z.object({ uid: Uid32, raw: z.string() })),
+});
+
 export const hostCalls = {
   'app/get-info': { input: NoInput, output: AppInfo },
   /** The host's clock, UTC ms: the real one, or the movable test clock in test mode. */
@@ -269,6 +277,11 @@ export const hostCalls = {
   'test/set-clock': { input: z.object({ now: z.number().finite() }).strict(), output: z.object({ now: z.number() }) },
   /** Test mode only: forces the host offline, or back online. */
   'test/set-offline': { input: z.object({ offline: z.boolean() }).strict(), output: z.object({ online: z.boolean() }) },
+  /**
+   * Test mode only: sends `inbox/messages` as a watcher that read these raw RFC 5322 messages
+   * would, so the browser tests can deliver a reply without an IMAP server.
+   */
+  'test/inbox-deliver': { input: InboxMessagesPayload.strict(), output: z.object({}) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 /** Every event the host can send the renderer: payload schemas. */
@@ -295,12 +308,7 @@ export const hostEvents = {
    * back to `inbox/watch` as `cursor`. `messages` may be empty after a rescan (only the
    * cursor moved).
    */
-  'inbox/messages': z.object({
-    mailboxId: z.string(),
-    uidValidity: Uid32,
-    lastUid: Uid32,
-    messages: z.array(z.object({ uid: Uid32, raw: z.string() })),
-  }),
+  'inbox/messages': InboxMessagesPayload,
   /** A watched INBOX's state, with the sentence Settings and the Live Feed show; `retryAt` (UTC ms) when it tries again. */
   'inbox/status': z.object({
     mailboxId: z.string(),

@@ -254,7 +254,7 @@ describe('R15 effects: bounces', () => {
       { type: 'contact', contactId: 'bo', softBounces: 1 },
     ]);
     expect(result.feed.map((row) => row.text)).toEqual([
-      'ana.lima@globex.example bounced: The address does not exist (5.1.1). Ana Lima is marked bounced and will not be emailed again; stopped Spring outreach, Q2 follow-up',
+      'ana.lima@globex.example bounced: The address does not exist (5.1.1). Ana Lima is marked bounced and will not be emailed again; stopped Q2 follow-up, Spring outreach',
       'Not delivered to Bo Chen: The mailbox is full (5.2.2). Noted on "Quick question, Bo"; 3 in a row pause them',
     ]);
   });
@@ -306,7 +306,7 @@ describe('R15 effects: unsubscribes and complaints', () => {
       { type: 'stop', enrollmentId: 'e-r2', status: 'unsubscribed' },
     ]);
     expect(result.feed.map((row) => row.text)).toEqual([
-      'Rosa Diaz unsubscribed: rosa@brooklyn.example will not be emailed again; stopped Spring outreach, Q2 follow-up',
+      'Rosa Diaz unsubscribed: rosa@brooklyn.example will not be emailed again; stopped Q2 follow-up, Spring outreach',
     ]);
   });
 

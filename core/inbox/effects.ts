@@ -393,8 +393,9 @@ export function dayWords(date: string): string {
   return `${WEEKDAYS[isoWeekday(day) - 1]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
+/** The campaigns' names, each once, in alphabetical order (the enrollments' order is their random ids'). */
 function names(enrollments: readonly EnrollmentFacts[]): string {
-  return [...new Set(enrollments.map((e) => e.campaignName))].join(', ');
+  return [...new Set(enrollments.map((e) => e.campaignName))].sort((a, b) => a.localeCompare(b)).join(', ');
 }
 
 function ordinal(n: number): string {

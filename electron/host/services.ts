@@ -213,6 +213,11 @@ export function createHost(options: HostOptions): Host {
       scheduler.check();
       return { now: clock.now() };
     },
+    'test/inbox-deliver': async (batch) => {
+      testOnly('test/inbox-deliver');
+      host.emit('inbox/messages', batch);
+      return {};
+    },
     'test/set-offline': async ({ offline }) => {
       testOnly('test/set-offline');
       forcedOffline = offline;

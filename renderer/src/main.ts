@@ -11,6 +11,7 @@ import { useHost } from './host/client';
 import { followHost } from './host/desktop';
 import { router, sections } from './router';
 import { useSync } from './stores/sync';
+import { notifyReplies, useReplyAlerts } from './stores/reply-alerts';
 import { alertTaskDue, useTaskAlerts } from './stores/task-alerts';
 import './styles.css';
 
@@ -72,6 +73,7 @@ async function start(): Promise<void> {
   }, 300);
   // Desktop shell: follow deep links, menu items and notification clicks; keep the tray's status current.
   const taskAlerts = useTaskAlerts();
+  const replyAlerts = useReplyAlerts();
   followHost(useHost(), router, db, () => taskAlerts.alerts.length);
   // A system notification that failed after it was handed over (Electron's `failed`): shown here instead.
   useHost().on('notify/failed', ({ taskId, body }) => {
@@ -108,7 +110,11 @@ async function start(): Promise<void> {
     const stopInbox = startInboxWatching(useHost(), {
       cursor: inboxCursor,
       apply: async (batch) => {
-        await applyInboxBatch(batch);
+        const { feed } = await applyInboxBatch(batch);
+        // SPEC R15: a reply comes with a notification (after it is stored; never inside the transaction).
+        void notifyReplies(feed, useHost(), replyAlerts.add, (path) => void router.push(path)).catch((error: unknown) =>
+          console.error('could not tell of a reply', error),
+        );
       },
     });
     await released;

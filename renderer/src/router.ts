@@ -48,6 +48,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/CampaignEditorView.vue'),
     meta: { title: 'Campaign' },
   },
+  {
+    path: '/contacts/:id/conversation',
+    name: 'conversation',
+    component: () => import('./views/ConversationView.vue'),
+    meta: { title: 'Conversation' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/campaigns' },
 ];
 

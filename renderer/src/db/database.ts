@@ -18,6 +18,7 @@ import { captureWrites } from './capture';
 import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
+import { v4 } from './v4';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -40,6 +41,7 @@ export class CampaignDeskDb extends Dexie {
     v1(this);
     v2(this);
     v3(this);
+    v4(this);
     captureWrites(this);
   }
 }

@@ -219,6 +219,11 @@ export interface TaskRecord {
   firstDueAt?: number;
   status: 'open' | 'done' | 'skipped';
   completedAt: number | null;
+  /**
+   * Skipped by the inbox, not by a person: the enrollment stopped (`replied`, …) while this
+   * task was open. Resuming a replied enrollment raises it again.
+   */
+  cancelledBy?: 'replied' | 'bounced' | 'unsubscribed';
 }
 
 export type FeedKind =
@@ -324,6 +329,12 @@ export interface InboxMessageRecord {
   /** The enrollments it matched (R14); empty when it was ignored. */
   enrollmentIds: string[];
   contactIds: string[];
+  /** The sent emails it answers or returns (step run ids), when it named them (R14 by thread). */
+  stepRunIds?: string[];
+  /** For an automatic reply: the return date it gave (`YYYY-MM-DD`), or null when none. */
+  returnsOn?: string | null;
+  /** For a bounce: why, in words, with the RFC 3463 status (`the address does not exist (5.1.1)`). */
+  reason?: string;
 }
 
 export interface MetaRecord {

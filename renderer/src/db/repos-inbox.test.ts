@@ -265,7 +265,7 @@ describe('applyInboxBatch: bounces', () => {
     expect((await db.stepRuns.get(`${spring.bo.id}:s1`))!.deliveryProblem).toBe('The mailbox is full (5.2.2)');
     expect((await db.contacts.get(bo.id))!.softBounces).toBe(1);
     expect(await feedTexts()).toEqual([
-      'ana.lima@globex.example bounced: The address does not exist (5.1.1). Ana Lima is marked bounced and will not be emailed again; stopped Spring outreach, Q2 follow-up',
+      'ana.lima@globex.example bounced: The address does not exist (5.1.1). Ana Lima is marked bounced and will not be emailed again; stopped Q2 follow-up, Spring outreach',
       'Not delivered to Bo Chen: The mailbox is full (5.2.2). Noted on "Quick question, Bo"; 3 in a row pause them',
     ]);
   });
@@ -462,7 +462,7 @@ describe('applyInboxBatch: the mailto of List-Unsubscribe (SPEC §12)', () => {
     expect(await status(spring.bo.id)).toBe('active');
     expect(await db.suppressions.get('ana.lima@globex.example')).toMatchObject({ reason: 'unsubscribed' });
     expect(await feedTexts()).toEqual([
-      'Ana Lima unsubscribed: ana.lima@globex.example will not be emailed again; stopped Spring outreach, Q2 follow-up',
+      'Ana Lima unsubscribed: ana.lima@globex.example will not be emailed again; stopped Q2 follow-up, Spring outreach',
     ]);
   });
 

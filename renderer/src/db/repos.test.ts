@@ -6,6 +6,7 @@ import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
 import { v2 } from './v2';
+import { v3 } from './v3';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
   createContact,
@@ -60,7 +61,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaigns',
@@ -81,7 +82,7 @@ describe('schema', () => {
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
   });
 
-  it('a version-1 database opens under version 3 with its rows intact', async () => {
+  it('a version-1 database opens under version 4 with its rows intact', async () => {
     const name = `v1-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -90,13 +91,13 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(3);
+    expect(upgraded.verno).toBe(4);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
     upgraded.close();
   });
 
-  it('a version-2 database opens under version 3: step runs sent before are found by their Message-IDs', async () => {
+  it('a version-2 database opens under version 4: step runs sent before are found by their Message-IDs', async () => {
     const name = `v2-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -118,6 +119,45 @@ describe('schema', () => {
       'e1:s1',
     );
     expect(await upgraded.suppressions.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('a version-3 database opens under version 4: replies, sent emails and held people are found by the new indexes', async () => {
+    const name = `v3-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    v2(old);
+    v3(old);
+    await old.open();
+    await old.table('inboxMessages').add({
+      id: 'm1:1:7',
+      mailboxId: 'm1',
+      messageId: '<r@example.org>',
+      kind: 'reply',
+      at: 5,
+      enrollmentIds: ['e1'],
+      contactIds: ['c1', 'c2'],
+    });
+    await old.table('stepRuns').add({ id: 'e1:s1', enrollmentId: 'e1', stepId: 's1', state: 'sent', sentAt: 9 });
+    await old.table('enrollments').add({ id: 'e1', status: 'active', nextDueAt: 3, hold: 'overdue' });
+    await old.table('enrollments').add({ id: 'e2', status: 'active', nextDueAt: 4 });
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect(upgraded.verno).toBe(4);
+    expect((await upgraded.inboxMessages.where('[kind+at]').between(['reply', 0], ['reply', 10]).first())?.id).toBe(
+      'm1:1:7',
+    );
+    expect((await upgraded.inboxMessages.where('contactIds').equals('c2').first())?.id).toBe('m1:1:7');
+    expect(await upgraded.stepRuns.where('[state+sentAt]').between(['sent', 0], ['sent', 10]).primaryKeys()).toEqual([
+      'e1:s1',
+    ]);
+    expect(
+      await upgraded.enrollments
+        .where('[hold+nextDueAt]')
+        .between(['overdue', -Infinity], ['overdue', Infinity])
+        .primaryKeys(),
+    ).toEqual(['e1']);
     upgraded.close();
   });
 

@@ -193,6 +193,8 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
             from: message.from,
             subject: message.subject,
             ...(message.reply ? { text: message.reply.text } : {}),
+            ...(message.kind === 'auto_reply' ? { returnsOn: message.autoReply?.returnsOn ?? null } : {}),
+            ...(message.bounce ? { reason: bounceReason(message) } : {}),
             at: message.date ?? receivedAt,
             enrollmentIds: seen?.enrollmentIds ?? [],
             contactIds: seen?.contactIds ?? [],
@@ -210,6 +212,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
             result.matched++;
             record.enrollmentIds = applied.enrollmentIds;
             record.contactIds = applied.contactIds;
+            if (applied.stepRunIds.length > 0) record.stepRunIds = applied.stepRunIds;
             feed.push(...applied.feed);
           }
           await db.inboxMessages.add(record);
@@ -288,7 +291,7 @@ async function applyOne(
   message: Classification,
   receivedAt: number,
   tokenAddress: string | null,
-): Promise<{ enrollmentIds: string[]; contactIds: string[]; feed: InboxFeedRow[] } | null> {
+): Promise<{ enrollmentIds: string[]; contactIds: string[]; stepRunIds: string[]; feed: InboxFeedRow[] } | null> {
   const db = useDb();
   const match = matchMessage(message, { ...(await lookups(mailboxId, message, tokenAddress)), tokenAddress });
   if (!match) return tokenAddress ? suppressOnly(tokenAddress, receivedAt) : null;
@@ -320,7 +323,12 @@ async function applyOne(
   );
   const { effects, feed } = inboxEffects(message, match, { receivedAt, people, subjects });
   for (const effect of effects) await write(effect, receivedAt);
-  return { enrollmentIds: [...new Set(match.targets.map((t) => t.enrollmentId))], contactIds, feed };
+  return {
+    enrollmentIds: [...new Set(match.targets.map((t) => t.enrollmentId))],
+    contactIds,
+    stepRunIds: [...new Set(runIds)],
+    feed,
+  };
 }
 
 /**
@@ -331,7 +339,7 @@ async function applyOne(
 async function suppressOnly(
   address: string,
   at: number,
-): Promise<{ enrollmentIds: string[]; contactIds: string[]; feed: InboxFeedRow[] } | null> {
+): Promise<{ enrollmentIds: string[]; contactIds: string[]; stepRunIds: string[]; feed: InboxFeedRow[] } | null> {
   const db = useDb();
   const contacts = await db.contacts.where('emailKey').equals(address).toArray();
   for (const contact of contacts) await write({ type: 'contact', contactId: contact.id, unsubscribed: true }, at);
@@ -349,6 +357,7 @@ async function suppressOnly(
   return {
     enrollmentIds: [],
     contactIds: contacts.map((c) => c.id),
+    stepRunIds: [],
     feed: [
       {
         kind: 'inbox.unsubscribed',
@@ -466,7 +475,7 @@ async function write(effect: InboxEffect, at: number): Promise<void> {
     case 'stop': {
       const e = await db.enrollments.get(effect.enrollmentId);
       if (!e || (e.status !== 'active' && e.status !== 'paused')) return;
-      await cancelPending(e, STOP_WORDS[effect.status], at);
+      await cancelWaitingStep(e, effect.status, at);
       await db.enrollments.update(e.id, { status: effect.status, hold: null, pausedBy: null, updatedAt: at });
       return;
     }
@@ -511,18 +520,31 @@ async function write(effect: InboxEffect, at: number): Promise<void> {
   }
 }
 
-/** A stopped enrollment's waiting step is cancelled: an open task skipped, an unsent email skipped. */
-async function cancelPending(e: EnrollmentRecord, reason: string, at: number): Promise<void> {
+/**
+ * A stopped enrollment's waiting step is cancelled: an open task skipped, an unsent email
+ * skipped, each saying it was the stop (`status`). Runs inside the caller's transaction.
+ */
+export async function cancelWaitingStep(e: EnrollmentRecord, status: StopStatus, at: number): Promise<void> {
   const db = useDb();
   const step = (await db.campaigns.get(e.campaignId))?.steps[e.nextStepIndex];
   if (!step) return;
   const runId = `${e.id}:${step.id}`;
   const task = await db.tasks.get(runId);
-  if (task?.status === 'open') await db.tasks.update(runId, { status: 'skipped', completedAt: at });
+  if (task?.status === 'open')
+    await db.tasks.update(runId, { status: 'skipped', completedAt: at, cancelledBy: status });
   const run = await db.stepRuns.get(runId);
   if (run && (run.state === 'scheduled' || run.state === 'blocked'))
-    await db.stepRuns.update(runId, { state: 'skipped', reason, updatedAt: at });
+    await db.stepRuns.update(runId, { state: 'skipped', reason: STOP_WORDS[status], updatedAt: at });
 }
+
+/** A bounce's reasons in words, one per failed recipient: `the address does not exist (5.1.1)`. */
+function bounceReason(message: Classification): string {
+  const reasons = (message.bounce?.recipients ?? []).map((r) => `${r.reason}${r.status ? ` (${r.status})` : ''}`);
+  return [...new Set(reasons)].join('; ');
+}
+
+/** Why a replied enrollment's waiting email was not sent (on its step run), for Resume to undo. */
+export const REPLIED_WORDS = STOP_WORDS.replied;
 
 /**
  * What Contacts needs for each person's badges (core's `contactBadges`): the suppression list

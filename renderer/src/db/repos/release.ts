@@ -45,6 +45,8 @@ export function releasePatch(
   taskAt: (index: number) => TaskRecord | undefined,
   at: number,
   mailbox?: Pick<MailboxRecord, 'sendingWindow' | 'holidays'>,
+  /** UTC ms: when the next step is released, if later than the step before it was done (a resume: R8). */
+  releasedAt?: number,
 ): Partial<EnrollmentRecord> {
   // R12/R13: the campaign's own window over the mailbox's, and the mailbox's holidays.
   const rules = sendingRules(mailbox, campaign);
@@ -56,6 +58,7 @@ export function releasePatch(
     firstSendAt: enrollment.firstSendAt,
     runAt,
     taskAt,
+    releasedAt,
   });
   if (release.status === 'finished')
     return { status: 'finished', hold: null, nextStepIndex: release.nextStepIndex, updatedAt: at };

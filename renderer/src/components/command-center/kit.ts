@@ -1,0 +1,107 @@
+import { ref, type Ref } from 'vue';
+import { plannedSubject, STEP_KIND_LABELS } from '../../../../core/campaign';
+import { mergeContext, renderTemplate } from '../../../../core/templating';
+import { useDb } from '../../db/database';
+import { displayName, toCoreContact } from '../../db/repos/contacts';
+import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../../db/records';
+import { formatWhen } from '../../format';
+import { useToasts } from '../../stores/toasts';
+
+/**
+ * What the Command Center's folders share: the rows each one reads come with the people,
+ * campaigns and mailboxes they name (`loadRefs`), the words for a person's next step, times
+ * in a mailbox's zone, and the ticked rows of a bulk action.
+ */
+
+/** The records a folder's rows name, by id. */
+export interface Refs {
+  contacts: Map<string, ContactRecord>;
+  campaigns: Map<string, CampaignRecord>;
+  mailboxes: Map<string, MailboxRecord>;
+}
+
+/**
+ * Reads the given contacts (by id, indexed) and every campaign and mailbox (a handful each),
+ * inside the caller's live query so they stay current.
+ */
+export async function loadRefs(contactIds: Iterable<string>): Promise<Refs> {
+  const db = useDb();
+  const ids = [...new Set(contactIds)];
+  const [contacts, campaigns, mailboxes] = await Promise.all([
+    db.contacts.bulkGet(ids),
+    db.campaigns.toArray(),
+    db.mailboxes.toArray(),
+  ]);
+  return {
+    contacts: new Map(contacts.filter((c): c is ContactRecord => !!c).map((c) => [c.id, c])),
+    campaigns: new Map(campaigns.map((c) => [c.id, c])),
+    mailboxes: new Map(mailboxes.map((m) => [m.id, m])),
+  };
+}
+
+/** A person's name, or "—" when the contact is gone. */
+export function who(refs: Refs | undefined, contactId: string | undefined): string {
+  const contact = contactId ? refs?.contacts.get(contactId) : undefined;
+  return contact ? displayName(contact) : '—';
+}
+
+/**
+ * A time of a mailbox's send or task, in the mailbox's zone (the person's own beside it when it
+ * differs); without a mailbox (a snooze or reschedule the person typed), in this computer's zone.
+ */
+export function at(refs: Refs | undefined, ms: number, mailboxId?: string): string {
+  const zone = mailboxId ? refs?.mailboxes.get(mailboxId)?.timeZone : undefined;
+  return zone ? formatWhen(ms, zone, { besideLocal: true }) : formatWhen(ms);
+}
+
+/** A step's words as this person will get them (merge fields filled in; as written if one is empty). */
+function forPerson(refs: Refs, template: string, e: EnrollmentRecord): string {
+  const contact = refs.contacts.get(e.contactId);
+  const mailbox = refs.mailboxes.get(e.mailboxId);
+  if (!contact || !mailbox) return template;
+  const rendered = renderTemplate(template, mergeContext(toCoreContact(contact), mailbox));
+  return rendered.ok ? rendered.text : template;
+}
+
+/** "Email: Quick question, Ana", "Call: Call Ana", for the step a person waits on. */
+export function nextStepLabel(refs: Refs | undefined, e: EnrollmentRecord): string {
+  const steps = refs?.campaigns.get(e.campaignId)?.steps ?? [];
+  const step = steps[e.nextStepIndex];
+  if (!refs || !step) return '';
+  if (step.type === 'email') {
+    const subject = plannedSubject(steps, e.nextStepIndex);
+    return `${step.send.timing === 'task' ? 'Email task' : STEP_KIND_LABELS.email}: ${forPerson(refs, subject, e)}`;
+  }
+  return `${STEP_KIND_LABELS[step.type]}: ${forPerson(refs, step.title, e)}`;
+}
+
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The rows ticked for a bulk action, and running an action with a toast for its outcome. */
+export function usePicked(): {
+  picked: Ref<Set<string>>;
+  toggle: (id: string) => void;
+  act: (work: () => Promise<unknown>, done: string) => Promise<void>;
+} {
+  const toasts = useToasts();
+  const picked = ref(new Set<string>());
+  function toggle(id: string): void {
+    const next = new Set(picked.value);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    picked.value = next;
+  }
+  async function act(work: () => Promise<unknown>, done: string): Promise<void> {
+    try {
+      await work();
+      picked.value = new Set();
+      toasts.show(done);
+    } catch (error) {
+      toasts.show((error as Error).message, { kind: 'error' });
+    }
+  }
+  return { picked, toggle, act };
+}
+
+/** Rows a paged folder shows at first, and adds on each "Show more". */
+export const PAGE = 100;
