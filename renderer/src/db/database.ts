@@ -9,6 +9,7 @@ import type {
   MailboxRecord,
   MetaRecord,
   OutboxRecord,
+  SentCopyRecord,
   StepRunRecord,
   SuppressionRecord,
   TaskRecord,
@@ -18,6 +19,7 @@ import { captureWrites } from './capture';
 import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
+import { v4 } from './v4';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -34,12 +36,14 @@ export class CampaignDeskDb extends Dexie {
   conflicts!: EntityTable<ConflictRecord, 'id'>;
   suppressions!: EntityTable<SuppressionRecord, 'id'>;
   inboxMessages!: EntityTable<InboxMessageRecord, 'id'>;
+  sentCopies!: EntityTable<SentCopyRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
     v1(this);
     v2(this);
     v3(this);
+    v4(this);
     captureWrites(this);
   }
 }

@@ -6,6 +6,7 @@ import { setClock } from './change';
 import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
 import { v2 } from './v2';
+import { v3 } from './v3';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
   createContact,
@@ -60,7 +61,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaigns',
@@ -72,6 +73,7 @@ describe('schema', () => {
         'mailboxes',
         'meta',
         'outbox',
+        'sentCopies',
         'stepRuns',
         'suppressions',
         'tasks',
@@ -81,7 +83,7 @@ describe('schema', () => {
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
   });
 
-  it('a version-1 database opens under version 3 with its rows intact', async () => {
+  it('a version-1 database opens under version 4 with its rows intact', async () => {
     const name = `v1-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -90,7 +92,7 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(3);
+    expect(upgraded.verno).toBe(4);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
     upgraded.close();
@@ -118,6 +120,23 @@ describe('schema', () => {
       'e1:s1',
     );
     expect(await upgraded.suppressions.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('a version-3 database opens under version 4 with its rows intact and no sent copy waiting', async () => {
+    const name = `v3-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    v2(old);
+    v3(old);
+    await old.open();
+    await old.table('suppressions').add({ id: 'ana@example.org', reason: 'unsubscribed', at: 1 });
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect(upgraded.verno).toBe(4);
+    expect((await upgraded.suppressions.get('ana@example.org'))?.reason).toBe('unsubscribed');
+    expect(await upgraded.sentCopies.count()).toBe(0);
     upgraded.close();
   });
 

@@ -22,6 +22,8 @@ import {
   type TaskRecord,
 } from '../db/records';
 import { doNotMailReason } from '../../../core/inbox/suppression';
+import { savesSentCopy } from '../../../core/sent-copy';
+import { SentCopyKeeper, type SentCopyInput } from './sent-copies';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
 import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
@@ -82,6 +84,8 @@ export class Engine {
   private offlineRetry: ReturnType<typeof setTimeout> | undefined;
   /** What the host was last armed with (see arm). */
   private armed: string | undefined;
+  /** Saves each sent email's copy in its mailbox's Sent folder, after the send is recorded (issue 11). */
+  readonly sentCopies: SentCopyKeeper;
 
   /**
    * @param host the host client
@@ -92,7 +96,9 @@ export class Engine {
   constructor(
     private readonly host: HostClient,
     private readonly options: { taskDueUnshown?: (task: { taskId: string; title: string }) => void } = {},
-  ) {}
+  ) {
+    this.sentCopies = new SentCopyKeeper(host);
+  }
 
   /** Starts: follows the host's clock, recovers unfinished claims, arms every pending job. */
   async start(): Promise<void> {
@@ -144,6 +150,7 @@ export class Engine {
     );
     await this.recoverClaims();
     this.watch();
+    this.sentCopies.start();
   }
 
   /**
@@ -163,6 +170,7 @@ export class Engine {
 
   stop(): void {
     this.stopped = true;
+    this.sentCopies.stop();
     clearTimeout(this.offlineRetry);
     this.subscription?.unsubscribe();
     for (const stop of this.stops) stop();
@@ -605,6 +613,8 @@ export class Engine {
           references: composed.references,
         },
         history,
+        // The exact message comes back only when its copy goes to Sent (issue 11).
+        ...(savesSentCopy(mailbox) ? { sentCopy: true } : {}),
       });
     } catch (error) {
       const message = (error as Error).message;
@@ -638,6 +648,8 @@ export class Engine {
       }
       return { result: undefined, change: changes };
     });
+    // Only once the sends are recorded: the copy in Sent never holds up or risks the record.
+    void this.sentCopies.queue(sentCopiesOf(chunk));
   }
 
   /**
@@ -872,6 +884,27 @@ export class Engine {
       };
     });
   }
+}
+
+/** The copies to save in Sent for the sent emails of a recorded chunk (their mailbox saves copies, the host gave the message). */
+function sentCopiesOf(chunk: readonly { send: Prepared; outcome: SendOutcome }[]): SentCopyInput[] {
+  return chunk.flatMap(({ send, outcome }) =>
+    outcome.status === 'sent' && outcome.raw && savesSentCopy(send.mailbox)
+      ? [
+          {
+            id: send.claimed.id,
+            mailboxId: send.mailbox.id,
+            messageId: outcome.deliveredMessageId ?? send.claimed.messageId!,
+            subject: send.claimed.subject,
+            to: displayName(send.contact),
+            campaignId: send.campaign.id,
+            contactId: send.contact.id,
+            raw: outcome.raw,
+            sentAt: outcome.at,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Why a send waits in Needs attention instead of going to someone who must not be mailed. */
