@@ -154,7 +154,7 @@ export class SentCopyKeeper {
     await this.failed(
       copy,
       mailbox.timeZone,
-      data && !data.ok ? data.message : `the app could not ask for it (${error}).`,
+      data && !data.ok ? data.message : `Campaign Desk could not ask its host to save it (${error}).`,
     );
   }
 
@@ -163,7 +163,7 @@ export class SentCopyKeeper {
     const db = useDb();
     const attempts = copy.attempts + 1;
     const nextAt = now() + sentCopyRetryIn(attempts);
-    const problem = `${reason} Tried again ${formatWhen(nextAt, zone)}.`;
+    const problem = `${reason} Campaign Desk tries again ${formatWhen(nextAt, zone)}.`;
     await db.transaction('rw', [db.sentCopies, db.feed], async () => {
       const current = await db.sentCopies.get(copy.id);
       if (!current) return;

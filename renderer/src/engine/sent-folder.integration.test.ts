@@ -215,7 +215,7 @@ describe.skipIf(!haveStack)('a copy of each sent email in Sent, with the real Po
     expect(run.state).toBe('sent');
     expect((await db.enrollments.toArray())[0]!.status).toBe('finished');
     const retryAt = formatWhen(DUE + 60_000, 'America/New_York');
-    const words = `The mail server refused the password for rep@example.com (${env.imapHost}). Enter the right password in Settings. Tried again ${retryAt}.`;
+    const words = `The mail server refused the password for rep@example.com (${env.imapHost}). Enter the right password in Settings. Campaign Desk tries again ${retryAt}.`;
     expect((await db.sentCopies.toArray()).map((c) => c.problem)).toEqual([words]);
     expect((await db.feed.where('kind').equals('email.sent-copy-failed').toArray()).map((r) => r.text)).toEqual([
       `Sent "${subject}" to Ana, but its copy could not be saved in Sent: ${words}`,
