@@ -105,31 +105,49 @@ export class SentCopyKeeper {
     while (this.running) await this.running;
   }
 
+  /**
+   * Tries every due copy, oldest first. A failure of the mailbox itself (a refused password, an
+   * unreachable server, no Sent folder) is not tried again for its other copies in the same pass:
+   * they wait with the same reason, so a wrong password costs one login, not one per email.
+   */
   private async pass(): Promise<void> {
     const db = useDb();
     const due = await db.sentCopies.where('nextAt').belowOrEqual(now()).sortBy('nextAt');
+    const down = new Map<string, string>();
+    const saved = new Map<string, SentCopyRecord[]>();
     for (const copy of due) {
-      if (this.stopped) return;
-      await this.save(copy);
+      if (this.stopped) break;
+      const known = down.get(copy.mailboxId);
+      const zone = (await db.mailboxes.get(copy.mailboxId))?.timeZone ?? 'UTC';
+      if (known !== undefined) {
+        await this.failed(copy, zone, known);
+        continue;
+      }
+      const result = await this.save(copy);
+      if (result === 'saved') {
+        if (copy.attempts > 0) saved.set(copy.mailboxId, [...(saved.get(copy.mailboxId) ?? []), copy]);
+      } else if (result !== 'gone') {
+        await this.failed(copy, zone, result.reason);
+        if (result.mailboxWide) down.set(copy.mailboxId, result.reason);
+      }
     }
+    for (const [mailboxId, copies] of saved) await this.settled(mailboxId, copies);
   }
 
-  private async save(copy: SentCopyRecord): Promise<void> {
+  /** Saves one copy: `saved`, `gone` (nothing more to do), or why it failed and whether its whole mailbox is down. */
+  private async save(copy: SentCopyRecord): Promise<'saved' | 'gone' | { reason: string; mailboxWide: boolean }> {
     const db = useDb();
     const mailbox = await db.mailboxes.get(copy.mailboxId);
     // The mailbox was deleted, or saving copies was turned off since: nothing more to do.
     if (!mailbox || (mailbox.imap && !savesSentCopy(mailbox))) {
       await db.sentCopies.delete(copy.id);
-      return;
+      return 'gone';
     }
-    if (!mailbox.imap) {
-      await this.failed(
-        copy,
-        mailbox.timeZone,
-        `${mailbox.email} has no IMAP settings, so its Sent folder cannot be reached. Add them in Settings.`,
-      );
-      return;
-    }
+    if (!mailbox.imap)
+      return {
+        reason: `${mailbox.email} has no IMAP settings, so its Sent folder cannot be reached. Add them in Settings.`,
+        mailboxWide: true,
+      };
     const { data, error } = await this.host.tryCall('mail/save-sent', {
       mailboxId: mailbox.id,
       imap: mailbox.imap,
@@ -138,27 +156,17 @@ export class SentCopyKeeper {
       sentAt: copy.sentAt,
     });
     if (data?.ok) {
-      await db.transaction('rw', [db.sentCopies, db.feed], async () => {
-        await db.sentCopies.delete(copy.id);
-        // After a failure was said, say it is settled; a copy saved at once needs no row.
-        if (copy.attempts > 0)
-          await db.feed.add({
-            at: now(),
-            kind: 'email.sent-copy-saved',
-            text: `Saved the copy of "${copy.subject}" to ${copy.to} in ${data.folder}`,
-            ...about(copy),
-          });
-      });
-      return;
+      await db.sentCopies.delete(copy.id);
+      return 'saved';
     }
-    await this.failed(
-      copy,
-      mailbox.timeZone,
-      data && !data.ok ? data.message : `Campaign Desk could not ask its host to save it (${error}).`,
-    );
+    if (!data) return { reason: `Campaign Desk could not ask its host to save it (${error}).`, mailboxWide: true };
+    return { reason: data.message, mailboxWide: data.state !== 'error' };
   }
 
-  /** Keeps why a copy was not saved, when it is tried again, and says so in the Live Feed once per reason. */
+  /**
+   * Keeps why a copy was not saved and when it is tried again. The Live Feed hears of it once:
+   * when no other copy of the mailbox already waits for the same reason.
+   */
   private async failed(copy: SentCopyRecord, zone: string, reason: string): Promise<void> {
     const db = useDb();
     const attempts = copy.attempts + 1;
@@ -169,11 +177,36 @@ export class SentCopyKeeper {
       if (!current) return;
       await db.sentCopies.put({ ...current, attempts, nextAt, problem });
       if (copy.problem?.startsWith(reason)) return;
+      const told = await db.sentCopies
+        .where('mailboxId')
+        .equals(copy.mailboxId)
+        .filter((other) => other.id !== copy.id && (other.problem?.startsWith(reason) ?? false))
+        .count();
+      if (told > 0) return;
       await db.feed.add({
         at: now(),
         kind: 'email.sent-copy-failed',
         text: `Sent "${copy.subject}" to ${copy.to}, but its copy could not be saved in Sent: ${problem}`,
         ...about(copy),
+      });
+    });
+  }
+
+  /** Copies saved after a failure: once none of the mailbox's copies waits any more, the Live Feed says so, once. */
+  private async settled(mailboxId: string, copies: readonly SentCopyRecord[]): Promise<void> {
+    const db = useDb();
+    await db.transaction('rw', [db.sentCopies, db.feed, db.mailboxes], async () => {
+      if ((await db.sentCopies.where('mailboxId').equals(mailboxId).count()) > 0) return;
+      const first = copies[0]!;
+      const email = (await db.mailboxes.get(mailboxId))?.email ?? 'the mailbox';
+      await db.feed.add({
+        at: now(),
+        kind: 'email.sent-copy-saved',
+        text:
+          copies.length === 1
+            ? `Saved the copy of "${first.subject}" to ${first.to} in Sent`
+            : `Saved the copies of ${copies.length} sent emails in Sent of ${email}`,
+        ...(copies.length === 1 ? about(first) : {}),
       });
     });
   }

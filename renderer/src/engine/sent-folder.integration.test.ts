@@ -73,20 +73,23 @@ async function countingSmtp(): Promise<{ port: number; received: string[] }> {
 }
 
 /** The host in test mode, a client on it, and an engine on that client (stopped after the test). */
-async function engineOn(): Promise<{ runtime: ReturnType<typeof createHost>; engine: Engine }> {
+async function engineOn() {
   const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const { client } = inProcessHost<HostClient>(runtime);
+  const { client, calls } = inProcessHost<HostClient>(runtime);
   cleanups.push(() => runtime.close());
   await runtime.handlers['test/set-clock']({ now: T0 });
   const engine = new Engine(client);
   cleanups.push(() => engine.stop());
-  return { runtime, engine };
+  return { runtime, engine, saveCalls: () => calls.filter((call) => call.name === 'mail/save-sent').length };
 }
 
 const IMAP = () => ({ host: env.imapHost!, port: env.imapPort, security: 'none' as const, user: 'rep@example.com' });
 
-/** rep@example.com sending to Ana one email with a subject of its own; returns the database, mailbox and subject. */
-async function launched(smtp: MailboxInput['smtp'], patch: Partial<MailboxInput> = {}) {
+/**
+ * rep@example.com sending one email with a subject of its own to Ana (and to Bo when `withBo`);
+ * returns the database, mailbox and Ana's subject.
+ */
+async function launched(smtp: MailboxInput['smtp'], patch: Partial<MailboxInput> = {}, withBo = false) {
   const db = new CampaignDeskDb(`sent-folder-${++n}`);
   setDb(db);
   await db.open();
@@ -117,18 +120,27 @@ async function launched(smtp: MailboxInput['smtp'], patch: Partial<MailboxInput>
   ];
   const campaign = await createCampaign('Spring outreach');
   await saveCampaign(campaign.id, { steps }, 1);
-  const ana = await createContact({
-    email: 'ana@example.org',
-    firstName: 'Ana',
-    lastName: '',
-    company: '',
-    title: '',
-    phone: '',
-    timeZone: '',
-    notes: '',
-    custom: {},
-  });
-  await launch(await previewLaunch(campaign.id, [ana.id], T0, null));
+  const ids: string[] = [];
+  for (const [email, firstName] of withBo
+    ? [
+        ['ana@example.org', 'Ana'],
+        ['bo@example.org', 'Bo'],
+      ]
+    : [['ana@example.org', 'Ana']]) {
+    const contact = await createContact({
+      email: email!,
+      firstName: firstName!,
+      lastName: '',
+      company: '',
+      title: '',
+      phone: '',
+      timeZone: '',
+      notes: '',
+      custom: {},
+    });
+    ids.push(contact.id);
+  }
+  await launch(await previewLaunch(campaign.id, ids, T0, null));
   return { db, mailbox, subject: `Hi Ana, ${tag}` };
 }
 
@@ -200,40 +212,51 @@ describe.skipIf(!haveStack)('a copy of each sent email in Sent, with the real Po
     expect((await db.feed.toArray()).map((r) => r.kind)).not.toContain('email.sent-copy-failed');
   }, 40_000);
 
-  it('a wrong IMAP password: the email is recorded as sent, the failure is said in words, and with the right password the copy is saved, never sent again', async () => {
+  it('a wrong IMAP password: both emails are recorded as sent, the failure is said once in words after one login, and with the right password the copies are saved, never sent again', async () => {
     const smtp = await countingSmtp();
-    const { db, mailbox, subject } = await launched({ host: '127.0.0.1', port: smtp.port, security: 'none', user: '' });
-    const { runtime, engine } = await engineOn();
+    const { db, mailbox, subject } = await launched(
+      { host: '127.0.0.1', port: smtp.port, security: 'none', user: '' },
+      {},
+      true,
+    );
+    const { runtime, engine, saveCalls } = await engineOn();
     await runtime.handlers['secrets/set']({ key: `imap:${mailbox.id}`, value: 'not-the-password' });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
-    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 1);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
     await engine.idle();
-    await until(async () => (await db.sentCopies.toArray())[0]?.attempts === 1);
+    await until(async () => (await db.sentCopies.filter((copy) => copy.attempts === 1).count()) === 2);
+    await engine.sentCopies.idle();
 
-    const run = (await db.stepRuns.toArray())[0]!;
-    expect(run.state).toBe('sent');
-    expect((await db.enrollments.toArray())[0]!.status).toBe('finished');
+    const runs = await db.stepRuns.orderBy('id').toArray();
+    expect(runs.map((run) => run.state)).toEqual(['sent', 'sent']);
+    expect((await db.enrollments.toArray()).map((e) => e.status)).toEqual(['finished', 'finished']);
     const retryAt = formatWhen(DUE + 60_000, 'America/New_York');
     const words = `The mail server refused the password for rep@example.com (${env.imapHost}). Enter the right password in Settings. Campaign Desk tries again ${retryAt}.`;
-    expect((await db.sentCopies.toArray()).map((c) => c.problem)).toEqual([words]);
-    expect((await db.feed.where('kind').equals('email.sent-copy-failed').toArray()).map((r) => r.text)).toEqual([
-      `Sent "${subject}" to Ana, but its copy could not be saved in Sent: ${words}`,
-    ]);
-    expect(await inFolder('rep@example.com', 'Sent', run.messageId!)).toEqual([]);
+    expect((await db.sentCopies.toArray()).map((c) => c.problem)).toEqual([words, words]);
+    // One login refused, not one per email; one Live Feed row, naming the first email.
+    expect(saveCalls()).toBe(1);
+    const failed = await db.feed.where('kind').equals('email.sent-copy-failed').toArray();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.text).toMatch(
+      /^Sent "Hi (Ana|Bo), [0-9a-f]{8}" to (Ana|Bo), but its copy could not be saved in Sent: /,
+    );
+    expect(failed[0]!.text.endsWith(words)).toBe(true);
+    const ana = runs.find((run) => run.subject === subject)!;
+    expect(await inFolder('rep@example.com', 'Sent', ana.messageId!)).toEqual([]);
 
     // The right password, and the mailbox saved (as the Settings form does): tried again at once.
     await runtime.handlers['secrets/set']({ key: `imap:${mailbox.id}`, value: env.pass });
     await saveMailbox({ ...mailbox, imap: IMAP() }, false);
     await until(async () => (await db.sentCopies.count()) === 0);
     await engine.sentCopies.idle();
-    expect(await inFolder('rep@example.com', 'Sent', run.messageId!)).toEqual([
-      { subject, messageId: run.messageId, flags: ['\\Seen'] },
+    expect(await inFolder('rep@example.com', 'Sent', ana.messageId!)).toEqual([
+      { subject, messageId: ana.messageId, flags: ['\\Seen'] },
     ]);
     expect((await db.feed.where('kind').equals('email.sent-copy-saved').toArray()).map((r) => r.text)).toEqual([
-      `Saved the copy of "${subject}" to Ana in Sent`,
+      'Saved the copies of 2 sent emails in Sent of rep@example.com',
     ]);
-    expect(smtp.received).toEqual([run.messageId]);
+    expect(smtp.received.sort()).toEqual(runs.map((run) => run.messageId).sort());
   }, 40_000);
 
   it('a mailbox with "Save a copy in Sent" off keeps no copy', async () => {
