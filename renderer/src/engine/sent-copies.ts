@@ -186,7 +186,7 @@ export class SentCopyKeeper {
       await db.feed.add({
         at: now(),
         kind: 'email.sent-copy-failed',
-        text: `Sent "${copy.subject}" to ${copy.to}, but its copy could not be saved in Sent: ${problem}`,
+        text: `The email "${copy.subject}" to ${copy.to} went, but its copy could not be saved in Sent: ${problem}`,
         ...about(copy),
       });
     });

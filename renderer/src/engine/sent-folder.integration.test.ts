@@ -239,7 +239,7 @@ describe.skipIf(!haveStack)('a copy of each sent email in Sent, with the real Po
     const failed = await db.feed.where('kind').equals('email.sent-copy-failed').toArray();
     expect(failed).toHaveLength(1);
     expect(failed[0]!.text).toMatch(
-      /^Sent "Hi (Ana|Bo), [0-9a-f]{8}" to (Ana|Bo), but its copy could not be saved in Sent: /,
+      /^The email "Hi (Ana|Bo), [0-9a-f]{8}" to (Ana|Bo) went, but its copy could not be saved in Sent: /,
     );
     expect(failed[0]!.text.endsWith(words)).toBe(true);
     const ana = runs.find((run) => run.subject === subject)!;
