@@ -95,6 +95,12 @@ export const SendOutcome = z.discriminatedUnion('status', [
     response: z.string(),
     at: z.number(),
     deliveredMessageId: z.string().optional(),
+    /**
+     * The message exactly as it went on the wire (headers and body, CRLF line ends), asked for
+     * with `sentCopy: true`: what goes into the Sent folder. Its Message-ID is the delivered
+     * one when the provider replaced ours.
+     */
+    raw: z.string().optional(),
   }),
   z.object({ status: z.literal('retry'), code: z.number().nullable(), message: z.string() }),
   z.object({ status: z.literal('failed'), code: z.number().nullable(), message: z.string() }),
@@ -171,9 +177,41 @@ export const hostCalls = {
           listUnsubscribePost: z.literal('List-Unsubscribe=One-Click').optional(),
         }),
         history: z.object({ sentToday: z.number().int().min(0), lastSentAt: z.number().nullable() }),
+        /** True: a sent outcome carries `raw`, the message as it went, for the copy in Sent. */
+        sentCopy: z.boolean().optional(),
       })
       .strict(),
     output: SendOutcome,
+  },
+  /**
+   * Saves a sent email in the mailbox's Sent folder over IMAP (APPEND, RFC 3501 §6.3.11, with
+   * `\Seen` and the send's instant as its date): the folder the server marks `\Sent`
+   * (SPECIAL-USE, RFC 6154), else one named Sent. A message already there with the same
+   * Message-ID is not added again, so a try whose answer was lost is harmless to repeat.
+   * Sends nothing over SMTP. The password is the stored `imap:<mailboxId>`, else `smtp:<mailboxId>`.
+   * `message`: what happened, in words a salesperson reads; `state` says why it failed.
+   */
+  'mail/save-sent': {
+    input: z
+      .object({
+        mailboxId: z.string().min(1).max(200),
+        imap: ImapSettings,
+        raw: z
+          .string()
+          .min(1)
+          .max(50 * 1024 * 1024),
+        messageId: MessageId,
+        sentAt: z.number().finite(),
+      })
+      .strict(),
+    output: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), folder: z.string(), already: z.boolean() }),
+      z.object({
+        ok: z.literal(false),
+        state: z.enum(['auth-failed', 'unreachable', 'no-folder', 'error']),
+        message: z.string(),
+      }),
+    ]),
   },
   /**
    * Settings' **Test connection** for SMTP: connects and logs in, sends nothing. `password`: the

@@ -189,7 +189,8 @@ export function describeImapFailure(
   };
 }
 
-function imapClient(
+/** An imapflow client for `imap` (TLS as its `security` says, quiet, Campaign Desk's timeouts); not connected yet. */
+export function imapClient(
   imap: ImapSettings,
   password: string,
   extra: { disableAutoIdle?: boolean; autoIdleDelay?: number; pollIntervalMs?: number } = {},

@@ -1,6 +1,7 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { classifyTransfer, deliveredMessageId } from '../../core/engine/transfer';
+import { withMessageId } from '../../core/sent-copy';
 import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
 
 /**
@@ -51,7 +52,7 @@ export interface SendLimits {
 }
 
 export type SendOutcome =
-  | { status: 'sent'; response: string; at: number; deliveredMessageId?: string }
+  | { status: 'sent'; response: string; at: number; deliveredMessageId?: string; raw?: string }
   | { status: 'retry'; code: number | null; message: string }
   | { status: 'failed'; code: number | null; message: string }
   | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' }
@@ -137,6 +138,9 @@ export class Mailer {
    * Sends one message now, or says when it may go (R11).
    * @param history what the local database knows of this mailbox today (sends already made,
    *   the last send's instant, UTC ms), so limits hold across restarts; the higher count wins.
+   * @param options.keepRaw a sent outcome carries `raw`: the message exactly as its data went to
+   *   the connection (before SMTP dot-stuffing), with the delivered Message-ID when the server
+   *   replaced ours (SPEC §5), for the copy in the Sent folder.
    * @returns `sent` with the server's reply; `deferred` with the next allowed instant (UTC ms);
    *   `retry` for a 4xx reply or a connection error; `failed` for a 5xx reply, with the server's text.
    */
@@ -146,6 +150,7 @@ export class Mailer {
     limits: SendLimits,
     message: OutgoingMessage,
     history: { sentToday: number; lastSentAt: number | null } = { sentToday: 0, lastSentAt: null },
+    options: { keepRaw?: boolean } = {},
   ): Promise<SendOutcome> {
     const state = await this.state(mailboxId, smtp);
     // Admission is serial, so two concurrent sends can never both take the last slot of the day.
@@ -153,7 +158,7 @@ export class Mailer {
     state.queue = admitted.catch(() => undefined);
     const admission = await admitted;
     if ('status' in admission) return admission;
-    return this.transfer(state, message, admission);
+    return this.transfer(state, message, admission, options.keepRaw === true);
   }
 
   /**
@@ -232,9 +237,10 @@ export class Mailer {
     state: MailboxState,
     message: OutgoingMessage,
     slot: { at: number; undo: () => void },
+    keepRaw: boolean,
   ): Promise<SendOutcome> {
     const now = slot.at;
-    const tracker: TransferTracker = { dataHandedOver: false };
+    const tracker: TransferTracker = { dataHandedOver: false, ...(keepRaw ? { chunks: [] } : {}) };
     try {
       const info = (await state.transport.sendMail({
         from: message.from,
@@ -260,7 +266,14 @@ export class Mailer {
         message.messageId,
         typeof info.serverMessageId === 'string' ? info.serverMessageId : undefined,
       );
-      return { status: 'sent', response, at: this.now(), ...(delivered ? { deliveredMessageId: delivered } : {}) };
+      const wire = tracker.chunks ? Buffer.concat(tracker.chunks).toString('utf8') : undefined;
+      return {
+        status: 'sent',
+        response,
+        at: this.now(),
+        ...(delivered ? { deliveredMessageId: delivered } : {}),
+        ...(wire !== undefined ? { raw: delivered ? withMessageId(wire, delivered) : wire } : {}),
+      };
     } catch (error) {
       const e = error as { responseCode?: unknown; response?: unknown; message?: unknown };
       const outcome = classifyTransfer({
@@ -348,6 +361,8 @@ export function describeSmtpFailure(error: unknown, smtp: SmtpSettings): string 
 /** Set by the transport's stream plugin once the end of one message's data reached the connection. */
 interface TransferTracker {
   dataHandedOver: boolean;
+  /** When the message as it went is wanted (the copy in Sent): its bytes, in order. */
+  chunks?: Buffer[];
 }
 
 /**
@@ -357,7 +372,16 @@ interface TransferTracker {
  * the dot and a drop before DATA both reject with `ECONNECTION` / `CONN`.
  */
 function watchDataEnd(input: Readable, tracker: TransferTracker): Readable {
-  const output = new PassThrough();
+  const chunks = tracker.chunks;
+  // Recording as the data passes (a 'data' listener would start the stream before SMTP reads it).
+  const output = chunks
+    ? new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done(null, chunk);
+        },
+      })
+    : new PassThrough();
   output.once('end', () => {
     tracker.dataHandedOver = true;
   });

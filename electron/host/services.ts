@@ -13,6 +13,7 @@ import { machineZone } from '../../core/zones';
 import { InboxWatcher, verifyImap, type InboxStatus } from './inbox-watch';
 import { rebuildRawMessage } from './inbox-raw';
 import { Mailer } from './mailer';
+import { saveToSent } from './sent-folder';
 import { Scheduler, realClock, type Clock } from './scheduler';
 
 /**
@@ -160,9 +161,25 @@ export function createHost(options: HostOptions): Host {
       scheduler.remove(ids);
       return {};
     },
-    'mail/send': async ({ mailboxId, smtp, limits, message, history }) => {
+    'mail/send': async ({ mailboxId, smtp, limits, message, history, sentCopy }) => {
       if (!online()) return { status: 'offline' };
-      return mailer.send(mailboxId, smtp, limits, message, history);
+      return mailer.send(mailboxId, smtp, limits, message, history, { keepRaw: sentCopy === true });
+    },
+    'mail/save-sent': async ({ mailboxId, imap, raw, messageId, sentAt }) => {
+      if (!online())
+        return {
+          ok: false,
+          state: 'unreachable',
+          message: 'Offline: the copy is saved in Sent when the network is back.',
+        };
+      const pass = await inboxes.passwordFor(mailboxId);
+      if (pass === undefined)
+        return {
+          ok: false,
+          state: 'auth-failed',
+          message: `No password is stored for ${imap.user} (${imap.host}). Enter it in Settings.`,
+        };
+      return saveToSent(imap, pass, raw, messageId, sentAt);
     },
     'mail/verify': async ({ mailboxId, smtp, password }) => mailer.verify(mailboxId, smtp, password),
     'inbox/verify': async ({ mailboxId, imap, password }) => {

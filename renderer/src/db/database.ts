@@ -9,6 +9,7 @@ import type {
   MailboxRecord,
   MetaRecord,
   OutboxRecord,
+  SentCopyRecord,
   StepRunRecord,
   SuppressionRecord,
   TaskRecord,
@@ -19,6 +20,7 @@ import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
 import { v4 } from './v4';
+import { v5 } from './v5';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -35,6 +37,7 @@ export class CampaignDeskDb extends Dexie {
   conflicts!: EntityTable<ConflictRecord, 'id'>;
   suppressions!: EntityTable<SuppressionRecord, 'id'>;
   inboxMessages!: EntityTable<InboxMessageRecord, 'id'>;
+  sentCopies!: EntityTable<SentCopyRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
@@ -42,6 +45,7 @@ export class CampaignDeskDb extends Dexie {
     v2(this);
     v3(this);
     v4(this);
+    v5(this);
     captureWrites(this);
   }
 }

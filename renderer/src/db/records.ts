@@ -38,6 +38,11 @@ export interface MailboxRecord {
   imap?: { host: string; port: number; security: 'tls' | 'starttls' | 'none'; user: string };
   /** How often (ms) an IMAP server without IDLE is checked. Absent: `DEFAULT_INBOX_POLL_MS` (2 minutes). */
   inboxPollMs?: number;
+  /**
+   * Save a copy of each sent email in the Sent folder over IMAP (issue 11). Absent: on, unless
+   * the SMTP server keeps its own copy (Gmail): `savesSentCopy` in core/sent-copy.ts decides.
+   */
+  saveSentCopy?: boolean;
   createdAt: number;
   updatedAt: number;
   version: number;
@@ -262,6 +267,8 @@ export type FeedKind =
   | 'network.online'
   | 'network.offline'
   | 'sync.conflict'
+  | 'email.sent-copy-failed'
+  | 'email.sent-copy-saved'
   | InboxFeedKind;
 
 export interface FeedEventRecord {
@@ -359,4 +366,32 @@ export function newStepRun(
     updatedAt: fields.dueAt,
     ...fields,
   };
+}
+
+/**
+ * A sent email waiting to be saved in its mailbox's Sent folder (issue 11), local to the device
+ * that sent it (not synced: the raw message is large and only this device appends it). Written
+ * in the transaction that records the send; deleted once the copy is in Sent.
+ */
+export interface SentCopyRecord {
+  /** The step run's id. */
+  id: string;
+  mailboxId: string;
+  /** The Message-ID the copy carries: the delivered one when the provider replaced ours. */
+  messageId: string;
+  subject: string;
+  /** Who it went to, as the Live Feed names them. */
+  to: string;
+  campaignId?: string;
+  contactId?: string;
+  /** The message exactly as it went on the wire (RFC 5322, CRLF line ends). */
+  raw: string;
+  /** When it was sent, UTC ms: the copy's date in Sent. */
+  sentAt: number;
+  /** Tries that failed so far. */
+  attempts: number;
+  /** When to try (again), UTC ms. */
+  nextAt: number;
+  /** Why the last try failed, in words, and when it is tried again. */
+  problem?: string;
 }

@@ -61,7 +61,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(4);
+    expect(db.verno).toBe(5);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaigns',
@@ -73,6 +73,7 @@ describe('schema', () => {
         'mailboxes',
         'meta',
         'outbox',
+        'sentCopies',
         'stepRuns',
         'suppressions',
         'tasks',
@@ -82,7 +83,7 @@ describe('schema', () => {
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
   });
 
-  it('a version-1 database opens under version 4 with its rows intact', async () => {
+  it('a version-1 database opens under version 5 with its rows intact', async () => {
     const name = `v1-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -91,7 +92,7 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(4);
+    expect(upgraded.verno).toBe(5);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
     upgraded.close();
@@ -122,7 +123,7 @@ describe('schema', () => {
     upgraded.close();
   });
 
-  it('a version-3 database opens under version 4: replies, sent emails and held people are found by the new indexes', async () => {
+  it('a version-3 database opens under version 5: replies, sent emails and held people are found by the new indexes, its rows intact and no sent copy waiting', async () => {
     const name = `v3-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -141,10 +142,11 @@ describe('schema', () => {
     await old.table('stepRuns').add({ id: 'e1:s1', enrollmentId: 'e1', stepId: 's1', state: 'sent', sentAt: 9 });
     await old.table('enrollments').add({ id: 'e1', status: 'active', nextDueAt: 3, hold: 'overdue' });
     await old.table('enrollments').add({ id: 'e2', status: 'active', nextDueAt: 4 });
+    await old.table('suppressions').add({ id: 'ana@example.org', reason: 'unsubscribed', at: 1 });
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(4);
+    expect(upgraded.verno).toBe(5);
     expect((await upgraded.inboxMessages.where('[kind+at]').between(['reply', 0], ['reply', 10]).first())?.id).toBe(
       'm1:1:7',
     );
@@ -158,6 +160,8 @@ describe('schema', () => {
         .between(['overdue', -Infinity], ['overdue', Infinity])
         .primaryKeys(),
     ).toEqual(['e1']);
+    expect((await upgraded.suppressions.get('ana@example.org'))?.reason).toBe('unsubscribed');
+    expect(await upgraded.sentCopies.count()).toBe(0);
     upgraded.close();
   });
 

@@ -5,6 +5,7 @@ import { readDeviceId } from '../db/device';
 import type { EnrollmentRecord } from '../db/records';
 import type { HostClient } from '../host/client';
 import { SendPipeline } from './pipeline';
+import { SentCopyKeeper } from './sent-copies';
 
 export { CLAIM_CHUNK, ON_TIME_SLACK_MS, OVERDUE_GRACE_MS, RETRY_BACKOFF_MS, SEND_CONCURRENCY } from './pipeline';
 
@@ -27,6 +28,8 @@ export class Engine {
   /** What the host was last armed with (see arm). */
   private armed: string | undefined;
   private readonly pipeline: SendPipeline;
+  /** Saves each sent email's copy in its mailbox's Sent folder, after the send is recorded (issue 11). */
+  readonly sentCopies: SentCopyKeeper;
 
   /**
    * @param host the host client
@@ -38,12 +41,15 @@ export class Engine {
     private readonly host: HostClient,
     options: { taskDueUnshown?: (task: { taskId: string; title: string }) => void } = {},
   ) {
+    this.sentCopies = new SentCopyKeeper(host);
     this.pipeline = new SendPipeline(host, {
       isStopped: () => this.stopped,
       wentOffline: () => {
         this.online = false;
       },
       taskDueUnshown: options.taskDueUnshown,
+      // Only once the sends are recorded: the copy in Sent never holds up or risks the record.
+      recorded: (copies) => void this.sentCopies.queue(copies),
     });
   }
 
@@ -97,6 +103,7 @@ export class Engine {
     );
     await this.recoverClaims();
     this.watch();
+    this.sentCopies.start();
   }
 
   /**
@@ -116,6 +123,7 @@ export class Engine {
 
   stop(): void {
     this.stopped = true;
+    this.sentCopies.stop();
     clearTimeout(this.offlineRetry);
     this.subscription?.unsubscribe();
     for (const stop of this.stops) stop();

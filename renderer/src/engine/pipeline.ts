@@ -19,6 +19,8 @@ import {
   type TaskRecord,
 } from '../db/records';
 import { doNotMailReason } from '../../../core/inbox/suppression';
+import { savesSentCopy } from '../../../core/sent-copy';
+import type { SentCopyInput } from './sent-copies';
 import { footerLink, unsubscribeHeaders, type UnsubscribeLinks } from '../../../core/unsubscribe-token';
 import { linksFor, unsubscribeSettings, type UnsubscribeSettings } from '../db/unsubscribe';
 import { HostCallError, type HostClient } from '../host/client';
@@ -83,6 +85,8 @@ export interface PipelineOwner {
    * (`notify/show` answered `shown: false`, or could not be asked): the window then tells the person itself.
    */
   taskDueUnshown?: ((task: { taskId: string; title: string }) => void) | undefined;
+  /** Called after a chunk's outcomes are recorded, with the sent emails whose copy goes to Sent. */
+  recorded?: ((copies: SentCopyInput[]) => void) | undefined;
 }
 
 export class SendPipeline {
@@ -461,6 +465,8 @@ export class SendPipeline {
           ...(links ? unsubscribeHeaders(links) : {}),
         },
         history,
+        // The exact message comes back only when its copy goes to Sent (issue 11).
+        ...(savesSentCopy(mailbox) ? { sentCopy: true } : {}),
       });
     } catch (error) {
       const message = (error as Error).message;
@@ -494,6 +500,7 @@ export class SendPipeline {
       }
       return { result: undefined, change: changes };
     });
+    this.owner.recorded?.(sentCopiesOf(chunk));
   }
 
   /**
@@ -728,6 +735,27 @@ export class SendPipeline {
       };
     });
   }
+}
+
+/** The copies to save in Sent for the sent emails of a recorded chunk (their mailbox saves copies, the host gave the message). */
+function sentCopiesOf(chunk: readonly { send: Prepared; outcome: SendOutcome }[]): SentCopyInput[] {
+  return chunk.flatMap(({ send, outcome }) =>
+    outcome.status === 'sent' && outcome.raw && savesSentCopy(send.mailbox)
+      ? [
+          {
+            id: send.claimed.id,
+            mailboxId: send.mailbox.id,
+            messageId: outcome.deliveredMessageId ?? send.claimed.messageId!,
+            subject: send.claimed.subject,
+            to: displayName(send.contact),
+            campaignId: send.campaign.id,
+            contactId: send.contact.id,
+            raw: outcome.raw,
+            sentAt: outcome.at,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Why a send waits in Needs attention instead of going to someone who must not be mailed. */

@@ -53,7 +53,7 @@ function host() {
 }
 
 /** Handlers that keep each mailbox's cursor in memory, as the inbox repository keeps it in a table. */
-function memoryHandlers(fail?: (batch: InboxBatch) => boolean) {
+function memoryHandlers(fail?: (batch: InboxBatch) => boolean, retryBackoffMs: readonly number[] = [50]) {
   const cursors = new Map<string, { uidValidity: number; lastUid: number }>();
   const applied: InboxBatch[] = [];
   return {
@@ -61,6 +61,7 @@ function memoryHandlers(fail?: (batch: InboxBatch) => boolean) {
     applied,
     raws: () => applied.flatMap((b) => b.messages.map((m) => m.raw)),
     handlers: {
+      retryBackoffMs,
       cursor: async (mailboxId: string) => cursors.get(mailboxId),
       apply: async (batch: InboxBatch) => {
         if (fail?.(batch)) throw new Error('the database is busy');
@@ -176,6 +177,37 @@ describe.skipIf(!haveStack)('startInboxWatching against Postfix + Dovecot', () =
     expect(failures).toBe(2);
     expect(mine.raws().filter((raw) => raw.includes(a))).toHaveLength(1);
     expect(h.calls.filter((c) => c.name === 'inbox/unwatch')).toHaveLength(1);
+  });
+
+  it('a batch that keeps failing is read again after a wait that grows, not in a tight loop, and the mailbox says when', async () => {
+    const h = host();
+    const saved = await saveMailbox(mailbox({ imap: imap('dan@example.org') }), true);
+    await h.client.call('secrets/set', { key: `smtp:${saved.id}`, value: stack.pass });
+    // Waits of 0.2 s, then 10 minutes: after the second failure nothing more is read for the test's life.
+    const mine = memoryHandlers(undefined, [200, 600_000]);
+    const stop = startInboxWatching(h.client, mine.handlers);
+    cleanups.push(stop);
+    await until(() => useInboxStatus().byMailbox[saved.id]?.state === 'watching', 'watching');
+    const a = await deliver('dan@example.org');
+    let failures = 0;
+    mine.handlers.apply = async (batch) => {
+      if (batch.messages.some((m) => m.raw.includes(a))) {
+        failures++;
+        throw new Error('the database is busy');
+      }
+    };
+    await until(() => failures === 2, 'the batch failed twice');
+    const status = useInboxStatus().byMailbox[saved.id]!;
+    expect(status.state).toBe('error');
+    expect(status.message).toMatch(
+      /^New mail could not be recorded \(the database is busy\); Campaign Desk reads the inbox again \w{3} \d{1,2} \w{3}, \d{2}:\d{2} E[SD]T\.$/,
+    );
+    expect(status.retryAt).toBeGreaterThan(Date.now() + 500_000);
+    const watches = h.calls.filter((c) => c.name === 'inbox/watch').length;
+    // A generous while: a tight loop would have read and failed it many more times by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(failures).toBe(2);
+    expect(h.calls.filter((c) => c.name === 'inbox/watch').length).toBe(watches);
   });
 });
 

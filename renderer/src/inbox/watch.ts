@@ -1,7 +1,9 @@
 import { liveQuery } from 'dexie';
 import { DEFAULT_INBOX_POLL_MS } from '../../../core/imap-settings';
 import type { HostEventPayload, InboxCursor } from '../../../core/host/contract';
+import { now } from '../db/change';
 import { useDb } from '../db/database';
+import { formatWhen } from '../format';
 import type { MailboxRecord } from '../db/records';
 import type { HostClient } from '../host/client';
 import { useInboxStatus } from '../stores/inbox-status';
@@ -19,7 +21,16 @@ export interface InboxWatchHandlers {
    * is read again from the stored cursor, so nothing is lost.
    */
   apply(batch: InboxBatch): Promise<void>;
+  /**
+   * Waits before reading the inbox again after a batch failed to apply, ms, one per failure in a
+   * row (the last repeats); a batch applied starts again from the first. Default 5 s, 30 s,
+   * 2 min, 5 min: a batch that keeps failing is not read again and again in a tight loop.
+   */
+  retryBackoffMs?: readonly number[];
 }
+
+/** After a batch failed to apply: 5 s, 30 s, 2 minutes, then every 5 minutes. */
+export const APPLY_RETRY_BACKOFF_MS: readonly number[] = [5_000, 30_000, 120_000, 300_000];
 
 /**
  * Watches the INBOX of every mailbox with IMAP settings (SPEC §11): asks the host to watch
@@ -44,6 +55,10 @@ export function startInboxWatching(host: HostClient, handlers: InboxWatchHandler
    */
   const epochs = new Map<string, number>();
   const epochOf = (mailboxId: string): number => epochs.get(mailboxId) ?? 0;
+  /** Per mailbox, failed applies in a row, and the timer that reads its inbox again. */
+  const failures = new Map<string, number>();
+  const retries = new Map<string, ReturnType<typeof setTimeout>>();
+  const backoff = handlers.retryBackoffMs ?? APPLY_RETRY_BACKOFF_MS;
   const bump = (mailboxId: string): void => void epochs.set(mailboxId, epochOf(mailboxId) + 1);
 
   const serial = (mailboxId: string, job: () => Promise<void>): Promise<void> => {
@@ -103,20 +118,39 @@ export function startInboxWatching(host: HostClient, handlers: InboxWatchHandler
       // A batch after one that failed would store a cursor past the failed one's messages.
       if (stopped || epochOf(batch.mailboxId) !== epoch) return;
       await handlers.apply(batch);
+      failures.delete(batch.mailboxId);
     }).catch((error: unknown) => {
       if (epochOf(batch.mailboxId) !== epoch) return;
       bump(batch.mailboxId);
+      const failed = (failures.get(batch.mailboxId) ?? 0) + 1;
+      failures.set(batch.mailboxId, failed);
+      const wait = backoff[Math.min(failed, backoff.length) - 1] ?? 300_000;
+      const retryAt = now() + wait;
       statuses.set(batch.mailboxId, {
         state: 'error',
-        message: `New mail could not be recorded (${(error as Error).message}); Campaign Desk reads the inbox again.`,
+        message: `New mail could not be recorded (${(error as Error).message}); Campaign Desk reads the inbox again ${formatWhen(retryAt, current.mailbox.timeZone)}.`,
+        retryAt,
       });
-      // The host's watcher has moved past this batch: start it again from the cursor that was stored.
-      const latest = watched.get(batch.mailboxId);
-      if (latest) void watch(latest.mailbox, true);
+      // The host's watcher has moved past this batch: it stops now (nothing it read since is
+      // applied: the epoch moved), and once the wait is over starts again from the cursor stored.
+      void serial(
+        batch.mailboxId,
+        async () => void (await host.tryCall('inbox/unwatch', { mailboxId: batch.mailboxId })),
+      );
+      clearTimeout(retries.get(batch.mailboxId));
+      retries.set(
+        batch.mailboxId,
+        setTimeout(() => {
+          retries.delete(batch.mailboxId);
+          const latest = watched.get(batch.mailboxId);
+          if (latest && !stopped) void watch(latest.mailbox, false);
+        }, wait),
+      );
     });
   });
   const offStatus = host.on('inbox/status', (status) => {
-    if (!watched.has(status.mailboxId)) return;
+    // While a failed batch waits to be read again, the mailbox says that (the host's watcher is stopped).
+    if (!watched.has(status.mailboxId) || retries.has(status.mailboxId)) return;
     statuses.set(status.mailboxId, {
       state: status.state,
       message: status.message,
@@ -134,6 +168,8 @@ export function startInboxWatching(host: HostClient, handlers: InboxWatchHandler
 
   return () => {
     stopped = true;
+    for (const timer of retries.values()) clearTimeout(timer);
+    retries.clear();
     subscription.unsubscribe();
     offMessages();
     offStatus();

@@ -85,6 +85,14 @@ export const MailboxInput = z.object({
         });
     })
     .optional(),
+  /**
+   * Save a copy of each sent email in Sent (issue 11); null goes back to the default (on, off for
+   * Gmail, which keeps its own copy). Left out, a saved mailbox keeps its own.
+   */
+  saveSentCopy: z
+    .boolean({ error: (issue) => `${show(issue.input)} is not on or off` })
+    .nullable()
+    .optional(),
 });
 export type MailboxInput = z.input<typeof MailboxInput>;
 
@@ -124,6 +132,7 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
         inboxPollMs: parsed.inboxPollMs ?? current?.inboxPollMs ?? DEFAULT_INBOX_POLL_MS,
         ...kept('sendingWindow', parsed.sendingWindow, current?.sendingWindow),
         ...kept('holidays', parsed.holidays, current?.holidays),
+        ...kept('saveSentCopy', parsed.saveSentCopy, current?.saveSentCopy),
         createdAt: current?.createdAt ?? at,
         updatedAt: at,
         version: (current?.version ?? 0) + 1,
