@@ -48,6 +48,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/CampaignEditorView.vue'),
     meta: { title: 'Campaign' },
   },
+  {
+    path: '/campaigns/:id/results',
+    name: 'campaign-results',
+    component: () => import('./views/CampaignResultsView.vue'),
+    meta: { title: 'Results' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/campaigns' },
 ];
 

@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type {
   CampaignRecord,
+  CampaignResultsRecord,
   ConflictRecord,
   ContactRecord,
   EnrollmentRecord,
@@ -18,6 +19,8 @@ import { captureWrites } from './capture';
 import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
+import { v4 } from './v4';
+import { maintainResults } from './results';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -34,13 +37,16 @@ export class CampaignDeskDb extends Dexie {
   conflicts!: EntityTable<ConflictRecord, 'id'>;
   suppressions!: EntityTable<SuppressionRecord, 'id'>;
   inboxMessages!: EntityTable<InboxMessageRecord, 'id'>;
+  campaignResults!: EntityTable<CampaignResultsRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
     v1(this);
     v2(this);
     v3(this);
+    v4(this);
     captureWrites(this);
+    maintainResults(this);
   }
 }
 
