@@ -135,15 +135,13 @@ describe('schema', () => {
     await old
       .table('enrollments')
       .add({ id: 'e1', campaignId: 'c1', contactId: 'p1', status: 'replied', zone: 'UTC', nextDueAt: 0 });
-    await old
-      .table('stepRuns')
-      .add({
-        id: 'e1:s1',
-        enrollmentId: 'e1',
-        stepId: 's1',
-        state: 'sent',
-        sentAt: Date.parse('2026-03-02T09:00:00Z'),
-      });
+    await old.table('stepRuns').add({
+      id: 'e1:s1',
+      enrollmentId: 'e1',
+      stepId: 's1',
+      state: 'sent',
+      sentAt: Date.parse('2026-03-02T09:00:00Z'),
+    });
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();

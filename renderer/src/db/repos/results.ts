@@ -16,7 +16,7 @@ import {
   type RunFacts,
 } from '../../../../core/results';
 import { useDb } from '../database';
-import { campaignCounters } from '../results';
+import { campaignCountersMany } from '../results';
 import type {
   CampaignRecord,
   ContactRecord,
@@ -41,9 +41,7 @@ const DAY_MS = 86_400_000;
  * not write.
  */
 export async function ensureCounters(campaignIds: readonly string[]): Promise<void> {
-  const db = useDb();
-  const kept = await db.campaignResults.bulkGet([...campaignIds]);
-  for (const [i, id] of campaignIds.entries()) if (!kept[i]) await campaignCounters(db, id);
+  await campaignCountersMany(useDb(), campaignIds);
 }
 
 /** The first paint: a campaign, its mailbox, its kept counters and each step's overdue tasks at `now` (UTC ms); null when there is no such campaign. */
