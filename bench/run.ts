@@ -7,6 +7,7 @@ import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchEngine } from './engine.bench';
 import { benchInbox } from './inbox.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
+import { benchResults } from './results.bench';
 import { benchScheduler } from './scheduler.bench';
 import { benchSync, benchSyncConcurrent } from './sync';
 
@@ -20,6 +21,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   'sync-concurrent': benchSyncConcurrent,
   engine: benchEngine,
   inbox: benchInbox,
+  results: benchResults,
 };
 
 const asked = process.argv.slice(2);

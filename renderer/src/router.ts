@@ -54,6 +54,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/ConversationView.vue'),
     meta: { title: 'Conversation' },
   },
+  {
+    path: '/campaigns/:id/results',
+    name: 'campaign-results',
+    component: () => import('./views/CampaignResultsView.vue'),
+    meta: { title: 'Results' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/campaigns' },
 ];
 

@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type {
   CampaignRecord,
+  CampaignResultsRecord,
   ConflictRecord,
   ContactRecord,
   EnrollmentRecord,
@@ -21,6 +22,8 @@ import { v2 } from './v2';
 import { v3 } from './v3';
 import { v4 } from './v4';
 import { v5 } from './v5';
+import { v6 } from './v6';
+import { maintainResults } from './results';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
 export class CampaignDeskDb extends Dexie {
@@ -38,6 +41,7 @@ export class CampaignDeskDb extends Dexie {
   suppressions!: EntityTable<SuppressionRecord, 'id'>;
   inboxMessages!: EntityTable<InboxMessageRecord, 'id'>;
   sentCopies!: EntityTable<SentCopyRecord, 'id'>;
+  campaignResults!: EntityTable<CampaignResultsRecord, 'id'>;
 
   constructor(name = 'campaign-desk') {
     super(name);
@@ -46,7 +50,9 @@ export class CampaignDeskDb extends Dexie {
     v3(this);
     v4(this);
     v5(this);
+    v6(this);
     captureWrites(this);
+    maintainResults(this);
   }
 }
 

@@ -344,6 +344,18 @@ export interface InboxMessageRecord {
   reason?: string;
 }
 
+/**
+ * A campaign's results as counters (core/results.ts), kept as its enrollments, step runs and
+ * tasks change. Derived and local to this device: rebuilt from those rows when missing.
+ */
+export interface CampaignResultsRecord {
+  /** The campaign's id. */
+  id: string;
+  counters: Record<string, number>;
+  /** UTC ms of the last change. */
+  updatedAt: number;
+}
+
 export interface MetaRecord {
   key: string;
   value: unknown;

@@ -7,6 +7,7 @@ import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
+import { campaignCounters } from './results';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
   createContact,
@@ -61,9 +62,10 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBe(6);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
+        'campaignResults',
         'campaigns',
         'conflicts',
         'contacts',
@@ -83,7 +85,7 @@ describe('schema', () => {
     expect(db.enrollments.schema.indexes.map((i) => i.name)).toContain('[status+nextDueAt]');
   });
 
-  it('a version-1 database opens under version 5 with its rows intact', async () => {
+  it('a version-1 database opens under version 6 with its rows intact', async () => {
     const name = `v1-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -92,7 +94,7 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(5);
+    expect(upgraded.verno).toBe(6);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
     upgraded.close();
@@ -123,7 +125,7 @@ describe('schema', () => {
     upgraded.close();
   });
 
-  it('a version-3 database opens under version 5: replies, sent emails and held people are found by the new indexes, its rows intact and no sent copy waiting', async () => {
+  it('a version-3 database opens under version 6: replies, sent emails and held people are found by the new indexes, its rows intact and no sent copy waiting', async () => {
     const name = `v3-${++n}`;
     const old = new Dexie(name);
     v1(old);
@@ -146,7 +148,7 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(5);
+    expect(upgraded.verno).toBe(6);
     expect((await upgraded.inboxMessages.where('[kind+at]').between(['reply', 0], ['reply', 10]).first())?.id).toBe(
       'm1:1:7',
     );
@@ -162,6 +164,34 @@ describe('schema', () => {
     ).toEqual(['e1']);
     expect((await upgraded.suppressions.get('ana@example.org'))?.reason).toBe('unsubscribed');
     expect(await upgraded.sentCopies.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('a version-3 database opens under version 6: a campaign sent before has its results counted from its rows when first read', async () => {
+    const name = `v3-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    v2(old);
+    v3(old);
+    await old.open();
+    await old.table('campaigns').add({ id: 'c1', name: 'Old', steps: [{ id: 's1', type: 'email', day: 1 }] });
+    await old
+      .table('enrollments')
+      .add({ id: 'e1', campaignId: 'c1', contactId: 'p1', status: 'replied', zone: 'UTC', nextDueAt: 0 });
+    await old.table('stepRuns').add({
+      id: 'e1:s1',
+      enrollmentId: 'e1',
+      stepId: 's1',
+      state: 'sent',
+      sentAt: Date.parse('2026-03-02T09:00:00Z'),
+    });
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect(await upgraded.campaignResults.count()).toBe(0);
+    const counters = await campaignCounters(upgraded, 'c1');
+    expect(counters).toMatchObject({ people: 1, 'step:s1:sent': 1, 'step:s1:replied': 1, 'heat:replied:1:9': 1 });
+    expect((await upgraded.campaignResults.get('c1'))!.counters).toEqual(counters);
     upgraded.close();
   });
 

@@ -1,0 +1,142 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { stepFunnels } from '../../../core/results';
+import { CampaignDeskDb, setDb } from './database';
+import { newStepRun, type CampaignRecord, type EnrollmentRecord } from './records';
+import { campaignCounters, countFromRows } from './results';
+
+let db: CampaignDeskDb;
+let n = 0;
+beforeEach(async () => {
+  db = new CampaignDeskDb(`results-${++n}`);
+  setDb(db);
+  await db.open();
+});
+
+const MONDAY_10_NY = Date.parse('2026-03-02T15:00:00Z'); // 10:00 in New York
+
+const campaign: CampaignRecord = {
+  id: 'c1',
+  name: 'Spring',
+  status: 'active',
+  version: 1,
+  archived: 0,
+  mailboxId: 'm1',
+  timeZoneMode: 'recipient',
+  skipWeekends: false,
+  taskTime: '09:00',
+  steps: [
+    { id: 's1', type: 'email', day: 1, subject: 'Hello', body: 'Hi', send: { timing: 'at_time', time: '10:00' } },
+    { id: 's2', type: 'call', day: 3, title: 'Call', notes: '' },
+  ] as CampaignRecord['steps'],
+  createdAt: 0,
+  updatedAt: 0,
+};
+
+const enrollment = (i: number): EnrollmentRecord => ({
+  id: `e${i}`,
+  campaignId: 'c1',
+  contactId: `p${i}`,
+  mailboxId: 'm1',
+  zone: 'America/New_York',
+  status: 'active',
+  launchedAt: 0,
+  firstSendAt: null,
+  deviceId: 'd',
+  nextStepIndex: 0,
+  nextDueAt: MONDAY_10_NY,
+  nextAction: 'send_email',
+  shiftDays: 0,
+  createdAt: 0,
+  updatedAt: 0,
+});
+
+describe('results counters kept as rows change', () => {
+  it('40 sent and 6 replied read 15 % from the kept row, equal to counting every row, through launch, claims, sends, replies and tasks', async () => {
+    await db.campaigns.add(campaign); // a new campaign starts a kept row at zero
+    expect((await db.campaignResults.get('c1'))?.counters).toEqual({});
+    await db.enrollments.bulkAdd(Array.from({ length: 50 }, (_, i) => enrollment(i)));
+    // The engine's claim and record, each in a transaction that names only stepRuns (or enrollments).
+    for (let i = 0; i < 40; i++) {
+      const run = newStepRun({ id: `e${i}:s1`, enrollmentId: `e${i}`, stepId: 's1', dueAt: MONDAY_10_NY });
+      await db.transaction('rw', db.stepRuns, () => db.stepRuns.put({ ...run, state: 'sending' }));
+      await db.transaction('rw', db.stepRuns, () =>
+        db.stepRuns.put({ ...run, state: 'sent', sentAt: MONDAY_10_NY, messageId: `<m${i}@x>` }),
+      );
+    }
+    await db.transaction('rw', db.enrollments, async () => {
+      for (let i = 0; i < 6; i++) await db.enrollments.update(`e${i}`, { status: 'replied' });
+      await db.enrollments.update('e6', { status: 'bounced' });
+      await db.enrollments.update('e7', { outOfOfficeUntil: MONDAY_10_NY + 86_400_000 });
+    });
+    await db.tasks.bulkPut(
+      [10, 11, 12].map((i) => ({
+        id: `e${i}:s2`,
+        enrollmentId: `e${i}`,
+        campaignId: 'c1',
+        contactId: `p${i}`,
+        stepId: 's2',
+        kind: 'call' as const,
+        title: 'Call',
+        notes: '',
+        dueAt: MONDAY_10_NY + 2 * 86_400_000,
+        status: 'open' as const,
+        completedAt: null,
+      })),
+    );
+    await db.tasks.update('e10:s2', { status: 'done', completedAt: 1 });
+    await db.tasks.update('e11:s2', { status: 'skipped', completedAt: 1 });
+
+    const kept = (await db.campaignResults.get('c1'))!.counters;
+    expect(kept).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    const [email, call] = stepFunnels(campaign.steps, kept, { s2: 1 });
+    const read = (f: typeof email) => Object.fromEntries(f!.measures.map((m) => [m.label, `${m.count} · ${m.rate}`]));
+    expect(read(email)).toEqual({
+      'People reached': '40 · 80 %',
+      Sent: '40 · 100 %',
+      Replied: '6 · 15 %',
+      Bounced: '1 · 3 %',
+      'Out of office': '1 · 3 %',
+      Unsubscribed: '0 · 0 %',
+    });
+    expect(read(call)).toEqual({
+      'People reached': '3 · 6 %',
+      'Tasks done': '1 · 33 %',
+      Skipped: '1 · 33 %',
+      Overdue: '1 · 33 %',
+    });
+    // Monday 10:00 in New York: 40 sent, 6 replied to.
+    expect(kept['heat:sent:1:10']).toBe(40);
+    expect(kept['heat:replied:1:10']).toBe(6);
+    expect(kept['day:2026-03-02']).toBe(40);
+  });
+
+  it('a campaign with no kept row (written around Dexie, or before schema 4) is counted once from its rows, then kept', async () => {
+    await db.campaigns.add(campaign);
+    await db.campaignResults.delete('c1');
+    await db.enrollments.bulkAdd([enrollment(1), enrollment(2)]);
+    await db.stepRuns.put(
+      newStepRun({ id: 'e1:s1', enrollmentId: 'e1', stepId: 's1', dueAt: 0, state: 'sent', sentAt: MONDAY_10_NY }),
+    );
+    expect(await db.campaignResults.get('c1')).toBeUndefined();
+    expect((await campaignCounters(db, 'c1'))['step:s1:sent']).toBe(1);
+    await db.stepRuns.put(
+      newStepRun({ id: 'e2:s1', enrollmentId: 'e2', stepId: 's1', dueAt: 0, state: 'sent', sentAt: MONDAY_10_NY }),
+    );
+    expect((await db.campaignResults.get('c1'))!.counters['step:s1:sent']).toBe(2);
+  });
+
+  it('a step run deleted, or its enrollment removed, takes its counts away', async () => {
+    await db.campaigns.add(campaign);
+    await db.enrollments.bulkAdd([enrollment(1)]);
+    await db.stepRuns.put(
+      newStepRun({ id: 'e1:s1', enrollmentId: 'e1', stepId: 's1', dueAt: 0, state: 'sent', sentAt: MONDAY_10_NY }),
+    );
+    await db.enrollments.update('e1', { status: 'replied' });
+    expect((await db.campaignResults.get('c1'))!.counters['step:s1:replied']).toBe(1);
+    await db.stepRuns.delete('e1:s1');
+    expect((await countFromRows(db, ['c1'])).get('c1')).toEqual((await db.campaignResults.get('c1'))!.counters);
+    await db.enrollments.delete('e1');
+    expect((await db.campaignResults.get('c1'))!.counters).toEqual({});
+  });
+});

@@ -1,0 +1,291 @@
+import Dexie, {
+  type DBCore,
+  type DBCoreMutateRequest,
+  type DBCoreRangeType,
+  type DBCoreTable,
+  type DBCoreTransaction,
+} from 'dexie';
+import { applyCounters, enrollmentCounters, taskCounters, type Counters, type RunFacts } from '../../../core/results';
+import type { CampaignDeskDb } from './database';
+import type { CampaignResultsRecord, EnrollmentRecord, StepRunRecord, TaskRecord } from './records';
+
+/**
+ * Keeps each campaign's results counters (core/results.ts) as its rows change: a Dexie DBCore
+ * middleware sees every write to `enrollments`, `stepRuns` and `tasks`, in every transaction
+ * (a person's change, the engine's claim and record, the inbox, rows pulled by sync), and in
+ * the same transaction adds what the written rows count now and takes away what they counted
+ * before. A campaign whose row is missing (created before schema 4, or written around Dexie, as
+ * the browser tests' seeds do) has nothing kept; {@link campaignCounters} builds it from the rows
+ * once, and from then on it is kept.
+ *
+ * Every read-write transaction over a watched table also takes `campaignResults` (and the
+ * tables the counters read) into its scope, as Dexie Cloud's mutation log does.
+ */
+
+const WATCHED = new Set(['enrollments', 'stepRuns', 'tasks', 'campaigns']);
+const SCOPE = ['campaignResults', 'enrollments', 'stepRuns', 'tasks'];
+const RANGE = 2 as DBCoreRangeType;
+
+/** Installs the middleware on `db` (before it opens). */
+export function maintainResults(db: Dexie): void {
+  db.use({
+    stack: 'dbcore',
+    name: 'campaign-results',
+    create: (down: DBCore): DBCore => ({
+      ...down,
+      transaction: (stores, mode, options) =>
+        down.transaction(
+          mode === 'readwrite' && stores.some((s) => WATCHED.has(s)) ? [...new Set([...stores, ...SCOPE])] : stores,
+          mode,
+          options,
+        ),
+      table: (name: string): DBCoreTable => {
+        const table = down.table(name);
+        if (!WATCHED.has(name)) return table;
+        return { ...table, mutate: (req) => mutateKeeping(down, name, table, req) };
+      },
+    }),
+  });
+}
+
+type Deltas = Map<string, { minus: string[]; plus: string[] }>;
+
+function deltaOf(deltas: Deltas, campaignId: string) {
+  let d = deltas.get(campaignId);
+  if (!d) deltas.set(campaignId, (d = { minus: [], plus: [] }));
+  return d;
+}
+
+function keysOf(req: Exclude<DBCoreMutateRequest, { type: 'deleteRange' }>): unknown[] {
+  return req.type === 'delete' ? req.keys : req.values.map((v, i) => req.keys?.[i] ?? (v as { id: string }).id);
+}
+
+/** Dexie's zone (its current transaction), which the layers below need when they write. */
+interface ZoneApi {
+  PSD: unknown;
+  usePSD<T>(psd: unknown, fn: () => T): T;
+}
+const zones = Dexie.Promise as unknown as ZoneApi;
+
+async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req: DBCoreMutateRequest) {
+  const trans = req.trans;
+  // Awaiting our own (native) promises loses Dexie's zone; every write below runs in the one it came in.
+  const psd = zones.PSD;
+  const inZone = <T>(fn: () => T): T => zones.usePSD(psd, fn);
+  const results = down.table('campaignResults');
+  if (req.type === 'deleteRange') {
+    // A table cleared: every campaign is counted again from its rows when next read.
+    const out = await inZone(() => table.mutate(req));
+    await inZone(() =>
+      results.mutate({ type: 'deleteRange', trans, range: { type: RANGE, lower: '', upper: '\uffff' } as never }),
+    );
+    return out;
+  }
+  const keys = keysOf(req);
+  const before = (req.type === 'add' ? keys.map(() => undefined) : await table.getMany({ trans, keys })) as (
+    Record<string, unknown> | undefined
+  )[];
+  const after = keys.map((_, i) => (req.type === 'delete' ? undefined : (req.values[i] as Record<string, unknown>)));
+
+  const deltas: Deltas = new Map();
+  const invalid = new Set<string>();
+  const created: string[] = [];
+  if (name === 'tasks') {
+    keys.forEach((_, i) => {
+      const was = before[i] as TaskRecord | undefined;
+      const now = after[i] as TaskRecord | undefined;
+      if (was) deltaOf(deltas, was.campaignId).minus.push(...taskCounters(was));
+      if (now) deltaOf(deltas, now.campaignId).plus.push(...taskCounters(now));
+    });
+  } else if (name === 'campaigns') {
+    keys.forEach((key, i) => {
+      if (!before[i] && after[i]) created.push(String(key));
+      if (before[i] && !after[i]) invalid.add(String(key));
+    });
+  } else if (name === 'enrollments') {
+    // A new enrollment has no runs yet; an existing one's runs are read once.
+    const existing = before.filter((e): e is Record<string, unknown> => !!e) as unknown as EnrollmentRecord[];
+    const runs = await runsOf(
+      down,
+      trans,
+      existing.map((e) => e.id),
+    );
+    keys.forEach((_, i) => {
+      const was = before[i] as EnrollmentRecord | undefined;
+      const now = after[i] as EnrollmentRecord | undefined;
+      if (was) deltaOf(deltas, was.campaignId).minus.push(...enrollmentCounters(was, runs.get(was.id) ?? []));
+      if (now)
+        deltaOf(deltas, now.campaignId).plus.push(...enrollmentCounters(now, was ? (runs.get(was.id) ?? []) : []));
+    });
+  } else {
+    // Step runs: an enrollment's outcome is counted at its last email, so its other runs are read too.
+    const runIds = new Set<string>();
+    keys.forEach((_, i) => {
+      const r = (after[i] ?? before[i]) as StepRunRecord | undefined;
+      if (r) runIds.add(r.enrollmentId);
+    });
+    const ids = [...runIds];
+    const enrollments = (await down.table('enrollments').getMany({ trans, keys: ids })) as (
+      EnrollmentRecord | undefined
+    )[];
+    const runs = await runsOf(down, trans, ids);
+    ids.forEach((id, j) => {
+      const e = enrollments[j];
+      if (!e) return; // a run of an enrollment not (yet) here: counted when the enrollment comes
+      const old = runs.get(id) ?? [];
+      const next = new Map(old.map((r) => [(r as StepRunRecord).id, r]));
+      keys.forEach((key, i) => {
+        const r = (after[i] ?? before[i]) as StepRunRecord | undefined;
+        if (r?.enrollmentId !== id) return;
+        if (after[i]) next.set(String(key), after[i] as unknown as RunFacts);
+        else next.delete(String(key));
+      });
+      const d = deltaOf(deltas, e.campaignId);
+      d.minus.push(...enrollmentCounters(e, old));
+      d.plus.push(...enrollmentCounters(e, [...next.values()]));
+    });
+  }
+
+  const out = await inZone(() => table.mutate(req));
+  if (out.numFailures > 0) for (const id of deltas.keys()) invalid.add(id);
+  const ids = [...new Set([...deltas.keys(), ...invalid, ...created])];
+  if (ids.length === 0) return out;
+  const rows = (await results.getMany({ trans, keys: ids })) as (CampaignResultsRecord | undefined)[];
+  const puts: CampaignResultsRecord[] = [];
+  const deletes: string[] = [];
+  const at = Date.now();
+  for (const [i, id] of ids.entries()) {
+    if (invalid.has(id)) {
+      if (rows[i]) deletes.push(id);
+      continue;
+    }
+    if (created.includes(id)) {
+      // A new campaign starts from zero, unless rows of it came first (a sync pull in another order).
+      if (!rows[i] && !(await hasEnrollments(down, trans, id))) puts.push({ id, counters: {}, updatedAt: at });
+      continue;
+    }
+    const row = rows[i];
+    if (!row) continue; // not kept yet: counted from the rows when first read
+    const d = deltas.get(id)!;
+    puts.push({ id, counters: applyCounters({ ...row.counters }, d.minus, d.plus), updatedAt: at });
+  }
+  if (deletes.length > 0) await inZone(() => results.mutate({ type: 'delete', trans, keys: deletes }));
+  if (puts.length > 0)
+    await inZone(() => results.mutate({ type: 'put', trans, values: puts, keys: puts.map((p) => p.id) }));
+  return out;
+}
+
+/** Each enrollment's step runs (by the `[enrollmentId+stepId]` index), read in the transaction. */
+async function runsOf(down: DBCore, trans: DBCoreTransaction, enrollmentIds: readonly string[]) {
+  const out = new Map<string, RunFacts[]>();
+  if (enrollmentIds.length === 0) return out;
+  const runs = down.table('stepRuns');
+  const index = runs.schema.getIndexByKeyPath(['enrollmentId', 'stepId'])!;
+  await Promise.all(
+    enrollmentIds.map(async (id) => {
+      const res = await runs.query({
+        trans,
+        values: true,
+        query: {
+          index,
+          range: { type: RANGE, lower: [id, ''], upper: [id, '\uffff'], lowerOpen: false, upperOpen: false },
+        },
+      });
+      out.set(id, res.result as RunFacts[]);
+    }),
+  );
+  return out;
+}
+
+async function hasEnrollments(down: DBCore, trans: DBCoreTransaction, campaignId: string): Promise<boolean> {
+  const table = down.table('enrollments');
+  const index = table.schema.getIndexByKeyPath(['campaignId', 'nextDueAt'])!;
+  const res = await table.query({
+    trans,
+    values: false,
+    limit: 1,
+    query: {
+      index,
+      range: {
+        type: RANGE,
+        lower: [campaignId, -Infinity],
+        upper: [campaignId, Infinity],
+        lowerOpen: false,
+        upperOpen: false,
+      },
+    },
+  });
+  return res.result.length > 0;
+}
+
+/**
+ * Campaigns' results counters (core/results.ts): the kept rows, or, for a campaign without
+ * one yet, counted once from its enrollments, step runs and tasks and kept from then on (one
+ * read-write transaction, so no change in between is lost).
+ * @returns counters by campaign id, for every id asked.
+ */
+export async function campaignCountersMany(
+  db: CampaignDeskDb,
+  campaignIds: readonly string[],
+): Promise<Map<string, Counters>> {
+  const kept = await db.campaignResults.bulkGet([...campaignIds]);
+  const out = new Map<string, Counters>();
+  campaignIds.forEach((id, i) => kept[i] && out.set(id, kept[i].counters));
+  if (out.size === campaignIds.length) return out;
+  return db.transaction('rw', ['campaignResults', 'campaigns', 'enrollments', 'stepRuns', 'tasks'], async () => {
+    const again = await db.campaignResults.bulkGet([...campaignIds]);
+    const missing = campaignIds.filter((_, i) => !again[i]);
+    campaignIds.forEach((id, i) => again[i] && out.set(id, again[i].counters));
+    const counted = await countFromRows(db, missing);
+    const at = Date.now();
+    await db.campaignResults.bulkPut(missing.map((id) => ({ id, counters: counted.get(id)!, updatedAt: at })));
+    for (const id of missing) out.set(id, counted.get(id)!);
+    return out;
+  });
+}
+
+/** One campaign's counters ({@link campaignCountersMany}). */
+export async function campaignCounters(db: CampaignDeskDb, campaignId: string): Promise<Counters> {
+  return (await campaignCountersMany(db, [campaignId])).get(campaignId)!;
+}
+
+/**
+ * Counts campaigns' results from every one of their rows (the slow way: once per campaign,
+ * and in the tests that compare it with the kept row). Step runs are read in one pass over
+ * the table when there are many people (one `getAll` is far quicker than 80,000 `get`s), else
+ * by id.
+ */
+export async function countFromRows(db: Dexie, campaignIds: readonly string[]): Promise<Map<string, Counters>> {
+  const out = new Map<string, Counters>(campaignIds.map((id) => [id, {}]));
+  if (campaignIds.length === 0) return out;
+  const enrollments = (
+    await Promise.all(
+      campaignIds.map((id) =>
+        db.table('enrollments').where('[campaignId+nextDueAt]').between([id, -Infinity], [id, Infinity]).toArray(),
+      ),
+    )
+  ).flat() as EnrollmentRecord[];
+  const runs = new Map<string, RunFacts[]>(enrollments.map((e) => [e.id, []]));
+  const campaigns = (await db.table('campaigns').bulkGet([...campaignIds])) as (
+    { steps: { id: string }[] } | undefined
+  )[];
+  const byId = enrollments.length < 2_000 && campaigns.every((c) => !!c);
+  const found = byId
+    ? ((await db
+        .table('stepRuns')
+        .bulkGet(
+          enrollments.flatMap((e) => campaigns[campaignIds.indexOf(e.campaignId)]!.steps.map((s) => `${e.id}:${s.id}`)),
+        )) as (StepRunRecord | undefined)[])
+    : ((await db.table('stepRuns').toArray()) as StepRunRecord[]);
+  for (const run of found) if (run) runs.get(run.enrollmentId)?.push(run);
+  for (const e of enrollments) applyCounters(out.get(e.campaignId)!, [], enrollmentCounters(e, runs.get(e.id)!));
+  for (const id of campaignIds) {
+    const tasks = (await db
+      .table('tasks')
+      .where('[campaignId+stepId+status+dueAt]')
+      .between([id, '', '', -Infinity], [id, '\uffff', '\uffff', Infinity])
+      .toArray()) as TaskRecord[];
+    for (const task of tasks) applyCounters(out.get(id)!, [], taskCounters(task));
+  }
+  return out;
+}
