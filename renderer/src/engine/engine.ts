@@ -21,6 +21,7 @@ import {
   type SuppressionRecord,
   type TaskRecord,
 } from '../db/records';
+import { afterOutOfOffice } from '../../../core/inbox/effects';
 import { doNotMailReason } from '../../../core/inbox/suppression';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
@@ -1058,7 +1059,9 @@ export function releasePatch(
   const step = planned[next]!;
   return {
     nextStepIndex: next,
-    nextDueAt: step.dueAt,
+    // Out of office (SPEC R15): a step released while the person is away (the auto-reply came
+    // while the email before it was on its way) waits for the day they resume.
+    nextDueAt: afterOutOfOffice(step.dueAt, enrollment.outOfOfficeUntil, enrollment.zone),
     nextAction: step.action,
     hold: null,
     attempts: 0,
