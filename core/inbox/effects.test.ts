@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, type Classification } from './classify';
 import {
+  afterOutOfOffice,
   dayWords,
   inboxEffects,
   outOfOfficePause,
@@ -217,6 +218,20 @@ describe('R15 effects: out of office', () => {
       }).toEqual({ until: row.until, resumesOn: row.resumesOn, nextDueAt: row.nextDueAt });
     });
   }
+
+  it('afterOutOfOffice keeps a step released during the pause out of it, at its own local time, and leaves a later one alone', () => {
+    const until = Date.parse('2026-03-12T04:00:00Z'); // Thu 12 Mar 00:00 in New York
+    const at = (iso: string) => new Date(afterOutOfOffice(Date.parse(iso), until, 'America/New_York')).toISOString();
+    expect(at('2026-03-10T13:30:00Z')).toBe('2026-03-12T13:30:00.000Z'); // Tue 09:30 → Thu 09:30
+    expect(at('2026-03-13T13:30:00Z')).toBe('2026-03-13T13:30:00.000Z'); // already after: unchanged
+    // Across the DST change (Sun 8 Mar): Fri 6 Mar 09:30 EST → Mon 9 Mar 09:30 EDT.
+    expect(
+      new Date(
+        afterOutOfOffice(Date.parse('2026-03-06T14:30:00Z'), Date.parse('2026-03-09T04:00:00Z'), 'America/New_York'),
+      ).toISOString(),
+    ).toBe('2026-03-09T13:30:00.000Z');
+    expect(afterOutOfOffice(123, null, 'America/New_York')).toBe(123);
+  });
 
   it('a return date already passed pauses nothing', async () => {
     const result = await effectsOf('ooo-en-outlook.eml', [person()], {

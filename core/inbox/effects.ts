@@ -365,11 +365,26 @@ export function outOfOfficePause(input: {
   let day = input.returnsOn ? dayNumber(input.returnsOn) + 1 : wallDay(clock.toWall(input.receivedAt)) + input.days;
   if (input.skipWeekends) while (isoWeekday(day) > 5) day += 1;
   const until = clock.fromWall(day * DAY_MS);
-  const dueWall = clock.toWall(input.nextDueAt);
-  const dueDay = wallDay(dueWall);
-  const nextDueAt =
-    input.moveNext && dueDay < day ? clock.fromWall(day * DAY_MS + (dueWall - dueDay * DAY_MS)) : input.nextDueAt;
+  const nextDueAt = input.moveNext ? afterOutOfOffice(input.nextDueAt, until, input.zone) : input.nextDueAt;
   return { until, resumesOn: isoDate(day), nextDueAt };
+}
+
+/**
+ * A due instant kept out of an out-of-office pause (SPEC R15): `dueAt` (UTC ms) when it is
+ * not before `until` (the start of the resume day, UTC ms, as {@link outOfOfficePause} gives
+ * it), otherwise the same local time of day in `zone` (IANA) on the resume day (RFC 5545's
+ * rule for a time a DST change skips or repeats). The send engine applies it to every step
+ * released while the person is away, so an email that was still on its way when the
+ * auto-reply came does not release the next one into the pause.
+ * @throws Error when `zone` is not an IANA zone.
+ */
+export function afterOutOfOffice(dueAt: number, until: number | null | undefined, zone: string): number {
+  if (until === null || until === undefined || dueAt >= until) return dueAt;
+  const clock = ZoneClock.for(zone);
+  const day = wallDay(clock.toWall(until));
+  const dueWall = clock.toWall(dueAt);
+  const dueDay = wallDay(dueWall);
+  return dueDay < day ? clock.fromWall(day * DAY_MS + (dueWall - dueDay * DAY_MS)) : dueAt;
 }
 
 function dayNumber(date: string): number {

@@ -21,6 +21,7 @@ export {
 export {
   inboxEffects,
   outOfOfficePause,
+  afterOutOfOffice,
   dayWords,
   DEFAULT_OUT_OF_OFFICE_DAYS,
   SOFT_BOUNCES_TO_PAUSE,

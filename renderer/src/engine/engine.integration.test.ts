@@ -151,7 +151,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === people);
@@ -169,7 +174,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     await runtime.handlers['test/set-clock']({ now: T0 });
     await runtime.handlers['test/set-offline']({ offline: true });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -199,7 +209,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     // The task falls due at 09:00 in New York; the salesperson writes it at 15:17 and sends it.
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T13:00:00Z') });
@@ -226,7 +241,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
       const { runtime, client } = host();
       await runtime.handlers['test/set-clock']({ now: DUE + 45 * 60_000 });
       const engine = new Engine(client);
-      cleanups.push(() => engine.stop());
+      cleanups.push(async () => {
+        engine.stop();
+        // A batch still on its way finishes before the next test swaps the database under it.
+        await engine.idle();
+        await engine.sentCopies.idle();
+      });
       await engine.start();
       // Settled: the send recorded as sent (not just received), or the person held as overdue.
       const sent = async () => (await db.stepRuns.toArray()).some((run) => run.state === 'sent');
@@ -261,7 +281,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T14:00:00Z') });
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
@@ -300,7 +325,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T15:00:00Z') });
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
@@ -317,7 +347,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.toArray()).filter((run) => run.state === 'sent').length === 3);
@@ -331,7 +366,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     const waiting = () =>
@@ -363,7 +403,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.get((await db.enrollments.toArray())[0]!.id + ':s1'))?.state === 'sent');
@@ -383,7 +428,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     let at = DUE;
     await runtime.handlers['test/set-clock']({ now: at });
@@ -464,7 +514,12 @@ describe('the send engine, with the host and a real SMTP server', () => {
       },
     } as unknown as Client;
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await first.runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => handed === SEND_CONCURRENCY);

@@ -42,7 +42,9 @@ interface Received {
 }
 
 /** A real SMTP server: each message's recipient, Message-ID and subject, in arrival order. */
-async function smtp(): Promise<{ port: number; received: Received[] }> {
+async function smtp(
+  beforeReply?: (message: Received) => Promise<void>,
+): Promise<{ port: number; received: Received[] }> {
   const received: Received[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -53,12 +55,17 @@ async function smtp(): Promise<{ port: number; received: Received[] }> {
       let head = '';
       stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
       stream.on('end', () => {
-        received.push({
+        const message = {
           to: session.envelope.rcptTo.map((r) => r.address).join(','),
           messageId: /^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?',
           subject: /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '?',
-        });
-        callback();
+        };
+        received.push(message);
+        // The server holds its reply while `beforeReply` runs (mail that arrives meanwhile).
+        (beforeReply?.(message) ?? Promise.resolve()).then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
       });
     },
   });
@@ -151,7 +158,12 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
@@ -175,7 +187,12 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
@@ -189,7 +206,12 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     const engine = new Engine(client);
-    cleanups.push(() => engine.stop());
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => server.received.length === 2);
@@ -225,5 +247,61 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     ]);
     expect(server.received.at(-1)!.to).toBe('bo@example.org');
     expect((await db.enrollments.toArray()).map((e) => e.status).sort()).toEqual(['finished', 'replied']);
+  }, 30_000);
+
+  it('an out-of-office reply that arrives while its email is still on its way pauses the person all the same: the follow-up waits for the day after the return date', async () => {
+    // Cara's server answers by itself as the email is delivered, before the SMTP reply reached
+    // the app (a local Postfix + Sieve vacation does this within milliseconds).
+    let mailboxId = '';
+    const server = await smtp(async (message) => {
+      if (message.to !== 'ana@example.org') return;
+      const vacation = [
+        'From: <ana@example.org>',
+        'To: Rep One <rep@example.com>',
+        'Subject: Out of office',
+        'Date: Mon, 09 Mar 2026 09:30:01 -0400',
+        'Message-ID: <vacation.1@mail.example.org>',
+        `In-Reply-To: ${message.messageId}`,
+        `References: ${message.messageId}`,
+        'Auto-Submitted: auto-replied (vacation)',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'I am out of the office and back on 11 March 2026.',
+        '',
+      ].join('\r\n');
+      await applyInboxBatch({ mailboxId, uidValidity: 1, lastUid: 1, messages: [{ uid: 1, raw: vacation }] });
+    });
+    const launchedNow = await launched(server.port);
+    const { db } = launchedNow;
+    mailboxId = launchedNow.mailboxId;
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      // A batch still on its way finishes before the next test swaps the database under it.
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
+    await engine.idle();
+    const ana = (await db.enrollments.toArray()).find((e) => e.contactId === launchedNow.ids[0])!;
+    expect(ana).toMatchObject({ status: 'active', returnsOn: '2026-03-11', resumesOn: '2026-03-12', nextStepIndex: 1 });
+    // Thu 12 Mar 09:30 in New York: the follow-up's own time of day on the resume day.
+    const RESUME = Date.parse('2026-03-12T13:30:00Z');
+    expect(new Date(ana.nextDueAt).toISOString()).toBe(new Date(RESUME).toISOString());
+
+    // Tuesday: only Bo's follow-up goes.
+    await runtime.handlers['test/set-clock']({ now: DAY2 + 60_000 });
+    await until(() => server.received.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await engine.idle();
+    expect(server.received.at(-1)!.to).toBe('bo@example.org');
+    // Thursday 09:30: Ana's.
+    await runtime.handlers['test/set-clock']({ now: RESUME });
+    await until(() => server.received.length === 4);
+    expect(server.received.at(-1)).toMatchObject({ to: 'ana@example.org', subject: 'Re: Hi Ana' });
   }, 30_000);
 });

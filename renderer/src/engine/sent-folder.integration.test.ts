@@ -79,7 +79,12 @@ async function engineOn() {
   cleanups.push(() => runtime.close());
   await runtime.handlers['test/set-clock']({ now: T0 });
   const engine = new Engine(client);
-  cleanups.push(() => engine.stop());
+  cleanups.push(async () => {
+    engine.stop();
+    // A batch still on its way finishes before the next test swaps the database under it.
+    await engine.idle();
+    await engine.sentCopies.idle();
+  });
   return { runtime, engine, saveCalls: () => calls.filter((call) => call.name === 'mail/save-sent').length };
 }
 

@@ -147,7 +147,12 @@ const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Prom
 async function started(a: ReturnType<typeof device>): Promise<Engine> {
   await a.runtime.handlers['test/set-clock']({ now: T0 });
   const engine = new Engine(a.client);
-  cleanups.push(() => engine.stop());
+  cleanups.push(async () => {
+    engine.stop();
+    // A batch still on its way finishes before the next test swaps the database under it.
+    await engine.idle();
+    await engine.sentCopies.idle();
+  });
   await engine.start();
   return engine;
 }

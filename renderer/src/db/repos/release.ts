@@ -1,4 +1,5 @@
 import { releaseNextStep } from '../../../../core/engine/release';
+import { afterOutOfOffice } from '../../../../core/inbox/effects';
 import { sendingRules } from '../../../../core/engine/rules';
 import { DAY_MS } from '../../../../core/zones';
 import { now } from '../change';
@@ -64,7 +65,9 @@ export function releasePatch(
     return { status: 'finished', hold: null, nextStepIndex: release.nextStepIndex, updatedAt: at };
   return {
     nextStepIndex: release.nextStepIndex,
-    nextDueAt: release.nextDueAt,
+    // Out of office (SPEC R15): a step released while the person is away (the auto-reply came
+    // while the email before it was on its way) waits for the day they resume.
+    nextDueAt: afterOutOfOffice(release.nextDueAt, enrollment.outOfOfficeUntil, enrollment.zone),
     nextAction: release.nextAction,
     // What R12/R13 moved, kept for the Scheduled folder's "moved … and why".
     nextMoved: release.moved
