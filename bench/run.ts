@@ -6,6 +6,7 @@
 import { benchContactsTable, benchLaunch } from './browser.bench';
 import { benchEngine } from './engine.bench';
 import { benchInbox } from './inbox.bench';
+import { benchInboxImap } from './inbox-imap.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
 import { benchResults } from './results.bench';
 import { benchScheduler } from './scheduler.bench';
@@ -21,6 +22,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   'sync-concurrent': benchSyncConcurrent,
   engine: benchEngine,
   inbox: benchInbox,
+  'inbox-imap': benchInboxImap,
   results: benchResults,
 };
 
