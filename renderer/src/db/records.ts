@@ -312,6 +312,8 @@ export interface SuppressionRecord {
   at: number;
   /** The contact it was about when it was recorded (may since be deleted). */
   contactId?: string;
+  /** `one-click`: recorded by the team server from the email's unsubscribe link (SPEC §12). */
+  via?: 'one-click';
 }
 
 /**

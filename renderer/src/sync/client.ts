@@ -18,7 +18,8 @@ import { now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
 import { saveServerWorkspace } from '../db/unsubscribe';
-import type { OutboxRecord } from '../db/records';
+import type { OutboxRecord, SuppressionRecord } from '../db/records';
+import { stopSuppressed } from '../db/repos/inbox';
 import type { HostClient } from '../host/client';
 import { setAside } from './problems';
 
@@ -143,9 +144,17 @@ export class SyncClient {
   private readonly stops: (() => void)[] = [];
   status: SyncStatus = { phase: 'off', url: null, lastSyncAt: null, lastError: null };
 
+  /**
+   * @param host the host client (its `sync/request` reaches the server)
+   * @param db this device's database
+   * @param pulledSuppressions called after a pull page is applied, with the suppression rows it
+   *   brought (SPEC §12: a one-click unsubscribe stops this device's enrollments to that address);
+   *   default {@link stopSuppressed} on the app's database
+   */
   constructor(
     private readonly host: HostClient,
     private readonly db: CampaignDeskDb = useDb(),
+    private readonly pulledSuppressions: (rows: SuppressionRecord[]) => Promise<unknown> = stopSuppressed,
   ) {}
 
   /** Starts syncing if a server is set: now, after every local change, when the network returns, and every 30 s. */
@@ -389,6 +398,13 @@ export class SyncClient {
       if (answer.status !== 200) throw new Error(`pull: ${serverError(answer.status, answer.body)}`);
       const page = PullResponse.parse(answer.body);
       await this.apply(page.rows, page.cookie);
+      const suppressions = page.rows.filter((row) => row.table === 'suppressions' && !row.deleted && row.value);
+      if (suppressions.length > 0)
+        // After the page's own transaction: a failure here costs the stop, never the pulled rows
+        // (and the check just before each send still keeps the address from being mailed).
+        await this.pulledSuppressions(suppressions.map((row) => row.value as unknown as SuppressionRecord)).catch(
+          (error: unknown) => console.error('sync: cannot stop the enrollments of a pulled suppression', error),
+        );
       if (!page.hasMore) {
         await this.db.outbox.where('mutationId').belowOrEqual(page.lastMutationId).delete();
         return;

@@ -10,6 +10,7 @@ import { createContact, deleteContacts, updateContact, type ContactInput } from 
 import { applyInboxBatch } from '../db/repos/inbox';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox } from '../db/repos/mailboxes';
+import { linksFor, unsubscribeSettings } from '../db/unsubscribe';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostClient } from '../host/client';
@@ -104,6 +105,70 @@ async function sharedCampaign(a: Awaited<ReturnType<typeof device>>, b: Awaited<
 }
 
 describe('sync client against the sync server', () => {
+  it('a one-click unsubscribe recorded by the team server stops the launching device’s enrollment at its next pull, and the other device sees it stopped (SPEC §12)', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    await a.sync.configure(server.url, token);
+    const { rosa, campaignId } = await a.on(async () => {
+      await saveMailbox(
+        {
+          name: 'Rep',
+          email: 'rep@northwind.example',
+          timeZone: 'Europe/Berlin',
+          smtp: { host: 'smtp.northwind.example', port: 587, security: 'starttls', user: 'rep' },
+          dailyLimit: 400,
+          minGapMs: 20_000,
+        },
+        false,
+      );
+      const rosa = await createContact(person('rosa@brooklyn.example', 'Rosa'));
+      const campaign = await createCampaign('Spring');
+      const steps = ['s1', 's2'].map((id, i) => ({
+        id,
+        day: i + 1,
+        type: 'email' as const,
+        subject: 'Hi',
+        body: '<p>Hi</p>',
+        send: { timing: 'at_time' as const, time: '23:59', followUp: false },
+      }));
+      await saveCampaign(campaign.id, { steps }, 1);
+      await launch(await previewLaunch(campaign.id, [rosa.id], Date.now(), null));
+      return { rosa, campaignId: campaign.id };
+    });
+    await a.sync.syncNow();
+    await b.sync.configure(server.url, token);
+    expect((await b.db.enrollments.toArray()).map((e) => e.status)).toEqual(['active']);
+
+    // The link in Rosa's email, made by device A with the workspace's key: she clicks it.
+    const links = await a.on(async () =>
+      linksFor(await unsubscribeSettings(), 'rep@northwind.example', 'rosa@brooklyn.example'),
+    );
+    const path = `/u/${encodeURIComponent(links.token)}`;
+    const answer = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(answer.status).toBe(200);
+
+    await a.sync.syncNow();
+    const [enrollment] = await a.db.enrollments.toArray();
+    expect(enrollment).toMatchObject({ status: 'unsubscribed', campaignId });
+    expect((await a.db.contacts.get(rosa.id))!.unsubscribed).toBe(true);
+    expect((await a.db.feed.toArray()).map((row) => row.text)).toContain(
+      'Rosa unsubscribed with the link in an email: rosa@brooklyn.example will not be emailed again; stopped Spring',
+    );
+    // Pulled again (another page, a restart): nothing more changes.
+    await a.sync.syncNow();
+    expect((await a.db.feed.toArray()).filter((row) => row.kind === 'inbox.unsubscribed')).toHaveLength(1);
+
+    await b.sync.syncNow();
+    expect((await b.db.enrollments.toArray()).map((e) => e.status)).toEqual(['unsubscribed']);
+    expect((await b.db.contacts.get(rosa.id))!.unsubscribed).toBe(true);
+    a.close();
+    b.close();
+  });
+
   it('an unsubscribe read on one device suppresses the address on the other, and deleting the contact keeps it (SPEC §12)', async () => {
     const a = await device('a');
     const b = await device('b');

@@ -16,7 +16,8 @@ import {
   type SentRun,
   type MatchLookups,
 } from '../../../../core/inbox';
-import { inChange, now } from '../change';
+import { inChange, now, type Change } from '../change';
+import { readDeviceId } from '../device';
 import { useDb } from '../database';
 import type {
   CampaignRecord,
@@ -569,4 +570,79 @@ export async function badgeFacts(): Promise<{
   const enrollments = new Map<string, EnrollmentRecord[]>();
   for (const e of [...replied, ...away]) enrollments.set(e.contactId, [...(enrollments.get(e.contactId) ?? []), e]);
   return { suppressions: new Map(suppressions.map((s) => [s.id, s])), enrollments };
+}
+
+/**
+ * SPEC §12 for an address that joined the suppression list elsewhere (a one-click
+ * unsubscribe recorded by the team server, `POST /u/<token>`, or another device's inbox),
+ * as a pull brought its row: the ongoing enrollments this device launched to that address
+ * stop (`unsubscribed`; `bounced` for a bounce), each waiting step is cancelled, and the
+ * contacts are marked, as the inbox does for a mailed request. Enrollments launched on
+ * another device are left to it (its own pull does the same). Idempotent: a row seen again
+ * changes nothing. One transaction; a feed row per address that stopped something.
+ * @param suppressions suppression rows as pulled (`address` is the lowercase email key)
+ * @returns how many enrollments stopped
+ */
+export async function stopSuppressed(suppressions: readonly SuppressionRecord[]): Promise<number> {
+  if (suppressions.length === 0) return 0;
+  const db = useDb();
+  return inChange([db.enrollments, db.stepRuns, db.tasks, db.contacts, db.campaigns, db.suppressions], async () => {
+    const at = now();
+    const device = await readDeviceId(db);
+    const changes: Change[] = [];
+    let stopped = 0;
+    for (const suppression of suppressions) {
+      const status: StopStatus = suppression.reason === 'bounced' ? 'bounced' : 'unsubscribed';
+      const contacts = await db.contacts.where('emailKey').equals(suppression.address).toArray();
+      const campaigns: string[] = [];
+      let marked = false;
+      for (const contact of contacts) {
+        const ongoing = await db.enrollments
+          .where('[contactId+status]')
+          .anyOf([
+            [contact.id, 'active'],
+            [contact.id, 'paused'],
+          ])
+          .toArray();
+        for (const e of ongoing.filter((e) => e.deviceId === device)) {
+          await write({ type: 'stop', enrollmentId: e.id, status }, at);
+          campaigns.push((await db.campaigns.get(e.campaignId))?.name ?? 'a campaign');
+          stopped++;
+        }
+        const already = status === 'bounced' ? contact.bounced : contact.unsubscribed;
+        if (!already) {
+          await write(
+            {
+              type: 'contact',
+              contactId: contact.id,
+              ...(status === 'bounced' ? { bounced: true } : { unsubscribed: true }),
+            },
+            at,
+          );
+          marked = true;
+        }
+      }
+      if (campaigns.length === 0 && !marked) continue;
+      const who = contacts[0] ? displayName(contacts[0]) : suppression.address;
+      const names = [...new Set(campaigns)].sort((a, b) => a.localeCompare(b)).join(', ');
+      const how =
+        status === 'bounced'
+          ? 'bounced'
+          : suppression.reason === 'complaint'
+            ? 'reported an email as spam'
+            : suppression.via === 'one-click'
+              ? 'unsubscribed with the link in an email'
+              : 'unsubscribed';
+      changes.push({
+        name: 'suppression/applied',
+        args: { address: suppression.address, status },
+        feed: {
+          kind: status === 'bounced' ? 'inbox.bounced' : 'inbox.unsubscribed',
+          text: `${who} ${how}: ${suppression.address} will not be emailed again${names ? `; stopped ${names}` : ''}`,
+          ...(contacts[0] ? { contactId: contacts[0].id } : {}),
+        },
+      });
+    }
+    return { result: stopped, change: changes };
+  });
 }
