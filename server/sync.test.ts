@@ -239,6 +239,7 @@ describe.each(targets)('sync server on $name', ({ options }) => {
       [1, '001_init.sql'],
       [2, '002_sync_expect.sql'],
       [3, '003_token_lifecycle.sql'],
+      [4, '004_unsubscribe_key.sql'],
     ]);
   });
 

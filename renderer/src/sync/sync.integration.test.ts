@@ -106,9 +106,11 @@ async function sharedCampaign(a: Awaited<ReturnType<typeof device>>, b: Awaited<
 
 describe('sync client against the sync server', () => {
   it('a one-click unsubscribe recorded by the team server stops the launching device’s enrollment at its next pull, and the other device sees it stopped (SPEC §12)', async () => {
+    // A workspace of its own: Rosa's rows must not reach the other tests' devices.
+    const own = await server.createToken('rep', 'oneclick');
     const a = await device('a');
     const b = await device('b');
-    await a.sync.configure(server.url, token);
+    await a.sync.configure(server.url, own);
     const { rosa, campaignId } = await a.on(async () => {
       await saveMailbox(
         {
@@ -136,7 +138,7 @@ describe('sync client against the sync server', () => {
       return { rosa, campaignId: campaign.id };
     });
     await a.sync.syncNow();
-    await b.sync.configure(server.url, token);
+    await b.sync.configure(server.url, own);
     expect((await b.db.enrollments.toArray()).map((e) => e.status)).toEqual(['active']);
 
     // The link in Rosa's email, made by device A with the workspace's key: she clicks it.
