@@ -5,8 +5,10 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { DateTime } from 'luxon';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
+import { startServer, type RunningServer } from '../server/index';
 import { CampaignPage } from './pages/campaign';
 import { ContactsPage } from './pages/contacts';
+import { startDevice } from './support/device';
 import { setClock } from './support/host';
 
 /**
@@ -19,7 +21,8 @@ import { setClock } from './support/host';
  * - Bruno's address does not exist → Postfix's own RFC 3464 bounce arrives → he is bounced;
  * - Cara's Sieve vacation names a return date → she pauses and resumes the day after, at the
  *   instant R8 gives;
- * - Hal asks to stop → he gets nothing more.
+ * - Hal clicks the one-click unsubscribe link of his email (RFC 8058, on the team sync
+ *   server) → he gets nothing more, and a second device shows him unsubscribed.
  *
  * The mailboxes used here (rep, ana, cara, hal at example.net) are this spec's own: they are
  * emptied at the start, so mail from an earlier run changes nothing.
@@ -168,6 +171,7 @@ test.describe('issue 11: a campaign against a real Postfix + Dovecot', () => {
   test.skip(!canAdminister, skipReason);
 
   test('a reply, a bounce, an out-of-office and a request to stop, each with what the salesperson sees and what never goes out', async ({
+    browser,
     context,
     page: firstPage,
     baseURL,
@@ -189,8 +193,24 @@ test.describe('issue 11: a campaign against a real Postfix + Dovecot', () => {
         'vacation :seconds 0 :subject "Out of office" ' +
         `"Thank you for your message. I am out of the office and back on ${RETURNS.toFormat('d LLLL yyyy')}.";\n`,
     });
+    // The team sync server, with the public https address its unsubscribe links name.
+    const sync: RunningServer = await startServer({
+      dataDir: 'memory://',
+      port: 0,
+      publicUrl: 'https://unsubscribe.example.test',
+    });
+    const syncToken = await sync.createToken('rep', 'mailstack');
+    const connect = async (on: Page) => {
+      await on.goto('/#/settings');
+      await on.getByTestId('sync-url').fill(sync.url);
+      await on.getByTestId('sync-token').fill(syncToken);
+      await on.getByTestId('sync-connect').click();
+      await expect(on.getByTestId('sync-phase')).toHaveText('Synced', { timeout: 30_000 });
+    };
     try {
       await setClock(baseURL!, LAUNCH);
+      // Connected first, so every email's link carries the workspace's token.
+      await connect(page);
 
       // The mailbox sends through Postfix as rep@example.net and watches its INBOX on Dovecot.
       await page.goto('/#/settings');
@@ -271,24 +291,31 @@ test.describe('issue 11: a campaign against a real Postfix + Dovecot', () => {
         date: new Date(Date.parse(STEP1) + 20 * 60_000),
         text: `Yes, let's talk on Thursday.\n\nOn ${dayWords(monday)}, Rep One wrote:\n> Is your team planning anything for Q2?\n`,
       });
-      // Hal asks to stop: a mail to the mailbox with subject "unsubscribe" (SPEC §11, §12).
-      // TODO(unsub): when the one-click endpoint (branch `unsub`) lands, read the
-      // List-Unsubscribe / List-Unsubscribe-Post headers from Hal's delivered copy and POST
-      // `List-Unsubscribe=One-Click` to its https URL here instead (RFC 8058).
-      await sendAs({
-        from: `Hal Stop <${HAL}>`,
-        to: REP,
-        subject: 'unsubscribe',
-        date: new Date(Date.parse(STEP1) + 25 * 60_000),
-        text: '',
+      // Hal clicks "unsubscribe" in his mail program: RFC 8058 one-click, as Gmail or Apple
+      // Mail does it, a POST to the https address of his copy's List-Unsubscribe header.
+      const [toHal] = await campaignMail(HAL, token);
+      const header = (name: string) =>
+        toHal!.headerLines
+          .find((line) => line.key === name)
+          ?.line.replace(/^[^:]+:\s*/, '')
+          .replace(/\r?\n\s+/g, ' ');
+      expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+      const oneClick = /<(https:\/\/unsubscribe\.example\.test\/u\/[^>]+)>/.exec(header('list-unsubscribe') ?? '')?.[1];
+      expect(oneClick, `List-Unsubscribe: ${header('list-unsubscribe')}`).toBeDefined();
+      expect(header('list-unsubscribe')).toMatch(/<mailto:rep@example\.net\?subject=unsubscribe/);
+      // The public address is the sync server's, here on loopback.
+      const clicked = await fetch(oneClick!.replace('https://unsubscribe.example.test', sync.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
       });
+      expect(clicked.status).toBe(200);
 
       await expect
-        .poll(
-          async () => (await inbox(REP)).filter((m) => [ANA, HAL].includes(m.from?.value[0]?.address ?? '')).length,
-          { timeout: 60_000 },
-        )
-        .toBe(2);
+        .poll(async () => (await inbox(REP)).filter((m) => m.from?.value[0]?.address === ANA).length, {
+          timeout: 60_000,
+        })
+        .toBe(1);
       // Half an hour after the first email, the app opens again.
       await setClock(baseURL!, new Date(Date.parse(STEP1) + 30 * 60_000).toISOString());
       page = await context.newPage();
@@ -330,7 +357,7 @@ test.describe('issue 11: a campaign against a real Postfix + Dovecot', () => {
       );
       await expect(feedRow('Hal Stop').locator('.feed-kind')).toHaveText('Unsubscribed');
       await expect(feedRow('Hal Stop')).toContainText(
-        `Hal Stop unsubscribed: ${HAL} will not be emailed again; stopped Spring outreach`,
+        `Hal Stop unsubscribed with the link in an email: ${HAL} will not be emailed again; stopped Spring outreach`,
       );
       await page.screenshot({ path: `${SHOTS}/inbox-mailstack-feed.png` });
 
@@ -384,8 +411,24 @@ test.describe('issue 11: a campaign against a real Postfix + Dovecot', () => {
       await page.getByTestId('folder-sent').click();
       await expect(page.getByTestId('sent-row')).toHaveCount(6);
       await page.screenshot({ path: `${SHOTS}/inbox-mailstack-sent.png` });
+
+      // A second computer on the same team: Hal is unsubscribed there too, and stopped.
+      const device = await startDevice();
+      const other = await browser.newContext({ baseURL: device.url });
+      try {
+        const second = await other.newPage();
+        await connect(second);
+        const theirs = new ContactsPage(second);
+        await theirs.goto();
+        await expect(theirs.row('Hal').getByTestId('contact-badge')).toHaveText(['Unsubscribed'], { timeout: 30_000 });
+        await second.screenshot({ path: `${SHOTS}/inbox-mailstack-second-device.png` });
+      } finally {
+        await other.close();
+        await device.close();
+      }
     } finally {
       execFileSync(env.mailstack!, ['sieve', CARA], { input: '' });
+      await sync.close();
     }
   });
 });

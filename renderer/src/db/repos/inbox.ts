@@ -595,6 +595,7 @@ export async function stopSuppressed(suppressions: readonly SuppressionRecord[])
       const status: StopStatus = suppression.reason === 'bounced' ? 'bounced' : 'unsubscribed';
       const contacts = await db.contacts.where('emailKey').equals(suppression.address).toArray();
       const campaigns: string[] = [];
+      let campaignId: string | undefined;
       let marked = false;
       for (const contact of contacts) {
         const ongoing = await db.enrollments
@@ -607,6 +608,7 @@ export async function stopSuppressed(suppressions: readonly SuppressionRecord[])
         for (const e of ongoing.filter((e) => e.deviceId === device)) {
           await write({ type: 'stop', enrollmentId: e.id, status }, at);
           campaigns.push((await db.campaigns.get(e.campaignId))?.name ?? 'a campaign');
+          campaignId ??= e.campaignId;
           stopped++;
         }
         const already = status === 'bounced' ? contact.bounced : contact.unsubscribed;
@@ -640,6 +642,8 @@ export async function stopSuppressed(suppressions: readonly SuppressionRecord[])
           kind: status === 'bounced' ? 'inbox.bounced' : 'inbox.unsubscribed',
           text: `${who} ${how}: ${suppression.address} will not be emailed again${names ? `; stopped ${names}` : ''}`,
           ...(contacts[0] ? { contactId: contacts[0].id } : {}),
+          // The row is timed in the campaign's mailbox zone and links to it, as the inbox's rows.
+          ...(campaignId ? { campaignId } : {}),
         },
       });
     }
