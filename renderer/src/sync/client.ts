@@ -149,12 +149,13 @@ export class SyncClient {
    * @param db this device's database
    * @param pulledSuppressions called after a pull page is applied, with the suppression rows it
    *   brought (SPEC §12: a one-click unsubscribe stops this device's enrollments to that address);
-   *   default {@link stopSuppressed} on the app's database
+   *   default {@link stopSuppressed}, when `db` is the app's database (`useDb()`, whose
+   *   transactions it writes in)
    */
   constructor(
     private readonly host: HostClient,
     private readonly db: CampaignDeskDb = useDb(),
-    private readonly pulledSuppressions: (rows: SuppressionRecord[]) => Promise<unknown> = stopSuppressed,
+    private readonly pulledSuppressions?: (rows: SuppressionRecord[]) => Promise<unknown>,
   ) {}
 
   /** Starts syncing if a server is set: now, after every local change, when the network returns, and every 30 s. */
@@ -399,11 +400,12 @@ export class SyncClient {
       const page = PullResponse.parse(answer.body);
       await this.apply(page.rows, page.cookie);
       const suppressions = page.rows.filter((row) => row.table === 'suppressions' && !row.deleted && row.value);
-      if (suppressions.length > 0)
+      const stop = this.pulledSuppressions ?? (this.db === useDb() ? stopSuppressed : undefined);
+      if (stop && suppressions.length > 0)
         // After the page's own transaction: a failure here costs the stop, never the pulled rows
         // (and the check just before each send still keeps the address from being mailed).
-        await this.pulledSuppressions(suppressions.map((row) => row.value as unknown as SuppressionRecord)).catch(
-          (error: unknown) => console.error('sync: cannot stop the enrollments of a pulled suppression', error),
+        await stop(suppressions.map((row) => row.value as unknown as SuppressionRecord)).catch((error: unknown) =>
+          console.error('sync: cannot stop the enrollments of a pulled suppression', error),
         );
       if (!page.hasMore) {
         await this.db.outbox.where('mutationId').belowOrEqual(page.lastMutationId).delete();

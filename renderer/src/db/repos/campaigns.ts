@@ -3,6 +3,7 @@ import type { Campaign, Step } from '../../../../core/model';
 import { storableProblems } from '../../../../core/storable';
 import { windowProblems } from '../../../../core/window';
 import { useDb } from '../database';
+import { replanScheduled } from './replan';
 import { inChange, now } from '../change';
 import type { CampaignRecord } from '../records';
 
@@ -107,8 +108,10 @@ export async function saveCampaign(
 ): Promise<CampaignRecord> {
   const db = useDb();
   const at = now();
+  // A change of the campaign's own hours dates its planned sends again (R12), in the same transaction.
+  const hours = 'sendingWindow' in patch;
   return inChange(
-    [db.campaigns],
+    hours ? [db.campaigns, db.enrollments, db.stepRuns, db.tasks, db.mailboxes] : [db.campaigns],
     async () => {
       // Text the team's database cannot hold (a NUL, half an emoji) would stop at sync: refuse it
       // here, naming the field (`steps[1].body`); the editor keeps what was typed and says why.
@@ -129,6 +132,12 @@ export async function saveCampaign(
       }
       const next: CampaignRecord = { ...current, ...patch, updatedAt: at, version: current.version + 1 };
       await db.campaigns.put(next);
+      const replanned =
+        hours && JSON.stringify(current.sendingWindow ?? null) !== JSON.stringify(next.sendingWindow ?? null)
+          ? await replanScheduled({ campaignId: id }, at)
+          : 0;
+      const again =
+        replanned > 0 ? `; ${replanned} scheduled ${replanned === 1 ? 'email' : 'emails'} moved to its new hours` : '';
       return {
         result: next,
         change: {
@@ -136,7 +145,7 @@ export async function saveCampaign(
           args: { id, patch, baseVersion: expectedVersion },
           feed: {
             kind: 'campaign.edited',
-            text: `Edited campaign ${next.name}`,
+            text: `Edited campaign ${next.name}${again}`,
             campaignId: id,
             coalesceMs: EDIT_FEED_WINDOW_MS,
           },

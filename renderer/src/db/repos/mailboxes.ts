@@ -13,6 +13,7 @@ import { SendingWindow, windowProblems } from '../../../../core/window';
 import { DEFAULT_INBOX_POLL_MS } from '../../../../core/imap-settings';
 import { INBOX_POLL_MAX_MS, INBOX_POLL_MIN_MS } from '../../../../core/host/contract';
 import { useDb } from '../database';
+import { replanScheduled } from './replan';
 import { inChange, now } from '../change';
 import type { MailboxRecord } from '../records';
 
@@ -112,7 +113,7 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
   const db = useDb();
   const at = now();
   return inChange(
-    [db.mailboxes, db.campaigns],
+    [db.mailboxes, db.campaigns, db.enrollments, db.stepRuns, db.tasks],
     async () => {
       const current = parsed.id ? await db.mailboxes.get(parsed.id) : undefined;
       const clash = await db.mailboxes.where('email').equals(parsed.email).first();
@@ -141,12 +142,20 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
       // A campaign created before any mailbox existed sends from the first one added.
       if (!current)
         await db.campaigns.filter((campaign) => campaign.mailboxId === null).modify({ mailboxId: record.id });
+      // R12/R13 apply to sends not yet claimed: new hours or days off date those again.
+      const hoursChanged =
+        !!current &&
+        (JSON.stringify(current.sendingWindow ?? null) !== JSON.stringify(record.sendingWindow ?? null) ||
+          JSON.stringify(current.holidays ?? null) !== JSON.stringify(record.holidays ?? null));
+      const replanned = hoursChanged ? await replanScheduled({ mailboxId: record.id }, at) : 0;
+      const again =
+        replanned > 0 ? `; ${replanned} scheduled ${replanned === 1 ? 'email' : 'emails'} moved to the new hours` : '';
       return {
         result: record,
         change: {
           name: 'mailbox/save',
           args: record,
-          feed: { kind: 'mailbox.saved', text: `Saved mailbox ${record.email}` },
+          feed: { kind: 'mailbox.saved', text: `Saved mailbox ${record.email}${again}` },
         },
       };
     },

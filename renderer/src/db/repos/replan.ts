@@ -1,0 +1,69 @@
+import { useDb } from '../database';
+import type { EnrollmentRecord } from '../records';
+import { releasePatch } from './release';
+
+/**
+ * SPEC R12/R13 after a change of sending hours or days off: a window or calendar "applies to
+ * sends not yet claimed", so each ongoing enrollment of the mailbox (or of the campaign)
+ * whose next step is still only planned gets that step dated again by core's resolver (R8
+ * over what really happened, then the new R13 and R12), never earlier than `at`. Left alone:
+ * an enrollment on hold (Overdue, Needs attention), waiting to retry, paused, or whose next
+ * step is already claimed, sent or a task already raised. Runs inside the caller's
+ * read-write transaction over enrollments, step runs, tasks, campaigns and mailboxes.
+ * @param scope the mailbox whose hours changed, or the campaign whose own hours changed
+ * @param at the change's instant (UTC ms)
+ * @returns how many enrollments got a new due instant
+ */
+export async function replanScheduled(
+  scope: { mailboxId: string } | { campaignId: string },
+  at: number,
+): Promise<number> {
+  const db = useDb();
+  const ongoing = (
+    'mailboxId' in scope
+      ? await db.enrollments.where('[status+nextDueAt]').between(['active', -Infinity], ['active', Infinity]).toArray()
+      : await db.enrollments.where('[campaignId+status]').equals([scope.campaignId, 'active']).toArray()
+  ).filter((e) => ('mailboxId' in scope ? e.mailboxId === scope.mailboxId : true));
+  let replanned = 0;
+  for (const enrollment of ongoing) {
+    if (!(await planned(enrollment))) continue;
+    const campaign = await db.campaigns.get(enrollment.campaignId);
+    if (!campaign) continue;
+    const ids = campaign.steps.map((step) => `${enrollment.id}:${step.id}`);
+    const runs = await db.stepRuns.bulkGet(ids);
+    const tasks = await db.tasks.bulkGet(ids);
+    const mailbox = await db.mailboxes.get(enrollment.mailboxId);
+    const patch = releasePatch(
+      enrollment,
+      campaign,
+      (i) => runs[i],
+      (i) => tasks[i],
+      at,
+      mailbox,
+      at,
+    );
+    if (patch.status === 'finished' || patch.nextStepIndex !== enrollment.nextStepIndex) continue;
+    if (patch.nextDueAt === enrollment.nextDueAt) continue;
+    await db.enrollments.update(enrollment.id, {
+      nextDueAt: patch.nextDueAt!,
+      nextAction: patch.nextAction!,
+      nextMoved: patch.nextMoved ?? null,
+      updatedAt: at,
+    });
+    replanned++;
+  }
+  return replanned;
+}
+
+/** Whether the enrollment's next step is only planned: no hold, no retry pending, nothing claimed or raised for it. */
+async function planned(e: EnrollmentRecord): Promise<boolean> {
+  if (e.status !== 'active' || e.hold || (e.attempts ?? 0) > 0) return false;
+  const db = useDb();
+  const campaign = await db.campaigns.get(e.campaignId);
+  const step = campaign?.steps[e.nextStepIndex];
+  if (!step) return false;
+  const id = `${e.id}:${step.id}`;
+  const run = await db.stepRuns.get(id);
+  if (run && run.state !== 'scheduled') return false;
+  return !(await db.tasks.get(id));
+}
