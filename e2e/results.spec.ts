@@ -164,3 +164,42 @@ test('results: twelve steps and 10,000 people fit the window, and a day past the
   ).toHaveText('10,000');
   await shots(page, 'campaigns-list');
 });
+
+/** The tick labels Chart.js drew on one axis of a chart (ResultsChart writes them on its figure). */
+async function ticks(page: Page, testid: string, axis: 'x' | 'y'): Promise<string[]> {
+  const figure = page.getByTestId(testid);
+  await expect(figure).toHaveAttribute(`data-ticks-${axis}`, /./);
+  return ((await figure.getAttribute(`data-ticks-${axis}`)) ?? '').split('|');
+}
+
+test('results: the reply heat map names its weekdays Mon to Sun and its hours in whole 24-hour hours, and says its numbers in words', async ({
+  page,
+}) => {
+  await seed(page, { campaignId: 'spring', name: 'Spring launch', shape: 'exact', people: 50, sent: 40, replied: 6 });
+  await page.goto('/#/campaigns/spring/results');
+  await expect(page.getByTestId('results-summary')).toHaveText('50 people · 40 emailed · 6 replied (15 %)');
+  const caption = 'Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).';
+  await expect(page.getByTestId('heat-caption')).toContainText(caption);
+  await expect(page.getByTestId('chart-heat').getByRole('img')).toHaveAttribute(
+    'aria-label',
+    new RegExp(caption.replace(/[().]/g, '\\$&') + '$'),
+  );
+  for (const [width, height] of [
+    [1280, 800],
+    [1024, 700],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await expect.poll(() => ticks(page, 'chart-heat', 'y')).toEqual(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+    // Every third whole hour, 24-hour, from midnight: never the half hours the cells' edges fall on.
+    expect(await ticks(page, 'chart-heat', 'x')).toEqual([
+      '00:00',
+      '03:00',
+      '06:00',
+      '09:00',
+      '12:00',
+      '15:00',
+      '18:00',
+      '21:00',
+    ]);
+  }
+});
