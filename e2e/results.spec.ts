@@ -203,3 +203,28 @@ test('results: the reply heat map names its weekdays Mon to Sun and its hours in
     ]);
   }
 });
+
+test('results: at 1024 × 700 the funnel of twelve steps fits without scrolling sideways', async ({ page }) => {
+  await seed(page, { campaignId: 'twelve', name: 'Twelve steps', shape: 'many', people: 300, steps: 12 });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto('/#/campaigns/twelve/results');
+  await expect(page.getByTestId('funnel-row')).toHaveCount(12);
+  await expect(page.getByTestId('funnel-row').last().getByRole('rowheader')).toContainText('Step 12');
+  const overflow = () =>
+    page.evaluate(() => {
+      const table = document.querySelector('[data-testid="funnel"]')!;
+      const box = table.parentElement!;
+      const section = table.closest('section')!;
+      const doc = document.scrollingElement!;
+      return {
+        page: doc.scrollWidth - doc.clientWidth,
+        section: section.scrollWidth - section.clientWidth,
+        funnel: box.scrollWidth - box.clientWidth,
+      };
+    });
+  expect(await overflow()).toEqual({ page: 0, section: 0, funnel: 0 });
+  // Every column's heading is in view: the last one, Overdue, ends inside the section.
+  const section = await page.getByTestId('funnel').locator('xpath=ancestor::section').boundingBox();
+  const last = await page.getByRole('columnheader', { name: 'Overdue' }).boundingBox();
+  expect(last!.x + last!.width).toBeLessThanOrEqual(section!.x + section!.width);
+});
