@@ -127,6 +127,7 @@ test('results: a campaign nobody is in yet says so, and its charts say there is 
   await expect(page.getByTestId('results-summary')).toHaveText('0 people · 0 emailed · 0 replied (–)');
   await expect(page.getByTestId('funnel-row').first().getByTestId('rate-sent')).toHaveText('–');
   await expect(page.getByTestId('heat-caption')).toHaveText('No replies yet.');
+  await expect(page.getByTestId('replies-by-step-caption')).toHaveText('No emails sent yet.');
   await expect(page.getByTestId('chart-calendar').getByRole('img')).toHaveAttribute(
     'aria-label',
     'The next 14 days: nothing goes out or falls due. The mailbox sends at most 30 a day.',
@@ -179,6 +180,9 @@ test('results: the reply heat map names its weekdays Mon to Sun and its hours in
   await page.goto('/#/campaigns/spring/results');
   await expect(page.getByTestId('results-summary')).toHaveText('50 people · 40 emailed · 6 replied (15 %)');
   const caption = 'Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).';
+  await expect(page.getByTestId('heat-help')).toHaveText(
+    "Each square is a weekday and hour an email went out, in each person's own time; the darker, the more replies.",
+  );
   await expect(page.getByTestId('heat-caption')).toContainText(caption);
   await expect(page.getByTestId('chart-heat').getByRole('img')).toHaveAttribute(
     'aria-label',
@@ -202,18 +206,20 @@ test('results: at 1024 × 700 the funnel of twelve steps fits without scrolling 
   await page.goto('/#/campaigns/twelve/results');
   await expect(page.getByTestId('funnel-row')).toHaveCount(12);
   await expect(page.getByTestId('funnel-row').last().getByRole('rowheader')).toContainText('Step 12');
+  // How far the page, the funnel's section and its scroll box scroll sideways (a page script in
+  // plain JavaScript: the tests' TypeScript has no DOM types).
   const overflow = () =>
-    page.evaluate(() => {
-      const table = document.querySelector('[data-testid="funnel"]')!;
-      const box = table.parentElement!;
-      const section = table.closest('section')!;
-      const doc = document.scrollingElement!;
+    page.evaluate(`(() => {
+      const table = document.querySelector('[data-testid="funnel"]');
+      const box = table.parentElement;
+      const section = table.closest('section');
+      const doc = document.scrollingElement;
       return {
         page: doc.scrollWidth - doc.clientWidth,
         section: section.scrollWidth - section.clientWidth,
         funnel: box.scrollWidth - box.clientWidth,
       };
-    });
+    })()`);
   expect(await overflow()).toEqual({ page: 0, section: 0, funnel: 0 });
   // Every column's heading is in view: the last one, Overdue, ends inside the section.
   const section = await page.getByTestId('funnel').locator('xpath=ancestor::section').boundingBox();
