@@ -34,6 +34,24 @@ async function shots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/**
+ * How far the page, the funnel's section and its scroll box scroll sideways, in CSS px (a page
+ * script in plain JavaScript: the tests' TypeScript has no DOM types).
+ */
+function sideways(page: Page): Promise<unknown> {
+  return page.evaluate(`(() => {
+    const table = document.querySelector('[data-testid="funnel"]');
+    const box = table.parentElement;
+    const section = table.closest('section');
+    const doc = document.scrollingElement;
+    return {
+      page: doc.scrollWidth - doc.clientWidth,
+      section: section.scrollWidth - section.clientWidth,
+      funnel: box.scrollWidth - box.clientWidth,
+    };
+  })()`);
+}
+
 test.beforeEach(async ({ baseURL }) => {
   await setClock(baseURL!, NOW);
 });
@@ -127,6 +145,7 @@ test('results: a campaign nobody is in yet says so, and its charts say there is 
   await expect(page.getByTestId('results-summary')).toHaveText('0 people · 0 emailed · 0 replied (–)');
   await expect(page.getByTestId('funnel-row').first().getByTestId('rate-sent')).toHaveText('–');
   await expect(page.getByTestId('heat-caption')).toHaveText('No replies yet.');
+  await expect(page.getByTestId('replies-by-step-caption')).toHaveText('No emails sent yet.');
   await expect(page.getByTestId('chart-calendar').getByRole('img')).toHaveAttribute(
     'aria-label',
     'The next 14 days: nothing goes out or falls due. The mailbox sends at most 30 a day.',
@@ -157,10 +176,61 @@ test('results: twelve steps and 10,000 people fit the window, and a day past the
   // The seed wrote around the app's database, so this first open counts the 80,000 rows once.
   await expect(page.getByTestId('results-summary')).toContainText('10,000 people', { timeout: 60_000 });
   await expect(page.getByTestId('over-limit')).toContainText('Over the limit on');
+  // Five-digit counts still fit the funnel in a 1024 px window (once the charts have redrawn for it).
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await expect.poll(() => sideways(page)).toEqual({ page: 0, section: 0, funnel: 0 });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await shots(page, 'ten-thousand');
   await page.goto('/#/campaigns');
   await expect(
     page.getByTestId('campaign-row').filter({ hasText: 'Ten thousand' }).getByTestId('campaign-people'),
   ).toHaveText('10,000');
   await shots(page, 'campaigns-list');
+});
+
+/** The tick labels Chart.js drew on one axis of a chart (ResultsChart writes them on its figure). */
+async function ticks(page: Page, testid: string, axis: 'x' | 'y'): Promise<string[]> {
+  const figure = page.getByTestId(testid);
+  await expect(figure).toHaveAttribute(`data-ticks-${axis}`, /./);
+  return ((await figure.getAttribute(`data-ticks-${axis}`)) ?? '').split('|');
+}
+
+test('results: the reply heat map names its weekdays Mon to Sun and its hours in whole 24-hour hours, and says its numbers in words', async ({
+  page,
+}) => {
+  await seed(page, { campaignId: 'spring', name: 'Spring launch', shape: 'exact', people: 50, sent: 40, replied: 6 });
+  await page.goto('/#/campaigns/spring/results');
+  await expect(page.getByTestId('results-summary')).toHaveText('50 people · 40 emailed · 6 replied (15 %)');
+  const caption = 'Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).';
+  await expect(page.getByTestId('heat-help')).toHaveText(
+    "Each square is a weekday and hour an email went out, in each person's own time; the darker, the more replies.",
+  );
+  await expect(page.getByTestId('heat-caption')).toContainText(caption);
+  await expect(page.getByTestId('chart-heat').getByRole('img')).toHaveAttribute(
+    'aria-label',
+    new RegExp(caption.replace(/[().]/g, '\\$&') + '$'),
+  );
+  // Every third whole hour, 24-hour, from midnight at 1280; every sixth in the narrower chart at
+  // 1024, so no two labels touch. Never the half hours the cells' edges fall on.
+  for (const [width, height, hours] of [
+    [1280, 800, ['00:00', '03:00', '06:00', '09:00', '12:00', '15:00', '18:00', '21:00']],
+    [1024, 700, ['00:00', '06:00', '12:00', '18:00']],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await expect.poll(() => ticks(page, 'chart-heat', 'y')).toEqual(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+    await expect.poll(() => ticks(page, 'chart-heat', 'x')).toEqual(hours);
+  }
+});
+
+test('results: at 1024 × 700 the funnel of twelve steps fits without scrolling sideways', async ({ page }) => {
+  await seed(page, { campaignId: 'twelve', name: 'Twelve steps', shape: 'many', people: 300, steps: 12 });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto('/#/campaigns/twelve/results');
+  await expect(page.getByTestId('funnel-row')).toHaveCount(12);
+  await expect(page.getByTestId('funnel-row').last().getByRole('rowheader')).toContainText('Step 12');
+  await expect.poll(() => sideways(page)).toEqual({ page: 0, section: 0, funnel: 0 });
+  // Every column's heading is in view: the last one, Overdue, ends inside the section.
+  const section = await page.getByTestId('funnel').locator('xpath=ancestor::section').boundingBox();
+  const last = await page.getByRole('columnheader', { name: 'Overdue' }).boundingBox();
+  expect(last!.x + last!.width).toBeLessThanOrEqual(section!.x + section!.width);
 });
