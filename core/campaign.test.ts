@@ -44,4 +44,19 @@ describe('the subject a waiting email will go with (R10), as screens show it', (
   ])('step %i: %j, never "Re: Re:"', (index, subject) => {
     expect(plannedSubject(steps, index)).toBe(subject);
   });
+
+  // A subject template whose merged value starts with a reply prefix ({{topic}} = "Re: pricing",
+  // "RE: pricing", "Re[2]: pricing"): the person's follow-up is still one "Re: ", as sent (R10).
+  const merged = [email('m1', '{{topic}}', false), email('m2', '', true), email('m3', '', false)];
+  it.each([
+    ['Re: pricing', 1, 'Re: pricing'],
+    ['RE: pricing', 1, 'Re: pricing'],
+    ['Re[2]: pricing', 1, 'Re: pricing'],
+    ['re:re: pricing', 1, 'Re: pricing'],
+    ['pricing', 1, 'Re: pricing'],
+    ['Re: pricing', 0, 'Re: pricing'],
+    ['Re: pricing', 2, 'pricing'],
+  ])('{{topic}} = %j, step %i for that person: %j', (topic, index, subject) => {
+    expect(plannedSubject(merged, index, (template) => template.replace('{{topic}}', topic))).toBe(subject);
+  });
 });
