@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plannedSubject, readDay } from './campaign';
+import { plannedSubject, readDay, STEP_KIND_LABELS, taskTitleLabel } from './campaign';
 
 describe('a step day as typed in the editor (SPEC §1, §8)', () => {
   it.each([
@@ -58,5 +58,23 @@ describe('the subject a waiting email will go with (R10), as screens show it', (
     ['Re: pricing', 2, 'pricing'],
   ])('{{topic}} = %j, step %i for that person: %j', (topic, index, subject) => {
     expect(plannedSubject(merged, index, (template) => template.replace('{{topic}}', topic))).toBe(subject);
+  });
+});
+
+describe('what each step kind is called on every screen', () => {
+  it.each([
+    ['email', 'Email'],
+    ['call', 'Call'],
+    ['linkedin', 'LinkedIn'],
+    ['custom', 'Task'],
+  ] as const)('%s: %j', (kind, label) => {
+    expect(STEP_KIND_LABELS[kind]).toBe(label);
+  });
+  it.each([
+    ['call', 'Call title'],
+    ['linkedin', 'LinkedIn task title'],
+    ['custom', 'Task title'],
+  ] as const)('the title field of a %s step: %j', (kind, label) => {
+    expect(taskTitleLabel(kind)).toBe(label);
   });
 });

@@ -49,6 +49,15 @@ export const STEP_KIND_LABELS: Readonly<Record<Step['type'], string>> = {
   custom: 'Task',
 };
 
+/**
+ * The words over a task step's title field in the editor, from {@link STEP_KIND_LABELS}:
+ * "Call title", "LinkedIn task title" (not "LinkedIn title", read as a person's job title),
+ * "Task title".
+ */
+export function taskTitleLabel(kind: Exclude<Step['type'], 'email'>): string {
+  return `${STEP_KIND_LABELS[kind]}${kind === 'linkedin' ? ' task' : ''} title`;
+}
+
 /** Index of the nearest email step before `index` on an earlier day (SPEC R6's P), or −1. */
 export function previousEmailOnEarlierDay(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): number {
   const day = steps[index]!.day;
