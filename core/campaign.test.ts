@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plannedSubject, readDay } from './campaign';
+import { plannedSubject, readDay, STEP_KIND_LABELS, taskTitleLabel } from './campaign';
 
 describe('a step day as typed in the editor (SPEC §1, §8)', () => {
   it.each([
@@ -43,5 +43,38 @@ describe('the subject a waiting email will go with (R10), as screens show it', (
     [5, 'Last note'],
   ])('step %i: %j, never "Re: Re:"', (index, subject) => {
     expect(plannedSubject(steps, index)).toBe(subject);
+  });
+
+  // A subject template whose merged value starts with a reply prefix ({{topic}} = "Re: pricing",
+  // "RE: pricing", "Re[2]: pricing"): the person's follow-up is still one "Re: ", as sent (R10).
+  const merged = [email('m1', '{{topic}}', false), email('m2', '', true), email('m3', '', false)];
+  it.each([
+    ['Re: pricing', 1, 'Re: pricing'],
+    ['RE: pricing', 1, 'Re: pricing'],
+    ['Re[2]: pricing', 1, 'Re: pricing'],
+    ['re:re: pricing', 1, 'Re: pricing'],
+    ['pricing', 1, 'Re: pricing'],
+    ['Re: pricing', 0, 'Re: pricing'],
+    ['Re: pricing', 2, 'pricing'],
+  ])('{{topic}} = %j, step %i for that person: %j', (topic, index, subject) => {
+    expect(plannedSubject(merged, index, (template) => template.replace('{{topic}}', topic))).toBe(subject);
+  });
+});
+
+describe('what each step kind is called on every screen', () => {
+  it.each([
+    ['email', 'Email'],
+    ['call', 'Call'],
+    ['linkedin', 'LinkedIn'],
+    ['custom', 'Task'],
+  ] as const)('%s: %j', (kind, label) => {
+    expect(STEP_KIND_LABELS[kind]).toBe(label);
+  });
+  it.each([
+    ['call', 'Call title'],
+    ['linkedin', 'LinkedIn task title'],
+    ['custom', 'Task title'],
+  ] as const)('the title field of a %s step: %j', (kind, label) => {
+    expect(taskTitleLabel(kind)).toBe(label);
   });
 });

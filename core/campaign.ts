@@ -49,6 +49,15 @@ export const STEP_KIND_LABELS: Readonly<Record<Step['type'], string>> = {
   custom: 'Task',
 };
 
+/**
+ * The words over a task step's title field in the editor, from {@link STEP_KIND_LABELS}:
+ * "Call title", "LinkedIn task title" (not "LinkedIn title", read as a person's job title),
+ * "Task title".
+ */
+export function taskTitleLabel(kind: Exclude<Step['type'], 'email'>): string {
+  return `${STEP_KIND_LABELS[kind]}${kind === 'linkedin' ? ' task' : ''} title`;
+}
+
 /** Index of the nearest email step before `index` on an earlier day (SPEC R6's P), or −1. */
 export function previousEmailOnEarlierDay(steps: readonly Pick<Step, 'type' | 'day'>[], index: number): number {
   const day = steps[index]!.day;
@@ -171,16 +180,22 @@ export function threadSubject(steps: readonly Step[], index: number): string | u
 }
 
 /**
- * The subject template an email step at `index` will go with, before it is sent (R10), for
- * screens that show what a person waits on: a follow-up's is its thread's `Re:` subject
- * (never `Re: Re:`); an email without its own subject takes its thread's, without `Re:`.
- * The sent subject itself comes from `composeEmail`, from what the previous email really was.
+ * The subject an email step at `index` will go with, before it is sent (R10), for screens
+ * that show what a person waits on: a follow-up's is `Re: ` + its thread's subject (never
+ * `Re: Re:`); an email without its own subject takes its thread's, without `Re:`.
+ * `render` fills a subject template in for one person (default: the template as written);
+ * the reply prefix is added after it, so a merged value that itself starts with `Re:` is not
+ * doubled. The sent subject itself comes from `composeEmail`, from what the previous email really was.
  */
-export function plannedSubject(steps: readonly Step[], index: number): string {
+export function plannedSubject(
+  steps: readonly Step[],
+  index: number,
+  render: (template: string) => string = (template) => template,
+): string {
   const step = steps[index];
   if (step?.type !== 'email') return '';
   const thread = threadSubject(steps, index);
-  if (step.send.followUp && thread !== undefined) return thread;
-  if (step.subject?.trim()) return step.subject;
-  return thread === undefined ? '' : stripReplyPrefix(thread);
+  if (step.send.followUp && thread !== undefined) return replySubject(render(thread));
+  if (step.subject?.trim()) return render(step.subject);
+  return thread === undefined ? '' : stripReplyPrefix(render(thread));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeEmail, type SentCopy } from './compose';
+import { composeEmail, followUpHeaders, type SentCopy } from './compose';
 import type { EmailStep } from './model';
 
 const mailbox = { name: 'Rep One', email: 'rep@example.com', timeZone: 'America/New_York' };
@@ -69,5 +69,42 @@ describe('composeEmail (SPEC §2, R10)', () => {
     expect(composeEmail(first, { id: 'c2', email: 'x@example.org', custom: {} }, mailbox, undefined)).toEqual({
       blocked: 'body: missing first_name, company (empty, and no default given)',
     });
+  });
+});
+
+describe('the reply headers an email step goes with (R10, RFC 5322 §3.6.4)', () => {
+  const threaded: SentCopy = {
+    ...sent,
+    messageId: '<two@example.com>',
+    references: ['<zero@example.com>', '<one@example.com>'],
+  };
+  it.each([
+    [
+      'a follow-up of an email the app sent',
+      followUp,
+      sent,
+      { inReplyTo: '<one@example.com>', references: ['<one@example.com>'] },
+    ],
+    [
+      'a follow-up deeper in the thread',
+      followUp,
+      threaded,
+      { inReplyTo: '<two@example.com>', references: ['<zero@example.com>', '<one@example.com>', '<two@example.com>'] },
+    ],
+    [
+      'a follow-up whose provider replaced our Message-ID',
+      followUp,
+      { ...sent, deliveredMessageId: '<them@outlook.example>' },
+      { inReplyTo: '<them@outlook.example>', references: ['<one@example.com>', '<them@outlook.example>'] },
+    ],
+    ['a follow-up of an email marked as sent outside the app', followUp, { ...sent, outside: true }, undefined],
+    ['a follow-up of an email that was not sent', followUp, undefined, undefined],
+    ['an email that is not a follow-up', first, sent, undefined],
+  ])('%s: %j', (_, step, previous, headers) => {
+    expect(followUpHeaders(step, previous)).toEqual(headers);
+    // composeEmail sends exactly these headers (none at all on a new email).
+    const composed = composeEmail({ ...step, subject: 'Own subject' }, ana, mailbox, previous);
+    expect(composed).toMatchObject(headers ?? {});
+    if (!headers) expect(composed).not.toHaveProperty('inReplyTo');
   });
 });

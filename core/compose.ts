@@ -42,6 +42,21 @@ export interface ComposedEmail {
 }
 
 /**
+ * The reply headers an email step goes with (R10, RFC 5322 §3.6.4): `In-Reply-To` and
+ * `References` built by {@link replyHeaders} from the previous email as it was sent, when the
+ * step is a follow-up and that email went from the app. Undefined when it goes as a new
+ * email: not a follow-up, the previous email not sent (skipped, never sent), or marked as
+ * sent outside the app (no message to reply to). The one place this choice is made: for
+ * composed emails, emails written by hand and the task's compose window alike.
+ */
+export function followUpHeaders(
+  step: Pick<EmailStep, 'send'>,
+  previous: SentCopy | undefined,
+): { inReplyTo: string; references: string[] } | undefined {
+  return step.send.followUp && previous && !previous.outside ? replyHeaders(previous) : undefined;
+}
+
+/**
  * @param previous the previous email's sent copy when this step is a follow-up; undefined
  *   when it was skipped or never sent.
  * @param unsubscribeLink what `{{ unsubscribe_link }}` shows (SPEC §12): the email's own link;
@@ -59,7 +74,8 @@ export function composeEmail(
   const body = renderTemplate(step.body, context, 'html');
   if (!body.ok) return { blocked: `body: ${body.blocked}` };
   const text = htmlToText(body.text);
-  if (step.send.followUp && previous && !previous.outside) {
+  const headers = followUpHeaders(step, previous);
+  if (headers && previous) {
     const quoted = {
       html: previous.html,
       text: previous.text,
@@ -67,7 +83,6 @@ export function composeEmail(
       senderName: mailbox.name,
       senderEmail: mailbox.email,
     };
-    const headers = replyHeaders(previous);
     return {
       subject: replySubject(previous.subject),
       html: quoteHtml(body.text, quoted, mailbox.timeZone),

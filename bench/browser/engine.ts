@@ -6,6 +6,7 @@
 import Dexie, { type DBCore, type DBCoreTransaction } from 'dexie';
 import type { HostCallName } from '../../core/host/contract';
 import { CampaignDeskDb, setDb } from '../../renderer/src/db/database';
+import { deviceIdOrCreate, readDeviceId } from '../../renderer/src/db/device';
 import type {
   CampaignRecord,
   ContactRecord,
@@ -236,7 +237,7 @@ async function engineSend(count: number, smtpPort: number, leadMs: number): Prom
     updatedAt: at,
   }));
   await db.transaction('rw', [db.mailboxes, db.campaigns, db.contacts, db.enrollments, db.meta], async () => {
-    await db.meta.put({ key: 'deviceId', value: deviceId });
+    await deviceIdOrCreate(db, () => deviceId);
     await db.mailboxes.add(mailbox);
     await db.campaigns.add(campaign);
     await db.contacts.bulkAdd(contacts);
@@ -319,7 +320,7 @@ async function prepareParts(
   let start = performance.now();
   for (const id of ids) {
     const e = (await db.enrollments.get(id))!;
-    await db.meta.get('deviceId');
+    await readDeviceId(db);
     await db.campaigns.get(e.campaignId);
     await db.contacts.get(e.contactId);
     await db.mailboxes.get(e.mailboxId);
@@ -341,7 +342,7 @@ async function prepareParts(
     [db.enrollments, db.meta, db.campaigns, db.contacts, db.mailboxes, db.stepRuns],
     async () => {
       const enrollments = await db.enrollments.bulkGet(ids);
-      await db.meta.get('deviceId');
+      await readDeviceId(db);
       await db.campaigns.bulkGet([...new Set(enrollments.map((e) => e!.campaignId))]);
       await db.contacts.bulkGet(enrollments.map((e) => e!.contactId));
       await db.mailboxes.bulkGet([...new Set(enrollments.map((e) => e!.mailboxId))]);

@@ -47,6 +47,7 @@ export const SmtpSettings = z.object({
   security: z.enum(['tls', 'starttls', 'none']),
   user: z.string(),
 });
+export type SmtpSettings = z.infer<typeof SmtpSettings>;
 
 /** A mailbox's IMAP server (SPEC §11): where its INBOX is read. The password is in the secret store. */
 export const ImapSettings = z.object({
@@ -86,7 +87,7 @@ export const INBOX_POLL_MIN_MS = 30_000;
 export const INBOX_POLL_MAX_MS = 3_600_000;
 
 /** One scheduled job: the renderer's id (an enrollment id) and when it falls due, UTC ms. */
-const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
+export const Job = z.object({ id: z.string().min(1).max(200), dueAt: z.number().finite() });
 
 export const SendOutcome = z.discriminatedUnion('status', [
   /** `deliveredMessageId`: the id the recipient got, when the server replaced ours (SPEC §5). */
@@ -373,6 +374,17 @@ export type HostCallName = keyof typeof hostCalls;
 export type HostCallInput<N extends HostCallName> = z.input<(typeof hostCalls)[N]['input']>;
 export type HostCallOutput<N extends HostCallName> = z.output<(typeof hostCalls)[N]['output']>;
 export type HostEventName = keyof typeof hostEvents;
+
+/** One scheduled job (`scheduler/set`, `scheduler/due`): an id and its due instant, UTC ms. */
+export type Job = z.infer<typeof Job>;
+/** A validated `mail/send` input, as the host's handler receives it. */
+export type MailSendInput = z.output<(typeof hostCalls)['mail/send']['input']>;
+/** One email as it goes on the wire; header values carry no line breaks (the schema checks). */
+export type OutgoingMessage = MailSendInput['message'];
+/** A sender or recipient: display name (no line breaks) and address. */
+export type Address = OutgoingMessage['from'];
+/** SPEC R11 for one mailbox: daily limit, minimum gap (ms) and the IANA zone whose calendar day counts. */
+export type SendLimits = MailSendInput['limits'];
 export type HostEventPayload<E extends HostEventName> = z.output<(typeof hostEvents)[E]>;
 
 /** The host's side: one handler per call, given a validated input. */

@@ -1,4 +1,5 @@
 import { ImapFlow, type FetchMessageObject, type MessageStructureObject } from 'imapflow';
+import type { ImapSettings } from '../../core/host/contract';
 
 /**
  * The host's INBOX watcher (SPEC §11, ARCHITECTURE "One reply, end to end", step 1): one
@@ -12,13 +13,8 @@ import { ImapFlow, type FetchMessageObject, type MessageStructureObject } from '
  * a refused password or an unreachable server becomes a status in words a salesperson reads.
  */
 
-export interface ImapSettings {
-  host: string;
-  /** TCP port: 993 for `tls`, 143 for `starttls` / `none`, as a rule. */
-  port: number;
-  security: 'tls' | 'starttls' | 'none';
-  user: string;
-}
+/** A mailbox's IMAP server, as the contract defines it (port 993 for `tls`, 143 for `starttls` / `none`, as a rule). */
+export type { ImapSettings };
 
 /** Where the last run stopped: the INBOX's UIDVALIDITY (decimal, it can exceed 2^31) and the last UID handed over. */
 export interface InboxCursor {

@@ -1,6 +1,12 @@
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { classifyTransfer, deliveredMessageId } from '../../core/engine/transfer';
+import type {
+  SendOutcome as ContractSendOutcome,
+  OutgoingMessage,
+  SendLimits,
+  SmtpSettings,
+} from '../../core/host/contract';
 import { withMessageId } from '../../core/sent-copy';
 import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
 
@@ -14,49 +20,10 @@ import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
  * a restart and reuses the stored Message-ID.
  */
 
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  security: 'tls' | 'starttls' | 'none';
-  user: string;
-}
+export type { Address, OutgoingMessage, SendLimits, SmtpSettings } from '../../core/host/contract';
 
-export interface Address {
-  name: string;
-  address: string;
-}
-
-/** One email as it goes on the wire; header values carry no line breaks (checked by the contract's schema). */
-export interface OutgoingMessage {
-  from: Address;
-  to: Address;
-  subject: string;
-  html: string;
-  text: string;
-  /** `<id@domain>`, fixed when the send was claimed, so a retry reuses it. */
-  messageId: string;
-  inReplyTo?: string | undefined;
-  references?: readonly string[] | undefined;
-  /** SPEC §12: the `List-Unsubscribe` header's value (RFC 2369), sent as given. */
-  listUnsubscribe?: string | undefined;
-  /** RFC 8058: `List-Unsubscribe=One-Click`, sent as `List-Unsubscribe-Post`. */
-  listUnsubscribePost?: string | undefined;
-}
-
-/** SPEC R11 for one mailbox. */
-export interface SendLimits {
-  dailyLimit: number;
-  minGapMs: number;
-  /** The mailbox's IANA zone: the day of the daily limit is its calendar day. */
-  zone: string;
-}
-
-export type SendOutcome =
-  | { status: 'sent'; response: string; at: number; deliveredMessageId?: string; raw?: string }
-  | { status: 'retry'; code: number | null; message: string }
-  | { status: 'failed'; code: number | null; message: string }
-  | { status: 'deferred'; until: number; reason: 'daily-limit' | 'min-gap' }
-  | { status: 'unknown'; message: string };
+/** What the mailer itself answers: every outcome of the contract but `offline`, which the services add. */
+export type SendOutcome = Exclude<ContractSendOutcome, { status: 'offline' }>;
 
 interface MailboxState {
   key: string;

@@ -9,11 +9,10 @@
  * unlock and every 60 s, which also catches a wall-clock jump.
  */
 
-/** A job: an id the renderer chose (e.g. a step run's id) and when it falls due, UTC ms. */
-export interface Job {
-  id: string;
-  dueAt: number;
-}
+import type { Job } from '../../core/host/contract';
+
+/** A job: an id the renderer chose (an enrollment id) and when it falls due, UTC ms (the contract's). */
+export type { Job };
 
 /** What the scheduler needs of the outside world; tests pass a fake. */
 export interface Clock {

@@ -1,4 +1,5 @@
 import type { ImapFlow, ListResponse } from 'imapflow';
+import type { HostCallOutput } from '../../core/host/contract';
 import { describeImapFailure, imapClient, type ImapSettings } from './inbox-watch';
 
 /**
@@ -7,9 +8,8 @@ import { describeImapFailure, imapClient, type ImapSettings } from './inbox-watc
  * sent over SMTP here, and nothing else in the mailbox is touched.
  */
 
-export type SaveSentResult =
-  | { ok: true; folder: string; already: boolean }
-  | { ok: false; state: 'auth-failed' | 'unreachable' | 'no-folder' | 'error'; message: string };
+/** What `mail/save-sent` answers: the contract's output type. */
+export type SaveSentResult = HostCallOutput<'mail/save-sent'>;
 
 /**
  * The mailbox's Sent folder: the one the server marks `\Sent` (SPECIAL-USE, RFC 6154), else the

@@ -69,8 +69,8 @@ export function nextStepLabel(refs: Refs | undefined, e: EnrollmentRecord): stri
   const step = steps[e.nextStepIndex];
   if (!refs || !step) return '';
   if (step.type === 'email') {
-    const subject = plannedSubject(steps, e.nextStepIndex);
-    return `${step.send.timing === 'task' ? 'Email task' : STEP_KIND_LABELS.email}: ${forPerson(refs, subject, e)}`;
+    const subject = plannedSubject(steps, e.nextStepIndex, (template) => forPerson(refs, template, e));
+    return `${step.send.timing === 'task' ? 'Email task' : STEP_KIND_LABELS.email}: ${subject}`;
   }
   return `${STEP_KIND_LABELS[step.type]}: ${forPerson(refs, step.title, e)}`;
 }
