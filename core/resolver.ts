@@ -212,33 +212,11 @@ export function resolveEnrollment(
     } else own = launchAt; // R6 on day 1 with no earlier email, or R4 (checked to have a send time)
     if (releasedAt !== undefined && done[index] === undefined && releasedAt > release) release = releasedAt;
     const released = own > release ? own : release;
-    let dueAt = released;
-    let offHoliday = false;
-    let holiday: number | undefined;
-    let intoWindow = false;
-    // R13 then R12, until neither moves it: a window's next opening can fall on a holiday.
-    for (let settled = false; !settled;) {
-      settled = true;
-      if (holidays) {
-        const wall = zone.toWall(dueAt);
-        const day = wallDay(wall);
-        if (holidays.isHoliday(day)) {
-          dueAt = zone.fromWall(nextAllowedDay(day, skipWeekends, holidays) * DAY_MS + (wall - day * DAY_MS));
-          offHoliday = true;
-          holiday ??= day;
-          settled = false;
-        }
-      }
-      if (campaign.window && step.action === 'send_email') {
-        const opening = windowOpening(campaign.window, zone, dueAt);
-        if (opening > dueAt) {
-          dueAt = opening;
-          intoWindow = true;
-          settled = false;
-        }
-      }
-    }
-    const moved: ResolvedStep['moved'] = offHoliday ? 'holiday' : intoWindow ? 'window' : undefined;
+    const { dueAt, moved, holiday } = keepToCalendar(released, step.action, zone, {
+      window: campaign.window,
+      holidays,
+      skipWeekends,
+    });
     const stepDone = done[index];
     const doneAt = stepDone ? stepDone.at : dueAt;
     const doneDay = wallDay(zone.toWall(doneAt));
@@ -247,6 +225,47 @@ export function resolveEnrollment(
     resolved.push({ index, action: step.action, dueAt, late: released > own, moved, holiday, dayDate, done: stepDone });
   }
   return resolved;
+}
+
+/**
+ * SPEC R13 then R12 for one instant, until neither moves it (a window's next opening can
+ * fall on a holiday): off a holiday to the next allowed date at the same local time in
+ * `zone`, then, for an email, into the window's next opening. Tasks keep to R13 only.
+ * @param at UTC ms. @returns the instant it may go (UTC ms, never earlier than `at`), why it
+ *   moved (`holiday` wins over `window`), and the first holiday it left (a day number in Z).
+ */
+export function keepToCalendar(
+  at: number,
+  action: StepAction,
+  zone: ZoneClock,
+  rules: { window?: CompiledWindow | undefined; holidays?: CompiledHolidays | undefined; skipWeekends: boolean },
+): { dueAt: number; moved: 'window' | 'holiday' | undefined; holiday: number | undefined } {
+  let dueAt = at;
+  let offHoliday = false;
+  let holiday: number | undefined;
+  let intoWindow = false;
+  for (let settled = false; !settled;) {
+    settled = true;
+    if (rules.holidays) {
+      const wall = zone.toWall(dueAt);
+      const day = wallDay(wall);
+      if (rules.holidays.isHoliday(day)) {
+        dueAt = zone.fromWall(nextAllowedDay(day, rules.skipWeekends, rules.holidays) * DAY_MS + (wall - day * DAY_MS));
+        offHoliday = true;
+        holiday ??= day;
+        settled = false;
+      }
+    }
+    if (rules.window && action === 'send_email') {
+      const opening = windowOpening(rules.window, zone, dueAt);
+      if (opening > dueAt) {
+        dueAt = opening;
+        intoWindow = true;
+        settled = false;
+      }
+    }
+  }
+  return { dueAt, moved: offHoliday ? 'holiday' : intoWindow ? 'window' : undefined, holiday };
 }
 
 /** Whether `day` counts as a working day for R2/R8 with `skipWeekends` (R13: holidays off, listed workdays on). */

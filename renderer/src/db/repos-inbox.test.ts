@@ -306,6 +306,31 @@ describe('applyInboxBatch: out of office', () => {
     );
   });
 
+  it('the resume day keeps to the mailbox’s days off and hours (R13, R12): a day off on it and weekdays 10–17 move step 2 to Wed 10:00', async () => {
+    const mailbox = (await db.mailboxes.get(mailboxId))!;
+    await saveMailbox(
+      {
+        name: mailbox.name,
+        email: mailbox.email,
+        timeZone: mailbox.timeZone,
+        smtp: mailbox.smtp,
+        dailyLimit: mailbox.dailyLimit,
+        minGapMs: mailbox.minGapMs,
+        id: mailboxId,
+        sendingWindow: Object.fromEntries(
+          ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => [day, [['10:00', '17:00']]]),
+        ) as never,
+        holidays: { country: 'US', extra: ['2026-03-17'], workdays: [] },
+      },
+      false,
+    );
+    await applyInboxBatch(batch([{ uid: 12, raw: fixture('ooo-en-outlook.eml') }]));
+    const paused = (await db.enrollments.get(spring.ana.id))!;
+    expect(paused).toMatchObject({ returnsOn: '2026-03-16', resumesOn: '2026-03-17' });
+    // Tue 17 Mar is the mailbox's day off: Wed 18 Mar, and 09:30 is before the hours: 10:00 EDT.
+    expect(new Date(paused.nextDueAt).toISOString()).toBe('2026-03-18T14:00:00.000Z');
+  });
+
   it('a Dovecot Sieve vacation reply (its own headers and words) pauses Bo until the day after 10 December', async () => {
     const vacation = [
       'Return-Path: <>',

@@ -16,6 +16,9 @@ import {
   type SentRun,
   type MatchLookups,
 } from '../../../../core/inbox';
+import { keepToCalendar } from '../../../../core/resolver';
+import { sendingRules } from '../../../../core/engine/rules';
+import { ZoneClock } from '../../../../core/zones';
 import { inChange, now, type Change } from '../change';
 import { readDeviceId } from '../device';
 import { useDb } from '../database';
@@ -480,15 +483,27 @@ async function write(effect: InboxEffect, at: number): Promise<void> {
       await db.enrollments.update(e.id, { status: effect.status, hold: null, pausedBy: null, updatedAt: at });
       return;
     }
-    case 'out-of-office':
+    case 'out-of-office': {
+      const e = await db.enrollments.get(effect.enrollmentId);
+      if (!e) return;
+      // The resume day's send keeps to R13 and R12 like any other (a holiday, the hours).
+      const campaign = await db.campaigns.get(e.campaignId);
+      const nextDueAt =
+        campaign && effect.nextDueAt !== e.nextDueAt
+          ? keepToCalendar(effect.nextDueAt, e.nextAction, ZoneClock.for(e.zone), {
+              ...sendingRules(await db.mailboxes.get(e.mailboxId), campaign),
+              skipWeekends: campaign.skipWeekends,
+            }).dueAt
+          : effect.nextDueAt;
       await db.enrollments.update(effect.enrollmentId, {
         outOfOfficeUntil: effect.until,
         returnsOn: effect.returnsOn,
         resumesOn: effect.resumesOn,
-        nextDueAt: effect.nextDueAt,
+        nextDueAt,
         updatedAt: at,
       });
       return;
+    }
     case 'pause':
       await db.enrollments.update(effect.enrollmentId, { status: 'paused', pausedBy: 'bounces', updatedAt: at });
       return;

@@ -1,5 +1,7 @@
 import { releaseNextStep } from '../../../../core/engine/release';
 import { afterOutOfOffice } from '../../../../core/inbox/effects';
+import { keepToCalendar } from '../../../../core/resolver';
+import { ZoneClock } from '../../../../core/zones';
 import { sendingRules } from '../../../../core/engine/rules';
 import { DAY_MS } from '../../../../core/zones';
 import { now } from '../change';
@@ -63,11 +65,20 @@ export function releasePatch(
   });
   if (release.status === 'finished')
     return { status: 'finished', hold: null, nextStepIndex: release.nextStepIndex, updatedAt: at };
+  // Out of office (SPEC R15): a step released while the person is away (the auto-reply came
+  // while the email before it was on its way) waits for the day they resume, and that day
+  // keeps to R13 and R12 too (a resume on a holiday or outside the hours moves on).
+  const away = afterOutOfOffice(release.nextDueAt, enrollment.outOfOfficeUntil, enrollment.zone);
+  const nextDueAt =
+    away === release.nextDueAt
+      ? away
+      : keepToCalendar(away, release.nextAction, ZoneClock.for(enrollment.zone), {
+          ...rules,
+          skipWeekends: campaign.skipWeekends,
+        }).dueAt;
   return {
     nextStepIndex: release.nextStepIndex,
-    // Out of office (SPEC R15): a step released while the person is away (the auto-reply came
-    // while the email before it was on its way) waits for the day they resume.
-    nextDueAt: afterOutOfOffice(release.nextDueAt, enrollment.outOfOfficeUntil, enrollment.zone),
+    nextDueAt,
     nextAction: release.nextAction,
     // What R12/R13 moved, kept for the Scheduled folder's "moved … and why".
     nextMoved: release.moved
