@@ -118,7 +118,8 @@ const InboxMessagesPayload = z.object({
   mailboxId: z.string(),
   uidValidity: Uid32,
   lastUid: Uid32,
-  messages: z.array(z.object({ uid: Uid32, raw: z.string() })),
+  /** `receivedAt`: when the server received it (IMAP INTERNALDATE), UTC ms: unlike the `Date` header, not the sender's clock. */
+  messages: z.array(z.object({ uid: Uid32, raw: z.string(), receivedAt: z.number().optional() })),
 });
 
 export const hostCalls = {

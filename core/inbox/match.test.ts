@@ -179,6 +179,17 @@ describe('R14 matching', () => {
     expect(matchMessage(reply, lookups([], [launchedBefore]))?.targets.map((t) => t.enrollmentId)).toEqual(['e-ana']);
   });
 
+  it('a sender whose clock runs slow: dated before the launch but received by the server after it, it is their reply', async () => {
+    const reply = await fixture('reply-gmail-en.eml'); // dated Thu 5 Mar 2026
+    const launchedLater = { ...anaOngoing, launchedAt: Date.parse('2026-03-05T20:00:00Z') };
+    const received = (at: string) => ({ ...lookups([], [launchedLater]), receivedAt: Date.parse(at) });
+    expect(matchMessage(reply, received('2026-03-05T20:05:00Z'))?.targets.map((t) => t.enrollmentId)).toEqual([
+      'e-ana',
+    ]);
+    // Received before the launch too: old mail in the INBOX, as before.
+    expect(matchMessage(reply, received('2026-03-05T19:00:00Z'))).toBeNull();
+  });
+
   it('mail from one of the app’s own addresses (a test sent to oneself) is nobody’s reply', async () => {
     const reply = await fixture('reply-gmail-en.eml');
     const own = {

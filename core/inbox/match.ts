@@ -43,6 +43,11 @@ export interface MatchLookups {
    * address is used, so nobody can unsubscribe someone else by writing their address.
    */
   tokenAddress?: string | null;
+  /**
+   * When the mail server received the message (IMAP INTERNALDATE), UTC ms, if known. An address
+   * match is old mail only when both this and the `Date` header are before the launch.
+   */
+  receivedAt?: number;
 }
 
 /** One enrollment a message is about. */
@@ -74,7 +79,8 @@ export interface InboxMatch {
  * another spelling), else that address's own enrollments; a failed recipient we never
  * mailed is left out. `other` never matches. Never acted on: a reply, auto-reply or
  * unsubscribe from one of the app's own addresses; an address match with an enrollment
- * launched after the message's date (old mail read when a mailbox is first watched); an
+ * launched after the message's date and after the server received it (old mail read when a
+ * mailbox is first watched; a slow clock on the sender's side is not old mail); an
  * unsubscribe in a thread from someone other than its person (a colleague it was forwarded
  * to asks for themselves, matched by their own address if they are mailed at all). An
  * unsubscribe whose token was verified (`lookups.tokenAddress`) is about the token's address.
@@ -82,6 +88,12 @@ export interface InboxMatch {
  */
 export function matchMessage(message: Classification, lookups: MatchLookups): InboxMatch | null {
   if (message.kind === 'other') return null;
+  // Old mail: dated before the launch by its Date header and, when known, by the server's
+  // receipt too (a sender whose clock runs slow still answered after the email went).
+  const olderThan = (launchedAt: number): boolean =>
+    message.date !== null &&
+    message.date < launchedAt &&
+    (lookups.receivedAt === undefined || lookups.receivedAt < launchedAt);
   const fromSelf = message.from !== null && (lookups.ownAddresses?.has(message.from) ?? false);
   if (fromSelf && message.kind !== 'bounce' && message.kind !== 'complaint') return null;
   const thread: MatchTarget[] = [];
@@ -97,7 +109,7 @@ export function matchMessage(message: Classification, lookups: MatchLookups): In
   }
   const byAddress = (address: string): MatchTarget[] =>
     (lookups.ongoingByAddress.get(address) ?? [])
-      .filter((e) => message.date === null || e.launchedAt === undefined || message.date >= e.launchedAt)
+      .filter((e) => e.launchedAt === undefined || !olderThan(e.launchedAt))
       .map((e) => ({
         enrollmentId: e.enrollmentId,
         contactId: e.contactId,

@@ -351,7 +351,7 @@ class InboxWatchers {
           mailboxId,
           uidValidity: Number(batch.cursor.uidValidity),
           lastUid: batch.cursor.lastUid,
-          messages: batch.messages.map((m) => ({ uid: m.uid, raw: rebuildRawMessage(m) })),
+          messages: batch.messages.map((m) => ({ uid: m.uid, raw: rebuildRawMessage(m), receivedAt: m.receivedAt })),
         });
       },
       onStatus: status,

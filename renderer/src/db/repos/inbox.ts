@@ -56,7 +56,8 @@ export interface InboxBatch {
 }
 
 export type InboxBatchMessage =
-  { uid: number; raw: string } | { uid: number; message: InboxMessage; receivedAt?: number };
+  | { uid: number; raw: string; receivedAt?: number | undefined }
+  | { uid: number; message: InboxMessage; receivedAt?: number };
 
 /** What a batch did. */
 export interface InboxBatchResult {
@@ -152,11 +153,11 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
       .map(async (m) => {
         const message =
           'raw' in m
-            ? classify(await parseMessage(m.raw), { receivedAt })
+            ? classify(await parseMessage(m.raw), { receivedAt: m.receivedAt ?? receivedAt })
             : classify(m.message, { receivedAt: m.receivedAt ?? receivedAt });
         const token = message.kind === 'unsubscribe' ? message.unsubscribe?.token : null;
         const claim = token ? await checkIncomingToken(token) : null;
-        return { uid: m.uid, message, tokenAddress: claim?.address ?? null };
+        return { uid: m.uid, message, tokenAddress: claim?.address ?? null, internalDate: m.receivedAt };
       }),
   );
   const db = useDb();
@@ -178,7 +179,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
         const feed: InboxFeedRow[] = [];
         const result: InboxBatchResult = { read: 0, matched: 0, alreadyRead: 0, feed };
         let added = 0;
-        for (const { uid, message, tokenAddress } of parsed) {
+        for (const { uid, message, tokenAddress, internalDate } of parsed) {
           const id = `${batch.mailboxId}:${batch.uidValidity}:${uid}`;
           if (await db.inboxMessages.get(id)) {
             result.alreadyRead++;
@@ -211,7 +212,7 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
             continue;
           }
           result.read++;
-          const applied = await applyOne(batch.mailboxId, message, receivedAt, tokenAddress);
+          const applied = await applyOne(batch.mailboxId, message, receivedAt, tokenAddress, internalDate);
           if (applied) {
             result.matched++;
             record.enrollmentIds = applied.enrollmentIds;
@@ -295,9 +296,15 @@ async function applyOne(
   message: Classification,
   receivedAt: number,
   tokenAddress: string | null,
+  /** The server's receipt of the message (IMAP INTERNALDATE), UTC ms, when the host gave it. */
+  internalDate?: number,
 ): Promise<{ enrollmentIds: string[]; contactIds: string[]; stepRunIds: string[]; feed: InboxFeedRow[] } | null> {
   const db = useDb();
-  const match = matchMessage(message, { ...(await lookups(mailboxId, message, tokenAddress)), tokenAddress });
+  const match = matchMessage(message, {
+    ...(await lookups(mailboxId, message, tokenAddress)),
+    tokenAddress,
+    ...(internalDate !== undefined ? { receivedAt: internalDate } : {}),
+  });
   if (!match) return tokenAddress ? suppressOnly(tokenAddress, receivedAt) : null;
   const contactIds = [...new Set(match.targets.map((t) => t.contactId))];
   const people = new Map<string, PersonFacts>();
