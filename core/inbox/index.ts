@@ -34,5 +34,6 @@ export {
   type PersonFacts,
   type StopStatus,
 } from './effects';
+export { messageKey } from './dedupe';
 export { doNotMailReason, type SuppressionReason } from './suppression';
 export { contactBadges, type ContactBadge } from './badges';

@@ -326,7 +326,7 @@ export interface InboxMessageRecord {
   mailboxId: string;
   uidValidity: number;
   uid: number;
-  /** Normalised `<id@domain>`, or null when the message had none. */
+  /** Normalised `<id@domain>`; for a message that had none, the key `messageKey` made (core/inbox/dedupe.ts), so a rescan knows it (null in rows stored before). */
   messageId: string | null;
   kind: InboxKind;
   from: string | null;

@@ -219,6 +219,24 @@ describe('applyInboxBatch: replies', () => {
     expect(await inboxCursor(mailboxId)).toEqual({ uidValidity: 8, lastUid: 3 });
   });
 
+  it('a reply with no Message-ID, renumbered by a UIDVALIDITY change, is known again and not acted on twice', async () => {
+    const bare = fixture('reply-gmail-en.eml').replace(/^Message-ID: .*\r?\n/m, '');
+    expect(await applyInboxBatch(batch([{ uid: 12, raw: bare }]))).toMatchObject({ read: 1, matched: 1 });
+    const feed = await db.feed.count();
+    await db.enrollments.update(spring.ana.id, { status: 'active' });
+    expect(await applyInboxBatch(batch([{ uid: 3, raw: bare }], 8, 3))).toEqual({
+      read: 0,
+      matched: 0,
+      alreadyRead: 1,
+      feed: [],
+    });
+    expect(await status(spring.ana.id)).toBe('active');
+    expect(await db.feed.count()).toBe(feed);
+    // A different message without one is a new message.
+    const other = bare.replace('Subject: Re:', 'Subject: Re: also');
+    expect(await applyInboxBatch(batch([{ uid: 4, raw: other }], 8, 4))).toMatchObject({ read: 1, alreadyRead: 0 });
+  });
+
   it('the cursor never moves back within one UIDVALIDITY', async () => {
     await applyInboxBatch(batch([], 7, 40));
     await applyInboxBatch(batch([{ uid: 12, raw: fixture('reply-gmail-en.eml') }], 7, 12));

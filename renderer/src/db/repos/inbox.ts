@@ -17,6 +17,7 @@ import {
   type MatchLookups,
 } from '../../../../core/inbox';
 import { keepToCalendar } from '../../../../core/resolver';
+import { messageKey } from '../../../../core/inbox/dedupe';
 import { sendingRules } from '../../../../core/engine/rules';
 import { ZoneClock } from '../../../../core/zones';
 import { inChange, now, type Change } from '../change';
@@ -185,15 +186,15 @@ export async function applyInboxBatch(batch: InboxBatch): Promise<InboxBatchResu
             result.alreadyRead++;
             continue;
           }
-          const seen = message.messageId
-            ? await db.inboxMessages.where('[mailboxId+messageId]').equals([batch.mailboxId, message.messageId]).first()
-            : undefined;
+          // A message without a Message-ID is known again by a key made from what its sender wrote.
+          const key = messageKey(message);
+          const seen = await db.inboxMessages.where('[mailboxId+messageId]').equals([batch.mailboxId, key]).first();
           const record: InboxMessageRecord = {
             id,
             mailboxId: batch.mailboxId,
             uidValidity: batch.uidValidity,
             uid,
-            messageId: message.messageId,
+            messageId: key,
             kind: message.kind,
             from: message.from,
             subject: message.subject,
