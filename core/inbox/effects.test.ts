@@ -102,7 +102,7 @@ describe('R15 effects: replies', () => {
 
   it('a reply resets temporary bounces in a row', async () => {
     const result = await effectsOf('reply-gmail-en.eml', [person({ softBounces: 2 })]);
-    expect(result.effects[0]).toEqual({ type: 'contact', contactId: 'ana', softBounces: 0 });
+    expect(result.effects[0]).toEqual({ type: 'contact', contactId: 'ana', softBounces: 0, countedBounces: [] });
   });
 
   it('a reply to an enrollment that already finished stops nothing and is still shown', async () => {
@@ -261,12 +261,12 @@ describe('R15 effects: bounces', () => {
   it('Postfix: the permanent recipient is bounced and stopped everywhere, the temporary one noted', async () => {
     const result = await effectsOf('bounce-postfix.eml', [person(), bo]);
     expect(result.effects).toEqual([
-      { type: 'contact', contactId: 'ana', bounced: true, softBounces: 0 },
+      { type: 'contact', contactId: 'ana', bounced: true, softBounces: 0, countedBounces: [] },
       { type: 'suppress', address: 'ana.lima@globex.example', contactId: 'ana', reason: 'bounced' },
       { type: 'stop', enrollmentId: 'e-ana', status: 'bounced' },
       { type: 'stop', enrollmentId: 'e-ana-q2', status: 'bounced' },
       { type: 'note', stepRunId: 'e-bo:s1', note: 'The mailbox is full (5.2.2)' },
-      { type: 'contact', contactId: 'bo', softBounces: 1 },
+      { type: 'contact', contactId: 'bo', softBounces: 1, countedBounces: [] },
     ]);
     expect(result.feed.map((row) => row.text)).toEqual([
       'ana.lima@globex.example bounced: The address does not exist (5.1.1). Ana Lima is marked bounced and will not be emailed again; stopped Q2 follow-up, Spring outreach',
@@ -278,12 +278,29 @@ describe('R15 effects: bounces', () => {
     const result = await effectsOf('bounce-postfix.eml', [person(), { ...bo, softBounces: 2 }]);
     expect(result.effects.slice(4)).toEqual([
       { type: 'note', stepRunId: 'e-bo:s1', note: 'The mailbox is full (5.2.2)' },
-      { type: 'contact', contactId: 'bo', softBounces: 0 },
+      { type: 'contact', contactId: 'bo', softBounces: 0, countedBounces: [] },
       { type: 'pause', enrollmentId: 'e-bo' },
     ]);
     expect(result.feed[1]!.text).toBe(
       'Not delivered to Bo Chen for the third time in a row: The mailbox is full (5.2.2): paused Bo Chen in Spring outreach until you resume',
     );
+  });
+
+  it('a temporary bounce counts once per message: read again on a second device that watches the mailbox, it is not counted twice', async () => {
+    const first = await effectsOf('bounce-postfix.eml', [person(), bo], { messageKey: '<b1@mail.example>' });
+    expect(first.effects.at(-1)).toEqual({
+      type: 'contact',
+      contactId: 'bo',
+      softBounces: 1,
+      countedBounces: ['<b1@mail.example>'],
+    });
+    const again = await effectsOf(
+      'bounce-postfix.eml',
+      [person(), { ...bo, softBounces: 1, countedBounces: ['<b1@mail.example>'] }],
+      { messageKey: '<b1@mail.example>' },
+    );
+    expect(again.effects.filter((e) => e.type === 'contact' && e.contactId === 'bo')).toEqual([]);
+    expect(again.feed.map((row) => row.text)).not.toContainEqual(expect.stringContaining('Bo Chen'));
   });
 
   it('a delay warning is noted and does not count', async () => {

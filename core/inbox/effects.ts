@@ -44,6 +44,11 @@ export interface PersonFacts {
   address: string;
   /** Temporary bounces in a row so far. */
   softBounces: number;
+  /**
+   * The keys (`messageKey`) of the temporary bounces counted in that row, so the same bounce
+   * read on a second device (both watch the mailbox) is not counted twice.
+   */
+  countedBounces?: readonly string[];
   /** Every enrollment of the person, in any campaign and mailbox (oldest first reads best in the feed). */
   enrollments: readonly EnrollmentFacts[];
 }
@@ -57,6 +62,8 @@ export interface EffectFacts {
   subjects: ReadonlyMap<string, string>;
   /** Days a pause without a return date lasts (default {@link DEFAULT_OUT_OF_OFFICE_DAYS}). */
   outOfOfficeDays?: number;
+  /** The message's key (`messageKey`): a temporary bounce counts once per key. */
+  messageKey?: string;
 }
 
 export type StopStatus = 'replied' | 'bounced' | 'unsubscribed';
@@ -83,6 +90,8 @@ export type InboxEffect =
       unsubscribed?: true;
       /** Temporary bounces in a row, from now on. */
       softBounces?: number;
+      /** The keys of the bounces counted in that row (empty when it starts over). */
+      countedBounces?: string[];
     }
   | { type: 'note'; stepRunId: string; note: string }
   | { type: 'suppress'; address: string; contactId: string; reason: 'unsubscribed' | 'complaint' | 'bounced' };
@@ -177,7 +186,8 @@ function reply(
   stop: (id: string, status: StopStatus) => void,
   stopped: ReadonlySet<string>,
 ): void {
-  if (person.softBounces > 0) out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: 0 });
+  if (person.softBounces > 0)
+    out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: 0, countedBounces: [] });
   const said = snippet(message.reply?.text ?? '');
   const words = said ? `: "${said}"` : '';
   if (!enrollment) {
@@ -274,7 +284,13 @@ function bounce(
   if (done.has(key)) return;
   done.add(key);
   if (recipient.permanent) {
-    out.effects.push({ type: 'contact', contactId: person.contactId, bounced: true, softBounces: 0 });
+    out.effects.push({
+      type: 'contact',
+      contactId: person.contactId,
+      bounced: true,
+      softBounces: 0,
+      countedBounces: [],
+    });
     out.effects.push({ type: 'suppress', address: person.address, contactId: person.contactId, reason: 'bounced' });
     for (const e of ongoing) stop(e.id, 'bounced');
     const stoppedWords = ongoing.length ? `; stopped ${names(ongoing)}` : '';
@@ -296,10 +312,13 @@ function bounce(
     });
     return;
   }
+  // Counted already (the same bounce, read by another device that watches this mailbox too).
+  if (facts.messageKey !== undefined && person.countedBounces?.includes(facts.messageKey)) return;
   const count = person.softBounces + 1;
+  const counted = [...(person.countedBounces ?? []), ...(facts.messageKey !== undefined ? [facts.messageKey] : [])];
   const active = ongoing.filter((e) => e.status === 'active');
   if (count >= SOFT_BOUNCES_TO_PAUSE) {
-    out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: 0 });
+    out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: 0, countedBounces: [] });
     for (const e of active) out.effects.push({ type: 'pause', enrollmentId: e.id });
     const paused = active.length ? `: paused ${person.name} in ${names(active)} until you resume` : '';
     out.feed.push({
@@ -309,7 +328,7 @@ function bounce(
     });
     return;
   }
-  out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: count });
+  out.effects.push({ type: 'contact', contactId: person.contactId, softBounces: count, countedBounces: counted });
   out.feed.push({
     kind: 'inbox.delivery_problem',
     text: `Not delivered to ${person.name}: ${reason}. Noted on${on}; ${SOFT_BOUNCES_TO_PAUSE} in a row pause them`,

@@ -65,6 +65,8 @@ export interface ContactRecord {
   bounced: boolean;
   /** SPEC R15: temporary bounces in a row (absent: 0); the third pauses the person. */
   softBounces?: number;
+  /** The keys of the temporary bounces counted in that row (core `messageKey`), so a second device does not count one twice. */
+  countedBounces?: string[];
   createdAt: number;
   updatedAt: number;
   version: number;

@@ -324,6 +324,7 @@ async function applyOne(
       name: displayName(contact),
       address: contact.emailKey,
       softBounces: contact.softBounces ?? 0,
+      ...(contact.countedBounces ? { countedBounces: contact.countedBounces } : {}),
       enrollments: enrollments
         .map((e) => enrollmentFacts(e, campaigns.get(e.campaignId)))
         .sort((a, b) => a.launchedAt - b.launchedAt || a.campaignName.localeCompare(b.campaignName)),
@@ -333,7 +334,12 @@ async function applyOne(
   const subjects = new Map(
     (await db.stepRuns.bulkGet(runIds)).filter((r) => !!r).map((r) => [r!.id, r!.subject] as const),
   );
-  const { effects, feed } = inboxEffects(message, match, { receivedAt, people, subjects });
+  const { effects, feed } = inboxEffects(message, match, {
+    receivedAt,
+    people,
+    subjects,
+    messageKey: messageKey(message),
+  });
   for (const effect of effects) await write(effect, receivedAt);
   return {
     enrollmentIds: [...new Set(match.targets.map((t) => t.enrollmentId))],
@@ -523,6 +529,7 @@ async function write(effect: InboxEffect, at: number): Promise<void> {
         ...(effect.bounced ? { bounced: true } : {}),
         ...(effect.unsubscribed ? { unsubscribed: true } : {}),
         ...(effect.softBounces !== undefined ? { softBounces: effect.softBounces } : {}),
+        ...(effect.countedBounces !== undefined ? { countedBounces: effect.countedBounces } : {}),
         updatedAt: at,
         version: contact.version + 1,
       });
