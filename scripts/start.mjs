@@ -16,7 +16,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'w
 const run = (command, args, options = {}) =>
   spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', ...options });
 
-console.log('Building Campaign Desk…');
+console.log('Building Campaign Desk… (about a minute the first time)');
 const build = run(bin('electron-vite'), ['build'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) {
   console.error('error: the build failed (see above); nothing was started.');
@@ -29,6 +29,7 @@ function electronBinary() {
   const pkg = join(root, 'node_modules', 'electron');
   const pathFile = join(pkg, 'path.txt');
   if (!existsSync(pathFile)) {
+    console.log("Fetching Electron's desktop binary (once; it needs the internet)…");
     const fetch = run(process.execPath, [join(pkg, 'install.js')], { stdio: 'ignore', timeout: 300_000 });
     if (fetch.status !== 0 || !existsSync(pathFile)) return undefined;
   }
