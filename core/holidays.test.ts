@@ -57,6 +57,19 @@ describe('R13 holidays: worked examples', () => {
     expect(steps[2]!.moved).toBeUndefined();
   });
 
+  it('no country: only the mailbox’s own days off move a send; Thanksgiving is an ordinary day', () => {
+    const steps = planSteps({
+      launchAt: MONDAY,
+      holidays: { extra: ['2026-11-24'] },
+      steps: [atTime('s1', 1, '09:30'), atTime('s2', 2, '10:00'), atTime('s3', 4, '10:00')],
+    });
+    // Tue 24 is the mailbox's own day off → Wed 25 10:00 EST; R8 shifts day 4 (Thu 26) by one: Fri 27.
+    expect(steps[1]).toMatchObject({ dueAt: '2026-11-25T15:00:00.000Z', moved: 'holiday' });
+    expect(steps[2]).toMatchObject({ dueAt: '2026-11-27T15:00:00.000Z' });
+    expect(steps[2]!.moved).toBeUndefined();
+    expect(compileHolidays(HolidayCalendar.parse({ extra: ['2026-11-24'] })).nameOf(20_781)).toBe('a day off');
+  });
+
   it('Good Friday is a holiday in Germany but not in the United States', () => {
     // Thu 2 April 2026 launch; day 2 is Good Friday, 3 April.
     const input = {

@@ -33,19 +33,24 @@ const catalogue = new Holidays();
  * "extra": ["2026-12-24"], "workdays": []}`. `country` is an ISO 3166-1 code, `region` the
  * library's code for a state or Land (ISO 3166-2 without the country); `extra` dates are
  * days off too, `workdays` are worked even when a holiday or a weekend falls on them.
+ * `country` may be left out: then only the mailbox's own `extra` days are off.
  */
 export const HolidayCalendar = z
   .object({
-    country: z.string().refine((code) => code in catalogue.getCountries(), {
-      error: (issue) => `${show(issue.input)} is not a country the holiday calendar knows (use ISO codes: "US", "DE")`,
-    }),
+    country: z
+      .string()
+      .refine((code) => code in catalogue.getCountries(), {
+        error: (issue) =>
+          `${show(issue.input)} is not a country the holiday calendar knows (use ISO codes: "US", "DE")`,
+      })
+      .optional(),
     region: z.string().optional(),
     extra: z.array(IsoDate).default([]),
     workdays: z.array(IsoDate).default([]),
   })
   .check((ctx) => {
     const { country, region } = ctx.value;
-    if (region === undefined || !(country in catalogue.getCountries())) return;
+    if (region === undefined || country === undefined || !(country in catalogue.getCountries())) return;
     const regions = catalogue.getStates(country) ?? {};
     if (!(region in regions)) {
       const known = Object.keys(regions);
@@ -74,9 +79,13 @@ export interface CompiledHolidays {
 
 /** Prepares a checked {@link HolidayCalendar} for the resolver. */
 export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
-  const source = calendar.region
-    ? new Holidays(calendar.country, calendar.region, { languages: ['en'] })
-    : new Holidays(calendar.country, { languages: ['en'] });
+  // No country: no public holidays, only the mailbox's own days off.
+  const source =
+    calendar.country === undefined
+      ? undefined
+      : calendar.region
+        ? new Holidays(calendar.country, calendar.region, { languages: ['en'] })
+        : new Holidays(calendar.country, { languages: ['en'] });
   const extra = calendar.extra.map((date) => dayNumber(date)!);
   const workdays = new Set(calendar.workdays.map((date) => dayNumber(date)!));
   // Days off of every year loaded so far, and the day range those years cover: the resolver
@@ -88,7 +97,7 @@ export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
   const load = (year: number): void => {
-    for (const holiday of source.getHolidays(year) || []) {
+    for (const holiday of source?.getHolidays(year) || []) {
       // `date` is the holiday's local date ("2026-04-03 00:00:00"); one that starts in the evening still names its day.
       if (holiday.type !== 'public') continue;
       const day = dayNumber(holiday.date.slice(0, 10))!;

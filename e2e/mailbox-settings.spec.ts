@@ -3,6 +3,19 @@ import { SettingsPage } from './pages/settings';
 
 const SHOTS = 'e2e/screenshots';
 
+/** The first mailbox's window and calendar as IndexedDB holds them (SPEC §10's shape). */
+const STORED = `new Promise((resolve) => {
+const open = indexedDB.open('campaign-desk');
+open.onsuccess = () => {
+  const request = open.result.transaction('mailboxes').objectStore('mailboxes').getAll();
+  request.onsuccess = () => {
+    const [m] = request.result;
+    resolve({ sendingWindow: m.sendingWindow, holidays: m.holidays });
+    open.result.close();
+  };
+};
+  })`;
+
 test('R9: how late an email may still go is the mailbox’s setting; a bad value is named and nothing is saved', async ({
   page,
 }) => {
@@ -143,17 +156,7 @@ test('R12/R13: custom sending hours are edited in a weekly grid by keyboard; a b
   await expect(form.getByTestId('mailbox-days-off-chip')).toHaveText(['Thu 24 Dec 2026 ×']);
   await expect(form.getByTestId('mailbox-workdays-chip')).toHaveText(['Sat 28 Nov 2026 ×']);
   // What was stored, in SPEC §10's shape.
-  const stored = await page.evaluate(`new Promise((resolve) => {
-    const open = indexedDB.open('campaign-desk');
-    open.onsuccess = () => {
-      const request = open.result.transaction('mailboxes').objectStore('mailboxes').getAll();
-      request.onsuccess = () => {
-        const [m] = request.result;
-        resolve({ sendingWindow: m.sendingWindow, holidays: m.holidays });
-        open.result.close();
-      };
-    };
-  })`);
+  const stored = await page.evaluate(STORED);
   expect(stored).toEqual({
     sendingWindow: {
       mon: [['08:00', '18:00']],
@@ -167,5 +170,21 @@ test('R12/R13: custom sending hours are edited in a weekly grid by keyboard; a b
       sat: [['10:00', '12:00']],
     },
     holidays: { country: 'US', extra: ['2026-12-24'], workdays: ['2026-11-28'] },
+  });
+
+  // No holiday calendar, but the mailbox's own days off stay (R13's extra dates need no country).
+  await form.getByTestId('mailbox-holiday-country').selectOption('');
+  await expect(form.getByTestId('mailbox-days-off-chip')).toHaveText(['Thu 24 Dec 2026 ×']);
+  await form.getByTestId('mailbox-days-off-chip').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/mailbox-days-off-no-country.png` });
+  await form.getByTestId('mailbox-save').click();
+  await expect(form).toHaveCount(0);
+  await page.reload();
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await expect(form.getByTestId('mailbox-holiday-country')).toHaveValue('');
+  await expect(form.getByTestId('mailbox-days-off-chip')).toHaveText(['Thu 24 Dec 2026 ×']);
+  expect(((await page.evaluate(STORED)) as { holidays: unknown }).holidays).toEqual({
+    extra: ['2026-12-24'],
+    workdays: ['2026-11-28'],
   });
 });
