@@ -51,8 +51,8 @@ export interface InboxMessage {
   messageId: string | null;
   /** The header block exactly as received (RFC 5322, CRLF line ends, folded lines kept). */
   rawHeaders: string;
-  /** When the server received it (IMAP INTERNALDATE), UTC ms. */
-  receivedAt: number;
+  /** When the server received it (IMAP INTERNALDATE), UTC ms; absent when the server gave none. */
+  receivedAt?: number;
   /** Whole message, octets. */
   size: number;
   structure: InboxPart;
@@ -547,7 +547,8 @@ export class InboxWatcher {
         uid: message.uid,
         messageId: message.envelope?.messageId ?? null,
         rawHeaders: message.headers?.toString('utf8') ?? '',
-        receivedAt: message.internalDate ? new Date(message.internalDate).getTime() : this.now(),
+        // No INTERNALDATE: left out, never "now" (old mail must not look newly received).
+        ...(message.internalDate ? { receivedAt: new Date(message.internalDate).getTime() } : {}),
         size: message.size ?? 0,
         structure: plainPart(message.bodyStructure),
         textParts,

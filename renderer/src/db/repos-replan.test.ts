@@ -7,6 +7,7 @@ import { CampaignDeskDb, setDb } from './database';
 import { createCampaign, saveCampaign } from './repos/campaigns';
 import { createContact, type ContactInput } from './repos/contacts';
 import { launch, previewLaunch } from './repos/launch';
+import { rescheduleSends } from './repos/sends';
 import { saveMailbox, type MailboxInput } from './repos/mailboxes';
 import type { EnrollmentRecord } from './records';
 
@@ -92,7 +93,7 @@ describe('new sending hours date again the sends not yet claimed (SPEC R12, R13)
     expect(await due(bo)).toBe('2026-03-06T14:00:00.000Z');
     expect((await db.enrollments.get(ana.id))!.nextMoved).toMatchObject({ kind: 'window' });
     expect((await db.feed.toArray()).at(-1)!.text).toBe(
-      'Saved mailbox rep@northwind.example; 2 scheduled emails moved to the new hours',
+      'Saved mailbox rep@northwind.example; 2 scheduled emails moved for the new hours or days off',
     );
   });
 
@@ -134,6 +135,20 @@ describe('new sending hours date again the sends not yet claimed (SPEC R12, R13)
     expect((await db.feed.toArray()).at(-1)!.text).toBe(
       'Edited campaign Spring outreach; 2 scheduled emails moved to its new hours',
     );
+  });
+
+  it('a send the salesperson rescheduled keeps the time they picked', async () => {
+    const picked = Date.parse('2026-03-11T15:00:00Z'); // Wed 11 Mar 11:00 EDT
+    await rescheduleSends([ana.id], picked);
+    await saveMailbox({ ...MAILBOX, id: mailboxId, sendingWindow: weekdays9to17 }, false);
+    expect(await due(ana)).toBe(iso(picked));
+    expect(await due(bo)).toBe('2026-03-06T14:00:00.000Z');
+  });
+
+  it('a send already due (overdue while offline) is left to R9, never made on time by new hours', async () => {
+    setClock(() => Date.parse('2026-03-06T10:30:00Z')); // Fri 05:30, ten hours after it was due
+    await saveMailbox({ ...MAILBOX, id: mailboxId, holidays: { extra: ['2026-04-03'], workdays: [] } as never }, false);
+    expect(await due(ana)).toBe('2026-03-06T00:30:00.000Z');
   });
 
   it('saving the mailbox with the same hours moves nothing', async () => {

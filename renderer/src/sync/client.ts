@@ -152,6 +152,9 @@ export class SyncClient {
    *   default {@link stopSuppressed}, when `db` is the app's database (`useDb()`, whose
    *   transactions it writes in)
    */
+  /** Whether this run has checked the whole suppression list against its enrollments once. */
+  private swept = false;
+
   constructor(
     private readonly host: HostClient,
     private readonly db: CampaignDeskDb = useDb(),
@@ -409,6 +412,17 @@ export class SyncClient {
         );
       if (!page.hasMore) {
         await this.db.outbox.where('mutationId').belowOrEqual(page.lastMutationId).delete();
+        // Once per start, every suppression: a stop lost to a crash after its page was
+        // applied (the row never comes again) is made now. Idempotent.
+        if (!this.swept) {
+          this.swept = true;
+          const all = await this.db.suppressions.toArray();
+          const stop = this.pulledSuppressions ?? (this.db === useDb() ? stopSuppressed : undefined);
+          if (stop && all.length > 0)
+            await stop(all).catch((error: unknown) =>
+              console.error('sync: cannot stop the enrollments of the suppression list', error),
+            );
+        }
         return;
       }
     }

@@ -55,7 +55,7 @@ async function device(name: string) {
     setDb(db);
     return work();
   };
-  return { db, sync, on, close: () => host.close() };
+  return { db, sync, on, client, close: () => host.close() };
 }
 
 const person = (email: string, firstName: string): ContactInput => ({
@@ -169,6 +169,54 @@ describe('sync client against the sync server', () => {
     expect((await b.db.contacts.get(rosa.id))!.unsubscribed).toBe(true);
     a.close();
     b.close();
+  });
+
+  it('a pulled unsubscribe whose stop was lost (a crash after its page was applied) is stopped at the next start', async () => {
+    const own = await server.createToken('rep', 'oneclick-crash');
+    const a = await device('a');
+    await a.sync.configure(server.url, own);
+    const rosa = await a.on(async () => {
+      await saveMailbox(
+        {
+          name: 'Rep',
+          email: 'rep@northwind.example',
+          timeZone: 'Europe/Berlin',
+          smtp: { host: 'smtp.northwind.example', port: 587, security: 'starttls', user: 'rep' },
+          dailyLimit: 400,
+          minGapMs: 20_000,
+        },
+        false,
+      );
+      const rosa = await createContact(person('rosa@brooklyn.example', 'Rosa'));
+      const campaign = await createCampaign('Spring');
+      await saveCampaign(
+        campaign.id,
+        {
+          steps: [
+            {
+              id: 's1',
+              day: 1,
+              type: 'email',
+              subject: 'Hi',
+              body: '<p>Hi</p>',
+              send: { timing: 'at_time', time: '23:59', followUp: false },
+            },
+          ],
+        },
+        1,
+      );
+      await launch(await previewLaunch(campaign.id, [rosa.id], Date.now(), null));
+      return rosa;
+    });
+    // The row is here, its stop never ran: the app stopped between the two transactions.
+    await a.db.suppressions.put({ id: rosa.emailKey, address: rosa.emailKey, reason: 'unsubscribed', at: Date.now() });
+    expect((await a.db.enrollments.toArray()).map((e) => e.status)).toEqual(['active']);
+    // The app starts again: a new sync client, its first pull.
+    setDb(a.db);
+    const restarted = new SyncClient(a.client, a.db);
+    await restarted.configure(server.url, own);
+    expect((await a.db.enrollments.toArray()).map((e) => e.status)).toEqual(['unsubscribed']);
+    a.close();
   });
 
   it('an unsubscribe read on one device suppresses the address on the other, and deleting the contact keeps it (SPEC §12)', async () => {

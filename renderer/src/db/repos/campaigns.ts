@@ -134,7 +134,7 @@ export async function saveCampaign(
       await db.campaigns.put(next);
       const replanned =
         hours && JSON.stringify(current.sendingWindow ?? null) !== JSON.stringify(next.sendingWindow ?? null)
-          ? await replanScheduled({ campaignId: id }, at)
+          ? await replanScheduled({ campaignId: id }, at, { campaign: current })
           : 0;
       const again =
         replanned > 0 ? `; ${replanned} scheduled ${replanned === 1 ? 'email' : 'emails'} moved to its new hours` : '';

@@ -147,9 +147,11 @@ export async function saveMailbox(input: MailboxInput, hasPassword: boolean): Pr
         !!current &&
         (JSON.stringify(current.sendingWindow ?? null) !== JSON.stringify(record.sendingWindow ?? null) ||
           JSON.stringify(current.holidays ?? null) !== JSON.stringify(record.holidays ?? null));
-      const replanned = hoursChanged ? await replanScheduled({ mailboxId: record.id }, at) : 0;
+      const replanned = hoursChanged ? await replanScheduled({ mailboxId: record.id }, at, { mailbox: current }) : 0;
       const again =
-        replanned > 0 ? `; ${replanned} scheduled ${replanned === 1 ? 'email' : 'emails'} moved to the new hours` : '';
+        replanned > 0
+          ? `; ${replanned} scheduled ${replanned === 1 ? 'email' : 'emails'} moved for the new hours or days off`
+          : '';
       return {
         result: record,
         change: {

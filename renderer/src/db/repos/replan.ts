@@ -1,5 +1,6 @@
 import { useDb } from '../database';
-import type { EnrollmentRecord } from '../records';
+import { readDeviceId } from '../device';
+import type { CampaignRecord, EnrollmentRecord, MailboxRecord } from '../records';
 import { releasePatch } from './release';
 
 /**
@@ -7,18 +8,24 @@ import { releasePatch } from './release';
  * sends not yet claimed", so each ongoing enrollment of the mailbox (or of the campaign)
  * whose next step is still only planned gets that step dated again by core's resolver (R8
  * over what really happened, then the new R13 and R12), never earlier than `at`. Left alone:
- * an enrollment on hold (Overdue, Needs attention), waiting to retry, paused, or whose next
- * step is already claimed, sent or a task already raised. Runs inside the caller's
- * read-write transaction over enrollments, step runs, tasks, campaigns and mailboxes.
+ * an enrollment on hold (Overdue, Needs attention), waiting to retry, paused, already due
+ * (R9 judges it), launched on another device (that device sends it), one whose due instant a
+ * person or a pause set (it is not what the old hours gave: rescheduled, resumed, out of
+ * office), or whose next step is already claimed, sent or a task already raised. Runs
+ * inside the caller's read-write transaction over enrollments, step runs, tasks, campaigns
+ * and mailboxes, after the new hours are written.
  * @param scope the mailbox whose hours changed, or the campaign whose own hours changed
  * @param at the change's instant (UTC ms)
+ * @param before the mailbox or the campaign as it was before the change (its old hours)
  * @returns how many enrollments got a new due instant
  */
 export async function replanScheduled(
   scope: { mailboxId: string } | { campaignId: string },
   at: number,
+  before: { mailbox?: MailboxRecord | undefined; campaign?: CampaignRecord | undefined },
 ): Promise<number> {
   const db = useDb();
+  const device = await readDeviceId(db);
   const ongoing = (
     'mailboxId' in scope
       ? await db.enrollments.where('[status+nextDueAt]').between(['active', -Infinity], ['active', Infinity]).toArray()
@@ -26,6 +33,7 @@ export async function replanScheduled(
   ).filter((e) => ('mailboxId' in scope ? e.mailboxId === scope.mailboxId : true));
   let replanned = 0;
   for (const enrollment of ongoing) {
+    if (enrollment.deviceId !== device || enrollment.nextDueAt <= at) continue;
     if (!(await planned(enrollment))) continue;
     const campaign = await db.campaigns.get(enrollment.campaignId);
     if (!campaign) continue;
@@ -33,6 +41,16 @@ export async function replanScheduled(
     const runs = await db.stepRuns.bulkGet(ids);
     const tasks = await db.tasks.bulkGet(ids);
     const mailbox = await db.mailboxes.get(enrollment.mailboxId);
+    // Only a due instant the old hours gave is theirs to change; one a person picked stays.
+    const old = releasePatch(
+      enrollment,
+      before.campaign ?? campaign,
+      (i) => runs[i],
+      (i) => tasks[i],
+      at,
+      before.mailbox ?? mailbox,
+    );
+    if (old.nextDueAt !== enrollment.nextDueAt) continue;
     const patch = releasePatch(
       enrollment,
       campaign,
