@@ -63,6 +63,57 @@ test('R12/R13: a mailbox’s sending hours and holiday calendar are picked in it
 
 const GRID_SHOTS = '/work/notes/shots';
 
+test('R12: a new mailbox starts with weekdays 08:00–18:00, and its hours are typed and shown in 24-hour time', async ({
+  page,
+}) => {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await page.getByTestId('mailbox-add').click();
+  const form = page.getByRole('dialog', { name: 'Add a mailbox' });
+  // SPEC R12's default, not "Any time".
+  await expect(form.getByTestId('mailbox-window')).toHaveValue('weekdays-8-18');
+  await expect(form.getByTestId('mailbox-window').locator('option:checked')).toHaveText('Weekdays 08:00–18:00');
+  await form.getByTestId('mailbox-window').selectOption('custom');
+  const grid = form.getByTestId('window-grid');
+  const monday = grid.getByTestId('window-day-mon');
+  await expect(monday.getByTestId('window-start')).toHaveValue('08:00');
+  await expect(monday.getByTestId('window-end')).toHaveValue('18:00');
+  // Typed the short way, read as 24-hour; ↑ is 15 minutes later, Shift+↓ an hour earlier.
+  await monday.getByTestId('window-end').fill('1730');
+  await expect(monday.getByTestId('window-end')).toHaveValue('17:30');
+  await monday.getByTestId('window-end').press('ArrowUp');
+  await expect(monday.getByTestId('window-end')).toHaveValue('17:45');
+  await monday.getByTestId('window-start').fill('9');
+  await monday.getByTestId('window-start').press('Tab');
+  await expect(monday.getByTestId('window-start')).toHaveValue('09:00');
+  await monday.getByTestId('window-start').press('Shift+ArrowDown');
+  await expect(monday.getByTestId('window-start')).toHaveValue('08:00');
+  await monday.getByTestId('window-start').fill('25:00');
+  await form.getByTestId('mailbox-name').fill('Rep One');
+  await form.getByTestId('mailbox-email').fill('rep@example.com');
+  await form.getByTestId('mailbox-zone').fill('America/New_York');
+  await form.getByTestId('mailbox-host').fill('smtp.example.com');
+  await form.getByTestId('mailbox-user').fill('rep');
+  await form.getByTestId('mailbox-password').fill('s3cret');
+  await form.getByTestId('mailbox-save').click();
+  await expect(grid.getByTestId('window-error')).toHaveText(
+    'Monday, hours 1: the start "25:00" is not a time of day (HH:mm, 00:00–23:59)',
+  );
+  await grid.getByTestId('window-error').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${GRID_SHOTS}/window-grid-24h.png` });
+  await monday.getByTestId('window-start').fill('08:00');
+  await form.getByTestId('mailbox-save').click();
+  await expect(form).toHaveCount(0);
+  const stored = (await page.evaluate(STORED)) as { sendingWindow: Record<string, unknown> };
+  expect(stored.sendingWindow).toEqual({
+    mon: [['08:00', '17:45']],
+    tue: [['08:00', '18:00']],
+    wed: [['08:00', '18:00']],
+    thu: [['08:00', '18:00']],
+    fri: [['08:00', '18:00']],
+  });
+});
+
 test('R12/R13: custom sending hours are edited in a weekly grid by keyboard; a bad block is named and nothing is saved; own days off and working days are kept', async ({
   page,
 }) => {
@@ -151,7 +202,8 @@ test('R12/R13: custom sending hours are edited in a weekly grid by keyboard; a b
   await expect(form.getByTestId('mailbox-window')).toHaveValue('custom');
   await expect(grid.getByTestId('window-day-sat').getByTestId('window-start')).toHaveValue('10:00');
   await expect(grid.getByTestId('window-day-fri').getByTestId('window-block')).toHaveCount(2);
-  await expect(grid.getByTestId('window-day-fri').getByTestId('window-end').nth(1)).toHaveValue('00:00');
+  // Midnight as an end reads 24:00 (it was typed as 00:00).
+  await expect(grid.getByTestId('window-day-fri').getByTestId('window-end').nth(1)).toHaveValue('24:00');
   await expect(grid.getByTestId('window-day-sun')).toContainText('No sending');
   await expect(form.getByTestId('mailbox-days-off-chip')).toHaveText(['Thu 24 Dec 2026 ×']);
   await expect(form.getByTestId('mailbox-workdays-chip')).toHaveText(['Sat 28 Nov 2026 ×']);

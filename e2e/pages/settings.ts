@@ -18,6 +18,8 @@ export class SettingsPage {
       port: 587,
       gapSeconds: 20,
     },
+    /** The sending hours picked (R12): a new mailbox's form starts at weekdays 08:00–18:00. */
+    window: 'any' | 'weekdays-8-18' | 'weekdays-9-17' = 'any',
   ): Promise<void> {
     await this.page.getByTestId('mailbox-add').click();
     const form = this.page.getByRole('dialog', { name: 'Add a mailbox' });
@@ -31,6 +33,7 @@ export class SettingsPage {
       await form.getByTestId('mailbox-security').selectOption('none');
     }
     await form.getByTestId('mailbox-gap').fill(String(smtp.gapSeconds));
+    await form.getByTestId('mailbox-window').selectOption(window);
     if (smtp.dailyLimit !== undefined) await form.getByTestId('mailbox-limit').fill(String(smtp.dailyLimit));
     if (smtp.host !== '127.0.0.1') {
       await form.getByTestId('mailbox-user').fill('rep');
