@@ -13,8 +13,16 @@ export async function startSmtp(
      */
     reply?: (mail: ParsedMail, n: number) => { code: number; message: string } | undefined;
   } = {},
-): Promise<{ port: number; received: ParsedMail[]; attempts: ParsedMail[]; close: () => Promise<void> }> {
+): Promise<{
+  port: number;
+  received: ParsedMail[];
+  /** When each of `received` was accepted, by this machine's clock (`Date.now()`, ms UTC). */
+  receivedAt: number[];
+  attempts: ParsedMail[];
+  close: () => Promise<void>;
+}> {
   const received: ParsedMail[] = [];
+  const receivedAt: number[] = [];
   const attempts: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -32,6 +40,7 @@ export async function startSmtp(
             return;
           }
           received.push(mail);
+          receivedAt.push(Date.now());
           // A slow server: the message is in, the reply comes later (a crash can fall in between).
           setTimeout(() => callback(), options.replyDelayMs ?? 0);
         })
@@ -40,5 +49,11 @@ export async function startSmtp(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, received, attempts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    received,
+    receivedAt,
+    attempts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
