@@ -6,6 +6,7 @@ import Dexie, {
   type DBCoreTransaction,
 } from 'dexie';
 import { applyCounters, enrollmentCounters, taskCounters, type Counters, type RunFacts } from '../../../core/results';
+import { now } from './change';
 import type { CampaignDeskDb } from './database';
 import type { CampaignResultsRecord, EnrollmentRecord, StepRunRecord, TaskRecord } from './records';
 
@@ -153,7 +154,7 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   const rows = (await results.getMany({ trans, keys: ids })) as (CampaignResultsRecord | undefined)[];
   const puts: CampaignResultsRecord[] = [];
   const deletes: string[] = [];
-  const at = Date.now();
+  const at = now();
   for (const [i, id] of ids.entries()) {
     if (invalid.has(id)) {
       if (rows[i]) deletes.push(id);
@@ -237,7 +238,7 @@ export async function campaignCountersMany(
     const missing = campaignIds.filter((_, i) => !again[i]);
     campaignIds.forEach((id, i) => again[i] && out.set(id, again[i].counters));
     const counted = await countFromRows(db, missing);
-    const at = Date.now();
+    const at = now();
     await db.campaignResults.bulkPut(missing.map((id) => ({ id, counters: counted.get(id)!, updatedAt: at })));
     for (const id of missing) out.set(id, counted.get(id)!);
     return out;
