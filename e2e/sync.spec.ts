@@ -4,6 +4,8 @@ import { CampaignPage } from './pages/campaign';
 import { ContactsPage } from './pages/contacts';
 import { SettingsPage } from './pages/settings';
 import { startDevice } from './support/device';
+
+type Device = Awaited<ReturnType<typeof startDevice>>;
 import { startSmtp } from './support/smtp';
 
 /**
@@ -82,7 +84,8 @@ for (const first of ['A', 'B'] as const) {
     test.setTimeout(120_000);
     const devices = await twoDevices(browser);
     const [pageA, pageB] = devices.pages as [Page, Page];
-    const [contextA, contextB] = devices.contexts as [BrowserContext, BrowserContext];
+    // A device's network is its host's: the host makes the sync requests (test/set-offline).
+    const [deviceA, deviceB] = devices.hosts as [Device, Device];
     try {
       const name = `Shared ${first}`;
       await connect(pageA);
@@ -103,8 +106,8 @@ for (const first of ['A', 'B'] as const) {
       await expect(editorB.cards).toHaveCount(2);
 
       // Apart: no network on either.
-      await contextA.setOffline(true);
-      await contextB.setOffline(true);
+      await deviceA.setOffline(true);
+      await deviceB.setOffline(true);
       await openStep(editor.card(0));
       await editor.card(0).getByTestId('step-body').click();
       await pageA.keyboard.press('End');
@@ -117,7 +120,7 @@ for (const first of ['A', 'B'] as const) {
       await pageB.screenshot({ path: `${SHOTS}/sync-offline.png` });
 
       // Back, one after the other.
-      const [early, late] = first === 'A' ? [contextA, contextB] : [contextB, contextA];
+      const [early, late] = first === 'A' ? [deviceA, deviceB] : [deviceB, deviceA];
       const [earlyPage, latePage] = first === 'A' ? [pageA, pageB] : [pageB, pageA];
       await early.setOffline(false);
       await synced(earlyPage);
@@ -147,7 +150,7 @@ test('the same text written on two devices: the later one is a conflict copy to 
   test.setTimeout(120_000);
   const devices = await twoDevices(browser);
   const [pageA, pageB] = devices.pages as [Page, Page];
-  const [contextA, contextB] = devices.contexts as [BrowserContext, BrowserContext];
+  const [deviceA, deviceB] = devices.hosts as [Device, Device];
   try {
     await connect(pageA);
     const editor = new CampaignPage(pageA);
@@ -161,16 +164,16 @@ test('the same text written on two devices: the later one is a conflict copy to 
     await connect(pageB);
     const editorB = await openCampaign(pageB, 'Clash');
 
-    await contextA.setOffline(true);
-    await contextB.setOffline(true);
+    await deviceA.setOffline(true);
+    await deviceB.setOffline(true);
     await editor.card(0).getByTestId('step-subject').fill('Hello from A');
     await editor.waitSaved();
     await openStep(editorB.card(0));
     await editorB.card(0).getByTestId('step-subject').fill('Hello from B');
     await editorB.waitSaved();
-    await contextA.setOffline(false);
+    await deviceA.setOffline(false);
     await synced(pageA);
-    await contextB.setOffline(false);
+    await deviceB.setOffline(false);
     await expect(pageB.getByTestId('sync-conflicts')).toHaveText('1 conflict', { timeout: 20_000 });
 
     await pageB.getByTestId('sync-status').click();

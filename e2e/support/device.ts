@@ -12,6 +12,8 @@ const built = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 export async function startDevice(): Promise<{
   url: string;
   setClock(iso: string): Promise<void>;
+  /** Cuts this computer's network (the host's `test/set-offline`: sync and sending stop) or gives it back. */
+  setOffline(offline: boolean): Promise<void>;
   close(): Promise<void>;
 }> {
   const runtime = createHost({ host: 'web', version: 'e2e', testMode: true });
@@ -21,6 +23,9 @@ export async function startDevice(): Promise<{
     url: host.url,
     async setClock(iso) {
       await runtime.handlers['test/set-clock']({ now: Date.parse(iso) });
+    },
+    async setOffline(offline) {
+      await runtime.handlers['test/set-offline']({ offline });
     },
     async close() {
       runtime.close();

@@ -29,8 +29,9 @@ import { setAside } from './problems';
  * under the changes still waiting to go (a row with a pending write keeps the local copy
  * until the server has merged it and sends it back). Requests go through the host
  * (`sync/request`), which holds the bearer token. Online means the server answered
- * `/health`; `navigator.onLine === false` only short-cuts to offline. Failures back off
- * with jitter and retry by themselves.
+ * `/health`; the host's own word (`net/status`, `net/online-changed`: the network of the
+ * machine that makes the requests, as the engine hears it too) only short-cuts to offline
+ * and starts a run when it comes back. Failures back off with jitter and retry by themselves.
  */
 
 export type SyncPhase = 'off' | 'offline' | 'syncing' | 'synced' | 'error';
@@ -154,6 +155,8 @@ export class SyncClient {
    */
   /** Whether this run has checked the whole suppression list against its enrollments once. */
   private swept = false;
+  /** The host's word on the network (one notion of online, shared with the engine). */
+  private hostOnline = true;
 
   constructor(
     private readonly host: HostClient,
@@ -173,16 +176,15 @@ export class SyncClient {
         first = false;
       },
     });
-    const online = () => this.soon(0);
-    // The computer says it has no network: say so at once, even while a run is waiting on it.
-    const offline = () => this.status.url && this.update({ phase: 'offline', lastError: null });
-    window.addEventListener('online', online);
-    window.addEventListener('offline', offline);
     this.stops.push(
-      () => window.removeEventListener('online', online),
-      () => window.removeEventListener('offline', offline),
-      this.host.on('net/online-changed', ({ online: up }) => up && this.soon(0)),
+      this.host.on('net/online-changed', ({ online }) => {
+        this.hostOnline = online;
+        if (online) this.soon(0);
+        // The host has no network: say so at once, even while a run is waiting on it.
+        else if (this.status.url) this.update({ phase: 'offline', lastError: null });
+      }),
     );
+    this.hostOnline = (await this.host.tryCall('net/status', {})).data?.online ?? true;
     this.soon(0);
   }
 
@@ -283,9 +285,9 @@ export class SyncClient {
   private async runOnce(): Promise<void> {
     const url = this.status.url;
     if (!url || this.stopped) return;
-    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+    if (!this.hostOnline) {
       this.update({ phase: 'offline' });
-      return; // the browser's `online` event starts the next run
+      return; // the host's `net/online-changed` starts the next run
     }
     this.update({ phase: 'syncing' });
     try {

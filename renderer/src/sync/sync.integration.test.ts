@@ -501,6 +501,48 @@ describe('sync client against the sync server', () => {
     b.close();
   });
 
+  it("offline is the host's word (the engine's too): a host without network makes no request and the client says Offline at once; when it is back, what waited goes", async () => {
+    const db = new CampaignDeskDb(`sync-host-offline-${++n}`);
+    await db.open();
+    const host = createHost({ host: 'web', version: 'test', testMode: true });
+    const listeners = new Map<string, (payload: unknown) => void>();
+    host.emit = (event, payload) => listeners.get(event)?.(payload);
+    const requests: string[] = [];
+    const client = {
+      call: (call: HostCallName, input: unknown) => {
+        if (call === 'sync/request') requests.push((input as { path: string }).path);
+        return dispatch(host.handlers, call, input);
+      },
+      on: (event: string, listener: (payload: unknown) => void) => {
+        listeners.set(event, listener);
+        return () => listeners.delete(event);
+      },
+      onReconnect: () => () => undefined,
+      tryCall: async (call: HostCallName, input: unknown) => ({ data: await dispatch(host.handlers, call, input) }),
+    } as unknown as HostClient;
+    const sync = new SyncClient(client, db);
+    await sync.start();
+    await sync.configure(server.url, token);
+    expect(sync.status.phase).toBe('synced');
+
+    await dispatch(host.handlers, 'test/set-offline', { offline: true });
+    expect(sync.status.phase).toBe('offline');
+    setDb(db);
+    await createContact(person('offline@example.org', 'Olive'));
+    requests.length = 0;
+    await sync.syncNow();
+    expect(requests).toEqual([]);
+    expect(sync.status.phase).toBe('offline');
+    expect(await db.outbox.count()).toBe(1);
+
+    await dispatch(host.handlers, 'test/set-offline', { offline: false });
+    await expect.poll(() => db.outbox.count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => sync.status.phase, { timeout: 20_000 }).toBe('synced');
+    expect(requests[0]).toBe('/health');
+    sync.stop();
+    host.close();
+  });
+
   it('a wrong token or an unreachable server says so in words, and nothing leaves the outbox', async () => {
     const a = await device('a');
     await a.on(() => createContact(person('x@example.org', 'X')));
