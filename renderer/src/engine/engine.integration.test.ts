@@ -17,6 +17,8 @@ import { startWebHost } from '../../../electron/host/web-server';
 import { startRawSmtp } from '../../../electron/host/testing/raw-smtp';
 import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
+import { rescheduleSends } from '../db/repos/sends';
+import { removeEnrollments } from '../db/repos/enrollments';
 import type { Step } from '../../../core/model';
 import type { CampaignRecord } from '../db/records';
 
@@ -452,6 +454,107 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(run!.reason).toBe('not sent after 4 tries: 451 4.7.0 Try again later');
     expect(enrollment).toMatchObject({ status: 'active', hold: 'needs-attention' });
   }, 30_000);
+
+  it('arming by difference: one rescheduled person is one call carrying only their job, a removed one only their id; a restarted host is armed with everything', async () => {
+    const { port, received } = await smtp();
+    const db = await launched(5, port);
+    const saved = globalThis.WebSocket;
+    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
+    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    // What each web host was asked to arm, in order.
+    const start = async (at: number, now: number) => {
+      const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+      const arms: { call: string; input: unknown }[] = [];
+      for (const name of ['scheduler/set', 'scheduler/remove'] as const) {
+        const handler = runtime.handlers[name] as (input: unknown) => Promise<never>;
+        (runtime.handlers as Record<string, unknown>)[name] = (input: unknown) => {
+          arms.push({ call: name, input });
+          return handler(input);
+        };
+      }
+      await runtime.handlers['test/set-clock']({ now });
+      const web = await startWebHost({ handlers: runtime.handlers, port: at, serve: () => undefined });
+      runtime.emit = (event, payload) => web.emit(event, payload);
+      const stop = async () => {
+        await web.close();
+        await runtime.close();
+      };
+      return { runtime, arms, stop, port: Number(new URL(web.url).port) };
+    };
+    const first = await start(0, T0);
+    let stopFirst: (() => Promise<void>) | undefined = first.stop;
+    cleanups.push(() => stopFirst?.());
+    const bridge = webSocketBridge(`ws://127.0.0.1:${first.port}/host`);
+    const client = {
+      ...bridge,
+      tryCall: async (name: HostCallName, input: never) => {
+        try {
+          return { data: await bridge.call(name, input) };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+      },
+    } as unknown as Client;
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    const people = await db.enrollments.orderBy('id').toArray();
+    const everyone = people.map((e) => ({ id: e.id, dueAt: DUE })).sort((a, b) => a.id.localeCompare(b.id));
+    const sorted = (input: unknown) => {
+      const { jobs, replace } = input as { jobs: { id: string; dueAt: number }[]; replace: boolean };
+      return { jobs: [...jobs].sort((a, b) => a.id.localeCompare(b.id)), replace };
+    };
+    // At start: the whole list, once.
+    await until(() => first.arms.length === 1);
+    expect(first.arms[0]!.call).toBe('scheduler/set');
+    expect(sorted(first.arms[0]!.input)).toEqual({ jobs: everyone, replace: true });
+
+    // One person's email moved to 11:00 EDT: one call, carrying that job only.
+    const later = Date.parse('2026-03-09T15:00:00Z');
+    await rescheduleSends([people[1]!.id], later);
+    await until(() => first.arms.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.arms.slice(1)).toEqual([
+      { call: 'scheduler/set', input: { jobs: [{ id: people[1]!.id, dueAt: later }], replace: false } },
+    ]);
+
+    // One person removed from the campaign: one call, their id only.
+    await removeEnrollments([people[3]!.id]);
+    await until(() => first.arms.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.arms.slice(2)).toEqual([{ call: 'scheduler/remove', input: { ids: [people[3]!.id] } }]);
+
+    // The web host restarts on the same port knowing no jobs: the page reconnects and arms it with everyone pending.
+    await first.stop();
+    stopFirst = undefined;
+    const second = await start(first.port, T0 + 60_000);
+    cleanups.push(second.stop);
+    await until(() => second.arms.length >= 1);
+    expect(sorted(second.arms[0]!.input)).toEqual({
+      jobs: everyone
+        .filter((job) => job.id !== people[3]!.id)
+        .map((job) => (job.id === people[1]!.id ? { ...job, dueAt: later } : job)),
+      replace: true,
+    });
+    // And what it was armed with goes: three at 09:30, the moved one at 11:00, none to the removed person.
+    await second.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => received.length === 3);
+    await second.runtime.handlers['test/set-clock']({ now: later });
+    await until(() => received.length === 4);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 4);
+    await engine.idle();
+    expect(received).toHaveLength(4);
+  }, 60_000);
 
   it('SPEC §5: the web host killed mid-burst: only sends it was handed are unknown; the rest go once it is back', async () => {
     // The SMTP server holds every reply, so the sends handed to the host are still in flight when it dies.

@@ -25,8 +25,11 @@ export class Engine {
   private readonly inFlight = new Set<string>();
   private stopped = false;
   private offlineRetry: ReturnType<typeof setTimeout> | undefined;
-  /** What the host was last armed with (see arm). */
-  private armed: string | undefined;
+  /**
+   * What the host's scheduler holds, as this engine last told it: enrollment id → due instant
+   * (UTC ms). Undefined until a full arm (start, reconnect, network back) and after a failed call.
+   */
+  private armed: Map<string, number> | undefined;
   private readonly pipeline: SendPipeline;
   /** Saves each sent email's copy in its mailbox's Sent folder, after the send is recorded (issue 11). */
   readonly sentCopies: SentCopyKeeper;
@@ -123,6 +126,7 @@ export class Engine {
 
   stop(): void {
     this.stopped = true;
+    this.armed = undefined;
     this.sentCopies.stop();
     clearTimeout(this.offlineRetry);
     this.subscription?.unsubscribe();
@@ -130,16 +134,34 @@ export class Engine {
   }
 
   /**
-   * Arms the host with these jobs, replacing what it had. The same jobs as last time are not
-   * sent again unless `force` (the host restarted, the network came back): re-arming a due job
-   * that a batch left as it was (offline, a failure) would only have it handed straight back.
+   * Arms the host with these jobs. With `force` (start, the host restarted, the network came
+   * back), or when what the host holds is not known, the whole list replaces what it had;
+   * otherwise only the difference goes: jobs added or moved in one `scheduler/set`, jobs gone
+   * in one `scheduler/remove`. A job left as it was is not sent again: re-arming a due job that
+   * a batch left as it was (offline, a failure) would only have it handed straight back.
    */
   private async arm(pending: EnrollmentRecord[], force = false): Promise<void> {
-    const jobs = pending.map((e) => ({ id: e.id, dueAt: e.nextDueAt }));
-    const signature = jobs.map((job) => `${job.id}@${job.dueAt}`).join(',');
-    if (!force && signature === this.armed) return;
-    this.armed = signature;
-    await this.host.call('scheduler/set', { jobs, replace: true });
+    const next = new Map(pending.map((e) => [e.id, e.nextDueAt]));
+    const known = this.armed;
+    // Set before the call, so two arms in a row diff against each other in the order they were made.
+    this.armed = next;
+    try {
+      if (force || !known) {
+        await this.host.call('scheduler/set', {
+          jobs: [...next].map(([id, dueAt]) => ({ id, dueAt })),
+          replace: true,
+        });
+        return;
+      }
+      const moved = [...next].filter(([id, dueAt]) => known.get(id) !== dueAt).map(([id, dueAt]) => ({ id, dueAt }));
+      const gone = [...known.keys()].filter((id) => !next.has(id));
+      if (moved.length > 0) await this.host.call('scheduler/set', { jobs: moved, replace: false });
+      if (gone.length > 0) await this.host.call('scheduler/remove', { ids: gone });
+    } catch (error) {
+      // What the host holds is unknown now: the next arm sends the whole list.
+      if (this.armed === next) this.armed = undefined;
+      throw error;
+    }
   }
 
   private async rearm(): Promise<void> {
