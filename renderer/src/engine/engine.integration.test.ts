@@ -41,9 +41,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** A real SMTP server: every message's Message-ID, in arrival order. */
-async function smtp(): Promise<{ port: number; received: string[] }> {
+/** A real SMTP server: every message's Message-ID, and its Date header as an ISO instant, in arrival order. */
+async function smtp(): Promise<{ port: number; received: string[]; dates: string[] }> {
   const received: string[] = [];
+  const dates: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -54,13 +55,14 @@ async function smtp(): Promise<{ port: number; received: string[] }> {
       stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
       stream.on('end', () => {
         received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
+        dates.push(new Date(/^Date: (.*)$/im.exec(head)?.[1] ?? NaN).toISOString());
         callback();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+  return { port: (server.server.address() as AddressInfo).port, received, dates };
 }
 
 /** The host in test mode, and a client on it that counts the calls made of it. */
@@ -90,6 +92,7 @@ async function launched(
   steps: Step[] = ONE_EMAIL,
   limits: {
     minGapMs?: number;
+    dailyLimit?: number;
     overdueGraceMs?: number;
     sendingWindow?: MailboxInput['sendingWindow'];
     campaignWindow?: CampaignRecord['sendingWindow'];
@@ -105,7 +108,7 @@ async function launched(
       email: 'rep@example.com',
       timeZone: 'America/New_York',
       smtp: { host: '127.0.0.1', port, security: 'none', user: '' },
-      dailyLimit: 10_000,
+      dailyLimit: limits.dailyLimit ?? 10_000,
       minGapMs: limits.minGapMs ?? 0,
       ...(limits.overdueGraceMs === undefined ? {} : { overdueGraceMs: limits.overdueGraceMs }),
       ...(limits.sendingWindow === undefined ? {} : { sendingWindow: limits.sendingWindow }),
@@ -390,6 +393,108 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(rows.map((row) => row.who).sort()).toEqual(['P0', 'P1', 'P2'].filter((name) => name !== first));
     for (const row of rows)
       expect(row.text).toBe(`Waiting to send "Hi ${row.who}" to ${row.who}: the minimum gap between sends`);
+  }, 30_000);
+
+  it('R11 in the host: three emails due at once with a 60 s minimum gap go at 09:30:00, 09:31:00 and 09:32:00, one mail/send each', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime, client, calls } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 1);
+    // The other two wait in the host; the Scheduled folder shows each at its slot.
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
+    const slots = (await db.enrollments.toArray()).map((e) => e.nextDueAt).filter((at) => at > DUE);
+    expect(slots.map((at) => Math.floor((at - DUE) / 1000))).toEqual(expect.arrayContaining([60, 120]));
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await until(() => server.received.length === 2);
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    await until(() => server.received.length === 3);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
+    await engine.idle();
+    expect(server.dates).toEqual(['2026-03-09T13:30:00.000Z', '2026-03-09T13:31:00.000Z', '2026-03-09T13:32:00.000Z']);
+    expect(new Set(server.received).size).toBe(3);
+    expect(calls.get('mail/send')).toBe(3);
+    expect((await db.enrollments.toArray()).every((e) => e.status === 'finished')).toBe(true);
+  }, 30_000);
+
+  it('R11 in the host: with a daily limit of 2 the third email goes at midnight in the mailbox’s zone, and a restarted host is told the day’s count', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { dailyLimit: 2 });
+    const first = host();
+    await first.runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(first.client);
+    let stopFirst: (() => Promise<void>) | undefined = async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    };
+    cleanups.push(() => stopFirst?.());
+    await engine.start();
+    await first.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 2);
+    const midnight = Date.parse('2026-03-10T04:00:00Z'); // 00:00 EDT
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt === midnight).count()) === 1);
+    const third = (await db.enrollments.filter((e) => e.nextDueAt === midnight).toArray())[0]!;
+
+    // The app restarts half an hour later with a fresh host, and the salesperson moves the third to 10:05.
+    await stopFirst();
+    stopFirst = undefined;
+    await first.runtime.close();
+    const second = host();
+    await second.runtime.handlers['test/set-clock']({ now: DUE + 30 * 60_000 });
+    setClock(() => DUE + 30 * 60_000);
+    const again = new Engine(second.client);
+    cleanups.push(async () => {
+      again.stop();
+      await again.idle();
+      await again.sentCopies.idle();
+    });
+    await again.start();
+    await rescheduleSends([third.id], DUE + 35 * 60_000);
+    await second.runtime.handlers['test/set-clock']({ now: DUE + 35 * 60_000 });
+    // The new host was told today's two sends: the third waits for midnight again.
+    await until(async () => (await db.enrollments.get(third.id))!.nextDueAt === midnight);
+    expect(server.received).toHaveLength(2);
+    await second.runtime.handlers['test/set-clock']({ now: midnight });
+    await until(() => server.received.length === 3);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
+    expect(server.dates).toEqual(['2026-03-09T13:30:00.000Z', '2026-03-09T13:30:00.000Z', '2026-03-10T04:00:00.000Z']);
+  }, 30_000);
+
+  it('R11 in the host: a person removed while their email waits in the host for its slot is never sent it', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
+    // The one waiting for 09:31 is removed from the campaign.
+    const next = (await db.enrollments.filter((e) => e.nextDueAt > DUE).sortBy('nextDueAt'))[0]!;
+    await removeEnrollments([next.id]);
+    await until(async () => (await db.stepRuns.get(`${next.id}:s1`))?.state === 'skipped');
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    await until(() => server.received.length === 2);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
+    await engine.idle();
+    expect(server.received).toHaveLength(2);
+    const sent = await db.stepRuns.where('state').equals('sent').toArray();
+    expect(sent.map((run) => run.enrollmentId)).not.toContain(next.id);
   }, 30_000);
 
   it('SPEC §5: Exchange Online replaced the Message-ID, so the follow-up replies to the delivered one', async () => {
