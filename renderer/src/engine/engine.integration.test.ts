@@ -20,7 +20,7 @@ import { sendTaskEmail } from '../db/repos/tasks';
 import { rescheduleSends } from '../db/repos/sends';
 import { removeEnrollments } from '../db/repos/enrollments';
 import type { Step } from '../../../core/model';
-import type { CampaignRecord } from '../db/records';
+import { newStepRun, type CampaignRecord } from '../db/records';
 
 /**
  * The send engine with real parts around it: the host's services in test mode (scheduler,
@@ -495,6 +495,64 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(server.received).toHaveLength(2);
     const sent = await db.stepRuns.where('state').equals('sent').toArray();
     expect(sent.map((run) => run.enrollmentId)).not.toContain(next.id);
+  }, 30_000);
+
+  it('R11 in the host: a window that reloads while the host holds its send for the gap gets it back unsent (scheduled, not unknown), and it goes once', async () => {
+    const server = await smtp();
+    const db = await launched(1, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime } = host();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    setClock(() => DUE);
+    const [mailbox] = await db.mailboxes.toArray();
+    const [enrollment] = await db.enrollments.toArray();
+    const send = (messageId: string) =>
+      runtime.handlers['mail/send']({
+        mailboxId: mailbox!.id,
+        smtp: mailbox!.smtp,
+        limits: { dailyLimit: 100, minGapMs: 60_000, zone: 'America/New_York' },
+        message: {
+          from: { name: 'Rep One', address: 'rep@example.com' },
+          to: { name: '', address: 'p0@example.org' },
+          subject: 'Hi P0',
+          html: '<p>Hello</p>',
+          text: 'Hello',
+          messageId,
+        },
+        waitForSlot: true,
+      });
+    // The window before the reload: one email went, and its claim on this person waits in the host for 09:31.
+    expect((await send('<other-1@example.com>')).status).toBe('sent');
+    await db.stepRuns.put(
+      newStepRun({
+        id: `${enrollment!.id}:s1`,
+        enrollmentId: enrollment!.id,
+        stepId: 's1',
+        mailboxId: mailbox!.id,
+        dueAt: DUE,
+        state: 'sending',
+        messageId: '<held-1@example.com>',
+        subject: 'Hi P0',
+      }),
+    );
+    const held = send('<held-1@example.com>');
+    // The reloaded window's engine starts on the same host.
+    const { client } = inProcessHost<Client>(runtime);
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    expect(await held).toMatchObject({ status: 'deferred', reason: 'min-gap' });
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 0);
+    expect(await db.stepRuns.where('state').equals('unknown').count()).toBe(0);
+    // It is sent again by this window, at its slot, with the Message-ID it was claimed with.
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await until(async () => (await db.stepRuns.get(`${enrollment!.id}:s1`))?.state === 'sent');
+    await engine.idle();
+    expect(server.received).toEqual(['<other-1@example.com>', '<held-1@example.com>']);
+    expect(server.dates[1]).toBe('2026-03-09T13:31:00.000Z');
   }, 30_000);
 
   it('SPEC §5: Exchange Online replaced the Message-ID, so the follow-up replies to the delivered one', async () => {
