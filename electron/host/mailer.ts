@@ -57,7 +57,7 @@ export const POOL_CONNECTIONS = 5;
  * later slot is answered `deferred` (the renderer hands the send over again at that instant),
  * so a person can still skip or pause a send that would wait longer (a waiting send is on its way).
  */
-export const HOLD_HORIZON_MS = 15 * 60_000;
+export const HOLD_HORIZON_MS = 5 * 60_000;
 
 /** What the database knew of a mailbox's day when the renderer told it (`mail/set-sent-today`). */
 export interface SentToday {
