@@ -147,8 +147,11 @@ export const hostCalls = {
   },
   'scheduler/remove': { input: z.object({ ids: z.array(z.string()) }).strict(), output: z.object({}) },
   /**
-   * Sends one email over SMTP now, or says when it may go (SPEC §5, R11). The Message-ID was
-   * fixed and stored when the send was claimed, so a retry reuses it.
+   * Sends one email over SMTP now, or says when it may go (SPEC §5, R11: the host keeps each
+   * mailbox's counters). The Message-ID was fixed and stored when the send was claimed, so a
+   * retry reuses it. `waitForSlot`: a send kept back by the minimum gap whose slot is near
+   * waits in the host and then goes (a `mail/held` event says so at once); the answer is then
+   * the send's outcome, or `deferred` if `mail/release-held` let it go first.
    */
   'mail/send': {
     input: z
@@ -178,12 +181,39 @@ export const hostCalls = {
           /** RFC 8058: `List-Unsubscribe=One-Click`, only with an https link in `listUnsubscribe`. */
           listUnsubscribePost: z.literal('List-Unsubscribe=One-Click').optional(),
         }),
-        history: z.object({ sentToday: z.number().int().min(0), lastSentAt: z.number().nullable() }),
         /** True: a sent outcome carries `raw`, the message as it went, for the copy in Sent. */
         sentCopy: z.boolean().optional(),
+        waitForSlot: z.boolean().optional(),
       })
       .strict(),
     output: SendOutcome,
+  },
+  /**
+   * SPEC R11 across restarts: what the local database knows of a mailbox's calendar day, told
+   * once per mailbox when the engine starts (and when a restarted host is reconnected to).
+   * `since`: the start of that day in the mailbox's zone, UTC ms; `lastSentAt`: the last send's
+   * instant, UTC ms. The host's own counts win where higher; a count for a day that is not the
+   * mailbox's today is not used.
+   */
+  'mail/set-sent-today': {
+    input: z
+      .object({
+        mailboxId: z.string().min(1).max(200),
+        since: z.number().finite(),
+        sentToday: z.number().int().min(0),
+        lastSentAt: z.number().finite().nullable(),
+      })
+      .strict(),
+    output: z.object({}),
+  },
+  /**
+   * Lets sends waiting in the host for their slot (`waitForSlot`) go back at once, answered
+   * `deferred` with their slot: nothing was attempted. `messageIds` absent: all of them (a
+   * renderer starting again). Returns the Message-IDs let go; one already being sent is not.
+   */
+  'mail/release-held': {
+    input: z.object({ messageIds: z.array(MessageId).max(200_000).optional() }).strict(),
+    output: z.object({ released: z.array(z.string()) }),
   },
   /**
    * Saves a sent email in the mailbox's Sent folder over IMAP (APPEND, RFC 3501 §6.3.11, with
@@ -328,6 +358,16 @@ export const hostCalls = {
 export const hostEvents = {
   /** The host's view of the network changed (SPEC §5: no send leaves while offline). */
   'net/online-changed': z.object({ online: z.boolean() }),
+  /**
+   * A `mail/send` with `waitForSlot` waits in the host for its minimum-gap slot (R11), UTC ms:
+   * it goes then, and its call answers with the outcome.
+   */
+  'mail/held': z.object({
+    mailboxId: z.string(),
+    messageId: z.string(),
+    until: z.number(),
+    reason: z.literal('min-gap'),
+  }),
   /** Jobs whose instant has come, earliest first (each handed over once). */
   'scheduler/due': z.object({ jobs: z.array(Job), now: z.number() }),
   /**

@@ -2,7 +2,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mailer, type OutgoingMessage, type SmtpSettings } from './mailer';
+import { Mailer, type HeldSend, type OutgoingMessage, type SmtpSettings } from './mailer';
 import { startRawSmtp } from './testing/raw-smtp';
 
 /** A real SMTP server on 127.0.0.1 that keeps what it receives and answers as told. */
@@ -42,6 +42,13 @@ const message = (patch: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
 });
 const open = { dailyLimit: 400, minGapMs: 0, zone: 'America/New_York' };
 let cleanups: (() => Promise<void> | void)[] = [];
+const until = async (check: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
 afterEach(async () => {
   for (const cleanup of cleanups) await cleanup();
   cleanups = [];
@@ -163,13 +170,57 @@ describe('Mailer over a real SMTP server', () => {
     expect(server.received.map((m) => m.messageId)).toEqual(ids);
   });
 
+  it('R11, waitForSlot: a send kept back by the gap waits in the mailer and goes at its slot; one let go comes back deferred, unsent', async () => {
+    let now = Date.parse('2026-03-06T20:00:00Z');
+    // The slots' timers, fired by hand when the clock is moved.
+    const timers = new Set<() => void>();
+    const clock = {
+      now: () => now,
+      setTimeout: (fire: () => void) => (timers.add(fire), fire),
+      clearTimeout: (handle: unknown) => void timers.delete(handle as () => void),
+    };
+    const moveTo = (at: number) => {
+      now = at;
+      for (const fire of [...timers]) {
+        timers.delete(fire);
+        fire();
+      }
+    };
+    const server = await smtpServer();
+    const held: HeldSend[] = [];
+    const mailer = new Mailer(async () => undefined, clock.now, { clock, held: (send) => held.push(send) });
+    cleanups.push(() => mailer.close(), server.close);
+    const smtp: SmtpSettings = { host: '127.0.0.1', port: server.port, security: 'none', user: '' };
+    const limits = { dailyLimit: 100, minGapMs: 20_000, zone: 'UTC' };
+    const ids = ['<a@x.example>', '<b@x.example>', '<c@x.example>'];
+    const outcomes = ids.map((messageId) =>
+      mailer.send('mb1', smtp, limits, message({ messageId }), { waitForSlot: true }),
+    );
+    expect((await outcomes[0])!.status).toBe('sent');
+    await until(() => held.length === 2);
+    expect(held.map((send) => [send.messageId, new Date(send.until).toISOString()])).toEqual([
+      ['<b@x.example>', '2026-03-06T20:00:20.000Z'],
+      ['<c@x.example>', '2026-03-06T20:00:40.000Z'],
+    ]);
+    moveTo(Date.parse('2026-03-06T20:00:20Z'));
+    expect((await outcomes[1])!.status).toBe('sent');
+    expect(mailer.releaseHeld()).toEqual(['<c@x.example>']);
+    expect(await outcomes[2]).toEqual({
+      status: 'deferred',
+      until: Date.parse('2026-03-06T20:00:40Z'),
+      reason: 'min-gap',
+    });
+    expect(server.received.map((m) => [m.messageId, m.date?.toISOString()])).toEqual([
+      ['<a@x.example>', '2026-03-06T20:00:00.000Z'],
+      ['<b@x.example>', '2026-03-06T20:00:20.000Z'],
+    ]);
+  });
+
   it('counts what the database says was already sent today (limits hold across a restart)', async () => {
     const now = Date.parse('2026-03-06T20:00:00Z');
     const { server, mailer, smtp } = await setup(undefined, () => now);
-    const outcome = await mailer.send('mb1', smtp, { dailyLimit: 5, minGapMs: 0, zone: 'UTC' }, message(), {
-      sentToday: 5,
-      lastSentAt: now - 1000,
-    });
+    mailer.tellSentToday('mb1', { since: Date.parse('2026-03-06T00:00:00Z'), sentToday: 5, lastSentAt: now - 1000 });
+    const outcome = await mailer.send('mb1', smtp, { dailyLimit: 5, minGapMs: 0, zone: 'UTC' }, message());
     expect(outcome).toEqual({ status: 'deferred', until: Date.parse('2026-03-07T00:00:00Z'), reason: 'daily-limit' });
     expect(server.received).toEqual([]);
   });
@@ -231,16 +282,14 @@ describe('Mailer against a peer that misbehaves (SPEC §5)', () => {
     expect((await mailer.send('mb1', smtp, noGap, message({ messageId: '<b@example.com>' }))).status).toBe('sent');
     // The database's last send (from before the correction) is "in the future" too.
     const gap = { dailyLimit: 400, minGapMs: 20_000, zone: 'UTC' };
-    const history = { sentToday: 0, lastSentAt: now + DAY };
-    expect(await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }), history)).toEqual({
+    mailer.tellSentToday('mb2', { since: now - (now % DAY), sentToday: 0, lastSentAt: now + DAY });
+    expect(await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }))).toEqual({
       status: 'deferred',
       until: now + 20_000,
       reason: 'min-gap',
     });
     now += 20_000;
-    expect((await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }), history)).status).toBe(
-      'sent',
-    );
+    expect((await mailer.send('mb2', smtp, gap, message({ messageId: '<c@example.com>' }))).status).toBe('sent');
     expect(peer.messageIds()).toEqual(['<a@example.com>', '<b@example.com>', '<c@example.com>']);
   });
 });

@@ -9,12 +9,17 @@ import type {
 } from '../../core/host/contract';
 import { withMessageId } from '../../core/sent-copy';
 import { ZoneClock, wallDay, DAY_MS } from '../../core/zones';
+import { Scheduler, type Clock } from './scheduler';
 
 /**
  * The mailer (SPEC §5, R11): one pooled nodemailer transport per mailbox, the
  * mailbox's daily limit and minimum gap enforced for every send, and every SMTP
  * outcome classified as sent, retry (4xx, connection errors before the data), failed
- * (5xx) or unknown (no reply after the end of the data was handed over). Nothing
+ * (5xx) or unknown (no reply after the end of the data was handed over). The mailer owns
+ * R11's counters (sends today, the last send's instant): the renderer tells it once per
+ * mailbox what its database knows ({@link Mailer.tellSentToday}), then the mailer counts. A
+ * send kept back by the minimum gap waits here for its slot when asked to (`waitForSlot`),
+ * instead of going back to the renderer to be handed over again. Nothing
  * here or in nodemailer re-sends a message whose data was handed over (the pool's
  * re-queue is off); the engine owns the backoff (1, 5, 15 min), so a retry survives
  * a restart and reuses the stored Message-ID.
@@ -47,13 +52,96 @@ interface MailboxState {
 /** Pooled SMTP connections per mailbox. */
 export const POOL_CONNECTIONS = 5;
 
+/**
+ * The furthest a send kept back by the minimum gap waits in the host for its slot, ms: a
+ * later slot is answered `deferred` (the renderer hands the send over again at that instant),
+ * so a person can still skip or pause a send that would wait longer (a waiting send is on its way).
+ */
+export const HOLD_HORIZON_MS = 5 * 60_000;
+
+/** What the database knew of a mailbox's day when the renderer told it (`mail/set-sent-today`). */
+export interface SentToday {
+  /** The start of the mailbox's calendar day the count is for, UTC ms. */
+  since: number;
+  sentToday: number;
+  /** The last send's instant, UTC ms, or null when none is known. */
+  lastSentAt: number | null;
+}
+
+/** A send waiting in the host for its minimum-gap slot. */
+export interface HeldSend {
+  mailboxId: string;
+  messageId: string;
+  /** Its slot, UTC ms. */
+  until: number;
+  reason: 'min-gap';
+}
+
 export class Mailer {
   private readonly mailboxes = new Map<string, MailboxState>();
+  /** What the renderer told of each mailbox's day (see tellSentToday). */
+  private readonly told = new Map<string, SentToday>();
+  /** Sends waiting for their slot, by Message-ID: how each is woken (at its slot, or let go). */
+  private readonly waiting = new Map<string, (how: 'due' | 'released') => void>();
+  /** The slots' timers: the host's own scheduler on the host's clock (a test clock moved wakes them). */
+  private readonly slots: Scheduler;
+  private readonly held: ((send: HeldSend) => void) | undefined;
 
+  /**
+   * @param passwordFor the stored SMTP password of a mailbox
+   * @param now the host's clock, UTC ms
+   * @param options.clock the timers the slots wait on (default: real timers on `now`)
+   * @param options.held told each time a send starts waiting in the host for its slot
+   */
   constructor(
     private readonly passwordFor: (mailboxId: string) => Promise<string | undefined>,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: { clock?: Clock; held?: (send: HeldSend) => void } = {},
+  ) {
+    this.held = options.held;
+    this.slots = new Scheduler(
+      (jobs) => {
+        for (const job of jobs) this.wake(job.id, 'due');
+      },
+      options.clock ?? {
+        now,
+        setTimeout: (fire, ms) => setTimeout(fire, ms),
+        clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      },
+    );
+  }
+
+  /**
+   * R11 across restarts: what the local database knows of a mailbox's day (the renderer tells
+   * it once per mailbox at its start). The higher count and the later instant win over the
+   * mailer's own; a count for another day than the mailbox's today is not used.
+   */
+  tellSentToday(mailboxId: string, known: SentToday): void {
+    this.told.set(mailboxId, known);
+  }
+
+  /**
+   * Lets sends waiting for their slot go back to their callers at once, answered `deferred`
+   * with their slot (nothing was attempted): those with these Message-IDs, or all of them.
+   * @returns the Message-IDs let go.
+   */
+  releaseHeld(messageIds?: readonly string[]): string[] {
+    const ids = messageIds ? messageIds.filter((id) => this.waiting.has(id)) : [...this.waiting.keys()];
+    this.slots.remove(ids);
+    for (const id of ids) this.wake(id, 'released');
+    return ids;
+  }
+
+  /** Re-checks the slots' timers (the host's clock may have jumped). */
+  check(): void {
+    this.slots.check();
+  }
+
+  private wake(messageId: string, how: 'due' | 'released'): void {
+    const resolve = this.waiting.get(messageId);
+    this.waiting.delete(messageId);
+    resolve?.(how);
+  }
 
   private async state(mailboxId: string, smtp: SmtpSettings): Promise<MailboxState> {
     const password = await this.passwordFor(mailboxId);
@@ -103,11 +191,12 @@ export class Mailer {
 
   /**
    * Sends one message now, or says when it may go (R11).
-   * @param history what the local database knows of this mailbox today (sends already made,
-   *   the last send's instant, UTC ms), so limits hold across restarts; the higher count wins.
    * @param options.keepRaw a sent outcome carries `raw`: the message exactly as its data went to
    *   the connection (before SMTP dot-stuffing), with the delivered Message-ID when the server
    *   replaced ours (SPEC §5), for the copy in the Sent folder.
+   * @param options.waitForSlot a send kept back by the minimum gap whose slot is at most
+   *   {@link HOLD_HORIZON_MS} away waits here for it (the `held` callback is told), then goes:
+   *   the outcome is the send's. {@link releaseHeld} lets it go back `deferred` before then.
    * @returns `sent` with the server's reply; `deferred` with the next allowed instant (UTC ms);
    *   `retry` for a 4xx reply or a connection error; `failed` for a 5xx reply, with the server's text.
    */
@@ -116,16 +205,32 @@ export class Mailer {
     smtp: SmtpSettings,
     limits: SendLimits,
     message: OutgoingMessage,
-    history: { sentToday: number; lastSentAt: number | null } = { sentToday: 0, lastSentAt: null },
-    options: { keepRaw?: boolean } = {},
+    options: { keepRaw?: boolean; waitForSlot?: boolean } = {},
   ): Promise<SendOutcome> {
-    const state = await this.state(mailboxId, smtp);
-    // Admission is serial, so two concurrent sends can never both take the last slot of the day.
-    const admitted = state.queue.then(() => this.admit(state, limits, history, message.messageId));
-    state.queue = admitted.catch(() => undefined);
-    const admission = await admitted;
-    if ('status' in admission) return admission;
-    return this.transfer(state, message, admission, options.keepRaw === true);
+    let told: number | undefined;
+    for (;;) {
+      const state = await this.state(mailboxId, smtp);
+      // Admission is serial, so two concurrent sends can never both take the last slot of the day.
+      const admitted = state.queue.then(() => this.admit(state, mailboxId, limits, message.messageId));
+      state.queue = admitted.catch(() => undefined);
+      const admission = await admitted;
+      if (!('status' in admission)) return this.transfer(state, message, admission, options.keepRaw === true);
+      if (
+        !options.waitForSlot ||
+        admission.status !== 'deferred' ||
+        admission.reason !== 'min-gap' ||
+        admission.until - this.now() > HOLD_HORIZON_MS ||
+        this.waiting.has(message.messageId)
+      )
+        return admission;
+      const woken = new Promise<'due' | 'released'>((resolve) => this.waiting.set(message.messageId, resolve));
+      if (told !== admission.until) {
+        told = admission.until;
+        this.held?.({ mailboxId, messageId: message.messageId, until: admission.until, reason: 'min-gap' });
+      }
+      this.slots.set([{ id: message.messageId, dueAt: admission.until }]);
+      if ((await woken) === 'released') return admission;
+    }
   }
 
   /**
@@ -134,13 +239,18 @@ export class Mailer {
    */
   private admit(
     state: MailboxState,
+    mailboxId: string,
     limits: SendLimits,
-    history: { sentToday: number; lastSentAt: number | null },
     messageId: string,
   ): SendOutcome | { at: number; undo: () => void } {
     const zone = ZoneClock.for(limits.zone);
     const now = this.now();
     const today = wallDay(zone.toWall(now));
+    const told = this.told.get(mailboxId);
+    const history = {
+      sentToday: told && told.since === zone.fromWall(today * DAY_MS) ? told.sentToday : 0,
+      lastSentAt: told?.lastSentAt ?? null,
+    };
     if (state.day !== today) {
       state.day = today;
       state.sentToday = 0;
@@ -277,8 +387,10 @@ export class Mailer {
     }
   }
 
-  /** Closes every pooled connection. */
+  /** Closes every pooled connection; sends waiting for their slot go back `deferred`. */
   close(): void {
+    this.releaseHeld();
+    this.slots.stop();
     for (const state of this.mailboxes.values()) state.transport.close();
     this.mailboxes.clear();
   }

@@ -106,7 +106,7 @@ describe.skipIf(!haveDovecot)('the copy in Sent, in a real Dovecot', () => {
     const smtp: SmtpSettings = { host: '127.0.0.1', port: peer.port, security: 'none', user: '' };
     const sent = message();
 
-    const outcome = await mailer.send('mb1', smtp, limits, sent, undefined, { keepRaw: true });
+    const outcome = await mailer.send('mb1', smtp, limits, sent, { keepRaw: true });
     expect(outcome).toMatchObject({ status: 'sent', deliveredMessageId: delivered });
     if (outcome.status !== 'sent' || !outcome.raw) throw new Error('no raw message');
     // What the SMTP peer received, with only the Message-ID changed to the delivered one.

@@ -99,7 +99,10 @@ export function createHost(options: HostOptions): Host {
     handlers: undefined as unknown as HostHandlers,
     emit: () => undefined,
     status: null,
-    check: () => scheduler.check(),
+    check: () => {
+      scheduler.check();
+      mailer.check();
+    },
     close: async () => {
       scheduler.stop();
       mailer.close();
@@ -111,6 +114,7 @@ export function createHost(options: HostOptions): Host {
   const mailer = new Mailer(
     (mailboxId) => secrets.get(`smtp:${mailboxId}`),
     () => clock.now(),
+    { clock, held: (send) => host.emit('mail/held', send) },
   );
   const inboxes = new InboxWatchers(
     async (mailboxId) => (await secrets.get(`imap:${mailboxId}`)) ?? (await secrets.get(`smtp:${mailboxId}`)),
@@ -120,6 +124,7 @@ export function createHost(options: HostOptions): Host {
   let wasOnline = online();
   const ticker = setInterval(() => {
     scheduler.check();
+    mailer.check();
     if (online() !== wasOnline) {
       wasOnline = online();
       host.emit('net/online-changed', { online: wasOnline });
@@ -161,10 +166,18 @@ export function createHost(options: HostOptions): Host {
       scheduler.remove(ids);
       return {};
     },
-    'mail/send': async ({ mailboxId, smtp, limits, message, history, sentCopy }) => {
+    'mail/send': async ({ mailboxId, smtp, limits, message, sentCopy, waitForSlot }) => {
       if (!online()) return { status: 'offline' };
-      return mailer.send(mailboxId, smtp, limits, message, history, { keepRaw: sentCopy === true });
+      return mailer.send(mailboxId, smtp, limits, message, {
+        keepRaw: sentCopy === true,
+        waitForSlot: waitForSlot === true,
+      });
     },
+    'mail/set-sent-today': async ({ mailboxId, ...known }) => {
+      mailer.tellSentToday(mailboxId, known);
+      return {};
+    },
+    'mail/release-held': async ({ messageIds }) => ({ released: mailer.releaseHeld(messageIds) }),
     'mail/save-sent': async ({ mailboxId, imap, raw, messageId, sentAt }) => {
       if (!online())
         return {
@@ -228,6 +241,7 @@ export function createHost(options: HostOptions): Host {
       clock.set(now);
       host.emit('clock/changed', { now: clock.now() });
       scheduler.check();
+      mailer.check();
       return { now: clock.now() };
     },
     'test/inbox-deliver': async (batch) => {

@@ -17,8 +17,10 @@ import { startWebHost } from '../../../electron/host/web-server';
 import { startRawSmtp } from '../../../electron/host/testing/raw-smtp';
 import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
+import { rescheduleSends } from '../db/repos/sends';
+import { removeEnrollments } from '../db/repos/enrollments';
 import type { Step } from '../../../core/model';
-import type { CampaignRecord } from '../db/records';
+import { newStepRun, type CampaignRecord } from '../db/records';
 
 /**
  * The send engine with real parts around it: the host's services in test mode (scheduler,
@@ -39,9 +41,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** A real SMTP server: every message's Message-ID, in arrival order. */
-async function smtp(): Promise<{ port: number; received: string[] }> {
+/** A real SMTP server: every message's Message-ID, and its Date header as an ISO instant, in arrival order. */
+async function smtp(): Promise<{ port: number; received: string[]; dates: string[] }> {
   const received: string[] = [];
+  const dates: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -52,13 +55,14 @@ async function smtp(): Promise<{ port: number; received: string[] }> {
       stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
       stream.on('end', () => {
         received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
+        dates.push(new Date(/^Date: (.*)$/im.exec(head)?.[1] ?? NaN).toISOString());
         callback();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+  return { port: (server.server.address() as AddressInfo).port, received, dates };
 }
 
 /** The host in test mode, and a client on it that counts the calls made of it. */
@@ -88,6 +92,7 @@ async function launched(
   steps: Step[] = ONE_EMAIL,
   limits: {
     minGapMs?: number;
+    dailyLimit?: number;
     overdueGraceMs?: number;
     sendingWindow?: MailboxInput['sendingWindow'];
     campaignWindow?: CampaignRecord['sendingWindow'];
@@ -103,7 +108,7 @@ async function launched(
       email: 'rep@example.com',
       timeZone: 'America/New_York',
       smtp: { host: '127.0.0.1', port, security: 'none', user: '' },
-      dailyLimit: 10_000,
+      dailyLimit: limits.dailyLimit ?? 10_000,
       minGapMs: limits.minGapMs ?? 0,
       ...(limits.overdueGraceMs === undefined ? {} : { overdueGraceMs: limits.overdueGraceMs }),
       ...(limits.sendingWindow === undefined ? {} : { sendingWindow: limits.sendingWindow }),
@@ -390,6 +395,166 @@ describe('the send engine, with the host and a real SMTP server', () => {
       expect(row.text).toBe(`Waiting to send "Hi ${row.who}" to ${row.who}: the minimum gap between sends`);
   }, 30_000);
 
+  it('R11 in the host: three emails due at once with a 60 s minimum gap go at 09:30:00, 09:31:00 and 09:32:00, one mail/send each', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime, client, calls } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 1);
+    // The other two wait in the host; the Scheduled folder shows each at its slot.
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
+    const slots = (await db.enrollments.toArray()).map((e) => e.nextDueAt).filter((at) => at > DUE);
+    expect(slots.map((at) => Math.floor((at - DUE) / 1000))).toEqual(expect.arrayContaining([60, 120]));
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await until(() => server.received.length === 2);
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    await until(() => server.received.length === 3);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
+    await engine.idle();
+    expect(server.dates).toEqual(['2026-03-09T13:30:00.000Z', '2026-03-09T13:31:00.000Z', '2026-03-09T13:32:00.000Z']);
+    expect(new Set(server.received).size).toBe(3);
+    expect(calls.get('mail/send')).toBe(3);
+    expect((await db.enrollments.toArray()).every((e) => e.status === 'finished')).toBe(true);
+  }, 30_000);
+
+  it('R11 in the host: with a daily limit of 2 the third email goes at midnight in the mailbox’s zone, and a restarted host is told the day’s count', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { dailyLimit: 2 });
+    const first = host();
+    await first.runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(first.client);
+    let stopFirst: (() => Promise<void>) | undefined = async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    };
+    cleanups.push(() => stopFirst?.());
+    await engine.start();
+    await first.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 2);
+    const midnight = Date.parse('2026-03-10T04:00:00Z'); // 00:00 EDT
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt === midnight).count()) === 1);
+    const third = (await db.enrollments.filter((e) => e.nextDueAt === midnight).toArray())[0]!;
+
+    // The app restarts half an hour later with a fresh host, and the salesperson moves the third to 10:05.
+    await stopFirst();
+    stopFirst = undefined;
+    await first.runtime.close();
+    const second = host();
+    await second.runtime.handlers['test/set-clock']({ now: DUE + 30 * 60_000 });
+    setClock(() => DUE + 30 * 60_000);
+    const again = new Engine(second.client);
+    cleanups.push(async () => {
+      again.stop();
+      await again.idle();
+      await again.sentCopies.idle();
+    });
+    await again.start();
+    await rescheduleSends([third.id], DUE + 35 * 60_000);
+    await second.runtime.handlers['test/set-clock']({ now: DUE + 35 * 60_000 });
+    // The new host was told today's two sends: the third waits for midnight again.
+    await until(async () => (await db.enrollments.get(third.id))!.nextDueAt === midnight);
+    expect(server.received).toHaveLength(2);
+    await second.runtime.handlers['test/set-clock']({ now: midnight });
+    await until(() => server.received.length === 3);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
+    expect(server.dates).toEqual(['2026-03-09T13:30:00.000Z', '2026-03-09T13:30:00.000Z', '2026-03-10T04:00:00.000Z']);
+  }, 30_000);
+
+  it('R11 in the host: a person removed while their email waits in the host for its slot is never sent it', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
+    // The one waiting for 09:31 is removed from the campaign.
+    const next = (await db.enrollments.filter((e) => e.nextDueAt > DUE).sortBy('nextDueAt'))[0]!;
+    await removeEnrollments([next.id]);
+    await until(async () => (await db.stepRuns.get(`${next.id}:s1`))?.state === 'skipped');
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    await until(() => server.received.length === 2);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
+    await engine.idle();
+    expect(server.received).toHaveLength(2);
+    const sent = await db.stepRuns.where('state').equals('sent').toArray();
+    expect(sent.map((run) => run.enrollmentId)).not.toContain(next.id);
+  }, 30_000);
+
+  it('R11 in the host: a window that reloads while the host holds its send for the gap gets it back unsent (scheduled, not unknown), and it goes once', async () => {
+    const server = await smtp();
+    const db = await launched(1, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime } = host();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    setClock(() => DUE);
+    const [mailbox] = await db.mailboxes.toArray();
+    const [enrollment] = await db.enrollments.toArray();
+    const send = (messageId: string) =>
+      runtime.handlers['mail/send']({
+        mailboxId: mailbox!.id,
+        smtp: mailbox!.smtp,
+        limits: { dailyLimit: 100, minGapMs: 60_000, zone: 'America/New_York' },
+        message: {
+          from: { name: 'Rep One', address: 'rep@example.com' },
+          to: { name: '', address: 'p0@example.org' },
+          subject: 'Hi P0',
+          html: '<p>Hello</p>',
+          text: 'Hello',
+          messageId,
+        },
+        waitForSlot: true,
+      });
+    // The window before the reload: one email went, and its claim on this person waits in the host for 09:31.
+    expect((await send('<other-1@example.com>')).status).toBe('sent');
+    await db.stepRuns.put(
+      newStepRun({
+        id: `${enrollment!.id}:s1`,
+        enrollmentId: enrollment!.id,
+        stepId: 's1',
+        mailboxId: mailbox!.id,
+        dueAt: DUE,
+        state: 'sending',
+        messageId: '<held-1@example.com>',
+        subject: 'Hi P0',
+      }),
+    );
+    const held = send('<held-1@example.com>');
+    // The reloaded window's engine starts on the same host.
+    const { client } = inProcessHost<Client>(runtime);
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    expect(await held).toMatchObject({ status: 'deferred', reason: 'min-gap' });
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 0);
+    expect(await db.stepRuns.where('state').equals('unknown').count()).toBe(0);
+    // It is sent again by this window, at its slot, with the Message-ID it was claimed with.
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await until(async () => (await db.stepRuns.get(`${enrollment!.id}:s1`))?.state === 'sent');
+    await engine.idle();
+    expect(server.received).toEqual(['<other-1@example.com>', '<held-1@example.com>']);
+    expect(server.dates[1]).toBe('2026-03-09T13:31:00.000Z');
+  }, 30_000);
+
   it('SPEC §5: Exchange Online replaced the Message-ID, so the follow-up replies to the delivered one', async () => {
     const delivered = '<AM0PR01MB6417A1B2C3@AM0PR01MB6417.eurprd01.prod.exchangelabs.com>';
     const peer = await startRawSmtp((n) =>
@@ -452,6 +617,107 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(run!.reason).toBe('not sent after 4 tries: 451 4.7.0 Try again later');
     expect(enrollment).toMatchObject({ status: 'active', hold: 'needs-attention' });
   }, 30_000);
+
+  it('arming by difference: one rescheduled person is one call carrying only their job, a removed one only their id; a restarted host is armed with everything', async () => {
+    const { port, received } = await smtp();
+    const db = await launched(5, port);
+    const saved = globalThis.WebSocket;
+    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
+    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    // What each web host was asked to arm, in order.
+    const start = async (at: number, now: number) => {
+      const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+      const arms: { call: string; input: unknown }[] = [];
+      for (const name of ['scheduler/set', 'scheduler/remove'] as const) {
+        const handler = runtime.handlers[name] as (input: unknown) => Promise<never>;
+        (runtime.handlers as Record<string, unknown>)[name] = (input: unknown) => {
+          arms.push({ call: name, input });
+          return handler(input);
+        };
+      }
+      await runtime.handlers['test/set-clock']({ now });
+      const web = await startWebHost({ handlers: runtime.handlers, port: at, serve: () => undefined });
+      runtime.emit = (event, payload) => web.emit(event, payload);
+      const stop = async () => {
+        await web.close();
+        await runtime.close();
+      };
+      return { runtime, arms, stop, port: Number(new URL(web.url).port) };
+    };
+    const first = await start(0, T0);
+    let stopFirst: (() => Promise<void>) | undefined = first.stop;
+    cleanups.push(() => stopFirst?.());
+    const bridge = webSocketBridge(`ws://127.0.0.1:${first.port}/host`);
+    const client = {
+      ...bridge,
+      tryCall: async (name: HostCallName, input: never) => {
+        try {
+          return { data: await bridge.call(name, input) };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+      },
+    } as unknown as Client;
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    const people = await db.enrollments.orderBy('id').toArray();
+    const everyone = people.map((e) => ({ id: e.id, dueAt: DUE })).sort((a, b) => a.id.localeCompare(b.id));
+    const sorted = (input: unknown) => {
+      const { jobs, replace } = input as { jobs: { id: string; dueAt: number }[]; replace: boolean };
+      return { jobs: [...jobs].sort((a, b) => a.id.localeCompare(b.id)), replace };
+    };
+    // At start: the whole list, once.
+    await until(() => first.arms.length === 1);
+    expect(first.arms[0]!.call).toBe('scheduler/set');
+    expect(sorted(first.arms[0]!.input)).toEqual({ jobs: everyone, replace: true });
+
+    // One person's email moved to 11:00 EDT: one call, carrying that job only.
+    const later = Date.parse('2026-03-09T15:00:00Z');
+    await rescheduleSends([people[1]!.id], later);
+    await until(() => first.arms.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.arms.slice(1)).toEqual([
+      { call: 'scheduler/set', input: { jobs: [{ id: people[1]!.id, dueAt: later }], replace: false } },
+    ]);
+
+    // One person removed from the campaign: one call, their id only.
+    await removeEnrollments([people[3]!.id]);
+    await until(() => first.arms.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.arms.slice(2)).toEqual([{ call: 'scheduler/remove', input: { ids: [people[3]!.id] } }]);
+
+    // The web host restarts on the same port knowing no jobs: the page reconnects and arms it with everyone pending.
+    await first.stop();
+    stopFirst = undefined;
+    const second = await start(first.port, T0 + 60_000);
+    cleanups.push(second.stop);
+    await until(() => second.arms.length >= 1);
+    expect(sorted(second.arms[0]!.input)).toEqual({
+      jobs: everyone
+        .filter((job) => job.id !== people[3]!.id)
+        .map((job) => (job.id === people[1]!.id ? { ...job, dueAt: later } : job)),
+      replace: true,
+    });
+    // And what it was armed with goes: three at 09:30, the moved one at 11:00, none to the removed person.
+    await second.runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => received.length === 3);
+    await second.runtime.handlers['test/set-clock']({ now: later });
+    await until(() => received.length === 4);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 4);
+    await engine.idle();
+    expect(received).toHaveLength(4);
+  }, 60_000);
 
   it('SPEC §5: the web host killed mid-burst: only sends it was handed are unknown; the rest go once it is back', async () => {
     // The SMTP server holds every reply, so the sends handed to the host are still in flight when it dies.

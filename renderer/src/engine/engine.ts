@@ -1,6 +1,7 @@
 import { liveQuery, type Subscription } from 'dexie';
 import { inChange, now, onCommitted, setClock } from '../db/change';
 import { useDb } from '../db/database';
+import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { readDeviceId } from '../db/device';
 import type { EnrollmentRecord } from '../db/records';
 import type { HostClient } from '../host/client';
@@ -25,8 +26,11 @@ export class Engine {
   private readonly inFlight = new Set<string>();
   private stopped = false;
   private offlineRetry: ReturnType<typeof setTimeout> | undefined;
-  /** What the host was last armed with (see arm). */
-  private armed: string | undefined;
+  /**
+   * What the host's scheduler holds, as this engine last told it: enrollment id → due instant
+   * (UTC ms). Undefined until a full arm (start, reconnect, network back) and after a failed call.
+   */
+  private armed: Map<string, number> | undefined;
   private readonly pipeline: SendPipeline;
   /** Saves each sent email's copy in its mailbox's Sent folder, after the send is recorded (issue 11). */
   readonly sentCopies: SentCopyKeeper;
@@ -73,6 +77,7 @@ export class Engine {
           .then((pending) => this.arm(pending))
           .catch((error: unknown) => console.error('engine: cannot arm the host', error));
       }),
+      this.host.on('mail/held', (notice) => this.pipeline.noticeHeld(notice)),
       this.host.on('scheduler/due', ({ jobs, now: at }) => {
         // The host's clock at firing: follow it, so a job due "now" is not seen as a few ms early.
         follow(at);
@@ -97,11 +102,13 @@ export class Engine {
         void (async () => {
           follow((await this.host.call('clock/now', {})).now);
           this.online = (await this.host.call('net/status', {})).online;
+          await this.tellSentToday();
           await this.rearm();
         })().catch((error: unknown) => console.error('engine: cannot re-arm after reconnecting', error));
       }),
     );
     await this.recoverClaims();
+    await this.tellSentToday();
     this.watch();
     this.sentCopies.start();
   }
@@ -123,6 +130,11 @@ export class Engine {
 
   stop(): void {
     this.stopped = true;
+    this.armed = undefined;
+    // Sends waiting in the host for their slot come back `deferred` and are recorded scheduled:
+    // the engine that runs next sends them, not a host no window listens to.
+    const held = [...this.pipeline.held.values()].map((send) => send.messageId);
+    if (held.length > 0) void this.host.tryCall('mail/release-held', { messageIds: held });
     this.sentCopies.stop();
     clearTimeout(this.offlineRetry);
     this.subscription?.unsubscribe();
@@ -130,27 +142,62 @@ export class Engine {
   }
 
   /**
-   * Arms the host with these jobs, replacing what it had. The same jobs as last time are not
-   * sent again unless `force` (the host restarted, the network came back): re-arming a due job
-   * that a batch left as it was (offline, a failure) would only have it handed straight back.
+   * Arms the host with these jobs. With `force` (start, the host restarted, the network came
+   * back), or when what the host holds is not known, the whole list replaces what it had;
+   * otherwise only the difference goes: jobs added or moved in one `scheduler/set`, jobs gone
+   * in one `scheduler/remove`. A job left as it was is not sent again: re-arming a due job that
+   * a batch left as it was (offline, a failure) would only have it handed straight back.
    */
   private async arm(pending: EnrollmentRecord[], force = false): Promise<void> {
-    const jobs = pending.map((e) => ({ id: e.id, dueAt: e.nextDueAt }));
-    const signature = jobs.map((job) => `${job.id}@${job.dueAt}`).join(',');
-    if (!force && signature === this.armed) return;
-    this.armed = signature;
-    await this.host.call('scheduler/set', { jobs, replace: true });
+    // A send waiting in the host for its slot is not armed (it goes by itself); one whose
+    // enrollment a person moved (paused, removed, rescheduled) is let go, to be recorded as it now stands.
+    const held = this.pipeline.held;
+    const moved = new Map(pending.map((e) => [e.id, e.nextDueAt]));
+    const release = [...held].filter(([id, send]) => moved.get(id) !== send.until).map(([, send]) => send.messageId);
+    if (release.length > 0) await this.host.call('mail/release-held', { messageIds: release });
+    const next = new Map(pending.filter((e) => !held.has(e.id)).map((e) => [e.id, e.nextDueAt]));
+    const known = this.armed;
+    // Set before the call, so two arms in a row diff against each other in the order they were made.
+    this.armed = next;
+    try {
+      if (force || !known) {
+        await this.host.call('scheduler/set', {
+          jobs: [...next].map(([id, dueAt]) => ({ id, dueAt })),
+          replace: true,
+        });
+        return;
+      }
+      const changed = [...next].filter(([id, dueAt]) => known.get(id) !== dueAt).map(([id, dueAt]) => ({ id, dueAt }));
+      const gone = [...known.keys()].filter((id) => !next.has(id));
+      if (changed.length > 0) await this.host.call('scheduler/set', { jobs: changed, replace: false });
+      if (gone.length > 0) await this.host.call('scheduler/remove', { ids: gone });
+    } catch (error) {
+      // What the host holds is unknown now: the next arm sends the whole list.
+      if (this.armed === next) this.armed = undefined;
+      throw error;
+    }
   }
 
   private async rearm(): Promise<void> {
     await this.arm(await pendingHere(), true);
   }
 
-  /** SPEC §5: a claim found `sending` at start-up (a crash mid-send) becomes unknown and waits for a person. */
+  /**
+   * SPEC §5: a claim found `sending` at start-up (a crash mid-send) becomes unknown and waits
+   * for a person, unless the host still held it for its slot (this window reloaded, the host
+   * ran on): the host lets it go unsent, and it is scheduled again at its instant.
+   */
   private async recoverClaims(): Promise<void> {
     const db = useDb();
+    const released = new Set((await this.host.tryCall('mail/release-held', {})).data?.released ?? []);
     const stale = await db.stepRuns.where('state').equals('sending').toArray();
-    for (const run of stale) {
+    const unsent = stale.filter((run) => run.messageId && released.has(run.messageId));
+    if (unsent.length > 0)
+      await inChange([db.stepRuns], async () => {
+        await db.stepRuns.bulkPut(unsent.map((run) => ({ ...run, state: 'scheduled' as const, updatedAt: now() })));
+        return { result: undefined, change: { name: 'step-run/released', args: { ids: unsent.map((run) => run.id) } } };
+      });
+    for (const run of stale.filter((r) => !unsent.includes(r))) {
       await inChange([db.stepRuns, db.enrollments], async () => {
         await db.stepRuns.update(run.id, {
           state: 'unknown',
@@ -195,9 +242,40 @@ export class Engine {
       });
   }
 
-  /** Waits until everything queued so far has been handled (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue;
+  /** Waits until everything queued so far has been handled, sends held in the host included (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.pipeline.idle();
+  }
+
+  /**
+   * SPEC R11 across restarts: tells the host, once per mailbox, what the database knows of its
+   * calendar day (sends recorded since its midnight, the last one's instant); the host counts
+   * from there. Every sent run of the mailbox counts, whichever device sent it.
+   */
+  private async tellSentToday(): Promise<void> {
+    const db = useDb();
+    const mailboxes = await db.mailboxes.toArray();
+    if (mailboxes.length === 0) return;
+    const since = new Map(
+      mailboxes.map((mailbox) => {
+        const zone = ZoneClock.for(mailbox.timeZone);
+        return [mailbox.id, zone.fromWall(wallDay(zone.toWall(now())) * DAY_MS)];
+      }),
+    );
+    const earliest = Math.min(...since.values());
+    const counts = new Map(mailboxes.map((m) => [m.id, { sentToday: 0, lastSentAt: null as number | null }]));
+    await db.stepRuns
+      .where('state')
+      .equals('sent')
+      .each((run) => {
+        const count = run.mailboxId === undefined ? undefined : counts.get(run.mailboxId);
+        if (!count || run.sentAt === null || run.sentAt < earliest || run.sentAt < since.get(run.mailboxId!)!) return;
+        count.sentToday++;
+        count.lastSentAt = Math.max(count.lastSentAt ?? run.sentAt, run.sentAt);
+      });
+    for (const [mailboxId, count] of counts)
+      await this.host.call('mail/set-sent-today', { mailboxId, since: since.get(mailboxId)!, ...count });
   }
 
   private async processBatch(ids: readonly string[]): Promise<void> {

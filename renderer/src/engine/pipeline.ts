@@ -2,7 +2,6 @@ import { composeEmail, type ComposedEmail, type SentCopy } from '../../../core/c
 import type { SendOutcome as HostSendOutcome } from '../../../core/host/contract';
 import { mergeContext, renderTemplate } from '../../../core/templating';
 import { newMessageId, replyHeaders } from '../../../core/threading';
-import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { inChange, now, type Change } from '../db/change';
 import { useDb } from '../db/database';
 import { readDeviceId } from '../db/device';
@@ -45,7 +44,10 @@ export const ON_TIME_SLACK_MS = 60_000;
  * never reached the host (no connection to it): nothing was attempted, so it is safe to send
  * at its instant once the host is back (SPEC §5), never an unknown outcome.
  */
-type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string };
+type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string } | Held;
+
+/** Not an outcome yet: the host holds the send for its minimum-gap slot (R11), UTC ms, and sends it then. */
+type Held = { status: 'held'; until: number };
 
 /** SPEC §5: retry after 1, 5, 15 minutes, then the send needs attention. */
 export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
@@ -90,10 +92,52 @@ export interface PipelineOwner {
 }
 
 export class SendPipeline {
+  /**
+   * Sends waiting in the host for their minimum-gap slot (R11), by enrollment id: the claimed
+   * Message-ID and the slot, UTC ms. The step run stays `sending` meanwhile; the engine does
+   * not arm these, and lets one go (`mail/release-held`) when a person moves its enrollment.
+   */
+  readonly held = new Map<string, { messageId: string; until: number }>();
+  /** The outcomes of held sends still to be recorded. */
+  private readonly waits = new Set<Promise<void>>();
+  /** Sends on their way to the host, by Message-ID: told when the host holds them for a slot. */
+  private readonly notices = new Map<string, (notice: { until: number }) => void>();
+
   constructor(
     private readonly host: HostClient,
     private readonly owner: PipelineOwner,
   ) {}
+
+  /** The host holds a send for its slot (`mail/held`): the send on its way with that Message-ID learns it. */
+  noticeHeld(notice: { messageId: string; until: number }): void {
+    this.notices.get(notice.messageId)?.({ until: notice.until });
+  }
+
+  /** Resolves when everything held in the host so far has been recorded (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.waits.size > 0) await Promise.all([...this.waits]);
+  }
+
+  private heldNotice(messageId: string): Promise<{ until: number }> {
+    return new Promise((resolve) => this.notices.set(messageId, resolve));
+  }
+
+  /** Records a held send's outcome when the host answers (sent at its slot, or let go `deferred`). */
+  private wait(send: Prepared, answer: Promise<SendOutcome>, until: number): void {
+    const recorded = answer
+      .then((outcome) => {
+        this.held.delete(send.enrollment.id);
+        // The host went away before the slot came: it had not begun to send it.
+        const safe: SendOutcome =
+          outcome.status === 'unknown' && now() < until - 1_000
+            ? { status: 'not-handed-over', message: outcome.message }
+            : outcome;
+        return this.record([{ send, outcome: safe }]);
+      })
+      .catch((error: unknown) => console.error('engine: cannot record', send.claimed.id, error))
+      .finally(() => this.waits.delete(recorded));
+    this.waits.add(recorded);
+  }
 
   private get stopped(): boolean {
     return this.owner.isStopped();
@@ -121,14 +165,6 @@ export class SendPipeline {
         ),
       );
       return prepared.filter((p): p is Prepared => p !== undefined);
-    };
-
-    // What the database knows of each mailbox today, for its limits (the host keeps count of the rest).
-    const history = new Map<string, Promise<{ sentToday: number; lastSentAt: number | null }>>();
-    const historyOf = (mailbox: MailboxRecord) => {
-      let known = history.get(mailbox.id);
-      if (!known) history.set(mailbox.id, (known = sentToday(mailbox)));
-      return known;
     };
 
     // Send with a bounded number in flight; record what came back whenever no record is being written,
@@ -207,14 +243,16 @@ export class SendPipeline {
           continue;
         }
         if (ready.length <= CLAIM_CHUNK / 2) wake();
-        let outcome: SendOutcome;
-        try {
-          outcome = await this.send(send, await historyOf(send.mailbox));
-        } catch (error) {
-          // Not handed to the host (today's count could not be read): tried again in a minute.
-          outcome = { status: 'retry', code: null, message: `not sent: ${(error as Error).message}` };
-        }
-        done.push({ send, outcome });
+        // R11: a send the minimum gap keeps back waits in the host for its slot; the batch
+        // records that it waits and goes on, and the send's outcome is recorded when it comes.
+        const answer = this.send(send);
+        const held = await Promise.race([answer.then(() => undefined), this.heldNotice(send.claimed.messageId!)]);
+        this.notices.delete(send.claimed.messageId!);
+        if (held) {
+          this.held.set(send.enrollment.id, { messageId: send.claimed.messageId!, until: held.until });
+          this.wait(send, answer, held.until);
+          done.push({ send, outcome: { status: 'held', until: held.until } });
+        } else done.push({ send, outcome: await answer });
         flush();
       }
     };
@@ -446,7 +484,7 @@ export class SendPipeline {
   }
 
   /** Hands one claimed email to the host's mailer; an interrupted call is an unknown outcome. */
-  private async send(p: Prepared, history: { sentToday: number; lastSentAt: number | null }): Promise<SendOutcome> {
+  private async send(p: Prepared): Promise<Exclude<SendOutcome, Held>> {
     const { mailbox, contact, claimed, composed, links } = p;
     try {
       return await this.host.call('mail/send', {
@@ -464,9 +502,9 @@ export class SendPipeline {
           references: composed.references,
           ...(links ? unsubscribeHeaders(links) : {}),
         },
-        history,
         // The exact message comes back only when its copy goes to Sent (issue 11).
         ...(savesSentCopy(mailbox) ? { sentCopy: true } : {}),
+        waitForSlot: true,
       });
     } catch (error) {
       const message = (error as Error).message;
@@ -593,6 +631,27 @@ export class SendPipeline {
     const who = displayName(contact);
     const about = { campaignId: campaign.id, contactId: contact.id };
     const current = await db.enrollments.get(enrollment.id);
+    // R11's wait, in the host or back here: one row per campaign for a run of waits, not one per attempt.
+    const waiting = (until: number, reason: 'daily-limit' | 'min-gap'): Change => ({
+      name: 'step-run/deferred',
+      args: { id: runId, until },
+      feed: {
+        kind: 'email.deferred',
+        text: `Waiting to send "${claimed.subject}" to ${who}: ${reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends'}`,
+        ...about,
+        coalesceMs: 10 * 60_000,
+      },
+    });
+    if (outcome.status === 'held') {
+      // Waiting in the host for its slot, still on its way (the step run stays `sending`): the
+      // enrollment shows when it goes. Moved on meanwhile: its outcome, when it comes, decides.
+      if (!current || !stillOn(current, p) || current.status !== 'active') return undefined;
+      await db.enrollments.update(enrollment.id, {
+        nextDueAt: Math.max(outcome.until, current.nextDueAt),
+        updatedAt: now(),
+      });
+      return waiting(outcome.until, 'min-gap');
+    }
     if (!current || !stillOn(current, p)) {
       // The person moved this enrollment on while the email was on its way (skipped, removed):
       // its outcome is kept on the step run only, unless a person already settled that run.
@@ -646,19 +705,7 @@ export class SendPipeline {
         nextDueAt: Math.max(outcome.until, current.nextDueAt),
         updatedAt: now(),
       });
-      const why =
-        outcome.reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends';
-      return {
-        name: 'step-run/deferred',
-        args: { id: runId, until: outcome.until },
-        // One row per campaign for a run of waits, not one per attempt.
-        feed: {
-          kind: 'email.deferred',
-          text: `Waiting to send "${claimed.subject}" to ${who}: ${why}`,
-          ...about,
-          coalesceMs: 10 * 60_000,
-        },
-      };
+      return waiting(outcome.until, outcome.reason);
     }
     if (outcome.status === 'retry' && (enrollment.attempts ?? 0) < RETRY_BACKOFF_MS.length) {
       const attempts = (enrollment.attempts ?? 0) + 1;
@@ -836,19 +883,4 @@ function stillOn(enrollment: EnrollmentRecord, send: Prepared): boolean {
     enrollment.nextStepIndex === send.enrollment.nextStepIndex &&
     (enrollment.status === 'active' || enrollment.status === 'paused')
   );
-}
-
-/** The mailbox's sends so far today (its zone's calendar day) and the last one's instant, UTC ms. */
-async function sentToday(mailbox: MailboxRecord): Promise<{ sentToday: number; lastSentAt: number | null }> {
-  const zone = ZoneClock.for(mailbox.timeZone);
-  const startOfDay = zone.fromWall(wallDay(zone.toWall(now())) * DAY_MS);
-  const mine = await useDb()
-    .stepRuns.where('state')
-    .equals('sent')
-    .filter((r) => r.mailboxId === mailbox.id && r.sentAt !== null && r.sentAt >= startOfDay)
-    .toArray();
-  return {
-    sentToday: mine.length,
-    lastSentAt: mine.reduce<number | null>((last, r) => (last === null || r.sentAt! > last ? r.sentAt : last), null),
-  };
 }
