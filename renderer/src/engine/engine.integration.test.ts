@@ -19,6 +19,7 @@ import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
 import { rescheduleSends } from '../db/repos/sends';
 import { removeEnrollments } from '../db/repos/enrollments';
+import { skipPendingSend } from '../db/repos/sends';
 import type { Step } from '../../../core/model';
 import { newStepRun, type CampaignRecord } from '../db/records';
 
@@ -495,6 +496,36 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(server.received).toHaveLength(2);
     const sent = await db.stepRuns.where('state').equals('sent').toArray();
     expect(sent.map((run) => run.enrollmentId)).not.toContain(next.id);
+  }, 30_000);
+
+  it('R11 in the host: a person who skips an email while it waits in the host for its slot is never sent it, and the skip is recorded', async () => {
+    const server = await smtp();
+    const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
+    // The one waiting for 09:31 is skipped in the Command Center.
+    const next = (await db.enrollments.filter((e) => e.nextDueAt > DUE).sortBy('nextDueAt'))[0]!;
+    expect((await db.stepRuns.get(`${next.id}:s1`))?.state).toBe('sending');
+    await skipPendingSend([next.id]);
+    expect((await db.stepRuns.get(`${next.id}:s1`))?.state).toBe('skipped');
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    await until(() => server.received.length === 2);
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);
+    await engine.idle();
+    expect(server.received).toHaveLength(2);
+    const sent = await db.stepRuns.where('state').equals('sent').toArray();
+    expect(sent.map((run) => run.enrollmentId)).not.toContain(next.id);
+    expect((await db.stepRuns.get(`${next.id}:s1`))?.state).toBe('skipped');
   }, 30_000);
 
   it('R11 in the host: a window that reloads while the host holds its send for the gap gets it back unsent (scheduled, not unknown), and it goes once', async () => {

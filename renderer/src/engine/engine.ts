@@ -4,6 +4,7 @@ import { useDb } from '../db/database';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { readDeviceId } from '../db/device';
 import type { EnrollmentRecord } from '../db/records';
+import { setLetGoHeld } from '../db/repos/sends';
 import type { HostClient } from '../host/client';
 import { SendPipeline } from './pipeline';
 import { SentCopyKeeper } from './sent-copies';
@@ -109,6 +110,8 @@ export class Engine {
     );
     await this.recoverClaims();
     await this.tellSentToday();
+    // A Skip of a send waiting in the host for its slot lets it go first (DECISIONS 106).
+    this.stops.push(setLetGoHeld((ids) => this.pipeline.letGo(ids)));
     this.watch();
     this.sentCopies.start();
   }

@@ -100,6 +100,8 @@ export class SendPipeline {
   readonly held = new Map<string, { messageId: string; until: number }>();
   /** The outcomes of held sends still to be recorded. */
   private readonly waits = new Set<Promise<void>>();
+  /** The same, by enrollment id. */
+  private readonly waitsBy = new Map<string, Promise<void>>();
   /** Sends on their way to the host, by Message-ID: told when the host holds them for a slot. */
   private readonly notices = new Map<string, (notice: { until: number }) => void>();
 
@@ -116,6 +118,22 @@ export class SendPipeline {
   /** Resolves when everything held in the host so far has been recorded (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.waits.size > 0) await Promise.all([...this.waits]);
+  }
+
+  /**
+   * Lets the sends these enrollments have waiting in the host for their slot go unsent
+   * (`mail/release-held`) and resolves once their outcomes are recorded: the step runs are
+   * `scheduled` again, so a person's Skip can act on them (DECISIONS 106). One the host sent
+   * meanwhile is recorded sent. Enrollments with nothing held: nothing to do.
+   */
+  async letGo(enrollmentIds: readonly string[]): Promise<void> {
+    const held = enrollmentIds.flatMap((id) => {
+      const send = this.held.get(id);
+      return send ? [{ id, messageId: send.messageId, recorded: this.waitsBy.get(id) }] : [];
+    });
+    if (held.length === 0) return;
+    await this.host.call('mail/release-held', { messageIds: held.map((send) => send.messageId) });
+    await Promise.all(held.map((send) => send.recorded));
   }
 
   private heldNotice(messageId: string): Promise<{ until: number }> {
@@ -135,8 +153,12 @@ export class SendPipeline {
         return this.record([{ send, outcome: safe }]);
       })
       .catch((error: unknown) => console.error('engine: cannot record', send.claimed.id, error))
-      .finally(() => this.waits.delete(recorded));
+      .finally(() => {
+        this.waits.delete(recorded);
+        if (this.waitsBy.get(send.enrollment.id) === recorded) this.waitsBy.delete(send.enrollment.id);
+      });
     this.waits.add(recorded);
+    this.waitsBy.set(send.enrollment.id, recorded);
   }
 
   private get stopped(): boolean {

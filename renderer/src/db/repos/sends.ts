@@ -43,6 +43,23 @@ async function moveDue(
   );
 }
 
+type LetGo = (enrollmentIds: readonly string[]) => Promise<void>;
+const nothingHeld: LetGo = async () => undefined;
+let letGoHeld: LetGo = nothingHeld;
+
+/**
+ * Set by the engine while it runs: lets the sends of these enrollments that wait in the host
+ * for their minimum-gap slot go unsent, resolving once they are recorded `scheduled` again, so
+ * a Skip reaches them (DECISIONS 106). `db/` does not import the engine; the engine tells it.
+ * @returns a function that unsets it.
+ */
+export function setLetGoHeld(letGo: LetGo): () => void {
+  letGoHeld = letGo;
+  return () => {
+    if (letGoHeld === letGo) letGoHeld = nothingHeld;
+  };
+}
+
 /**
  * Skips the email each enrollment is waiting on (scheduled, overdue, or needing attention):
  * its step run is recorded skipped and the next step is released (SPEC R8). One paused by a
@@ -50,6 +67,8 @@ async function moveDue(
  */
 export async function skipPendingSend(enrollmentIds: readonly string[]): Promise<void> {
   const db = useDb();
+  // One waiting in the host for its slot (R11) comes back unsent first; one truly on its way is left to its outcome.
+  await letGoHeld(enrollmentIds);
   const at = now();
   await inChange(
     [db.enrollments, db.stepRuns, db.tasks, db.campaigns, db.mailboxes],
