@@ -315,3 +315,68 @@ test('two windows editing one campaign: the later save is refused and the person
   await first.reload();
   await expect(a.card(0)).toContainText('Hello from B');
 });
+
+/** The first campaign's step send times and task time, as IndexedDB holds them. */
+const STORED_TIMES = `new Promise((resolve) => {
+  const open = indexedDB.open('campaign-desk');
+  open.onsuccess = () => {
+    const request = open.result.transaction('campaigns').objectStore('campaigns').getAll();
+    request.onsuccess = () => {
+      const [c] = request.result;
+      resolve({ step: c.steps[0].send.time, task: c.taskTime });
+      open.result.close();
+    };
+  };
+})`;
+
+test('times are typed 24-hour: a typo is named under the field and never saved, Escape puts the saved time back, Enter then typing again works, and a pasted "5:30 PM" is refused', async ({
+  page,
+}) => {
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox();
+  const editor = new CampaignPage(page);
+  await editor.create('Times');
+  const first = await editor.add('email');
+  const time = first.getByTestId('step-time');
+  await time.fill('1130');
+  await expect(time).toHaveValue('11:30');
+  await first.getByTestId('step-subject').fill('Hello');
+  await editor.waitSaved();
+  expect(await page.evaluate(STORED_TIMES)).toEqual({ step: '11:30', task: '09:00' });
+
+  await time.fill('9:3');
+  await time.press('Tab');
+  await expect(first.getByTestId('time-problem')).toHaveText(
+    '"9:3" is not a time of day; type it 24-hour, e.g. 09:30 or 17:45',
+  );
+  await expect(time).toHaveAttribute('aria-invalid', 'true');
+  await page.screenshot({ path: '/work/notes/shots/time-field-typo.png' });
+  expect(await page.evaluate(STORED_TIMES)).toEqual({ step: '11:30', task: '09:00' });
+  await time.focus();
+  await time.press('Escape');
+  await expect(time).toHaveValue('11:30');
+  await expect(first.getByTestId('time-problem')).toHaveCount(0);
+
+  // Enter keeps the field in hand: typing again over it is read as typed.
+  await time.fill('10:00');
+  await time.press('Enter');
+  await time.press('Control+A');
+  await page.keyboard.type('1745');
+  await expect(time).toHaveValue('17:45');
+  await time.press('Control+A');
+  await page.keyboard.insertText('5:30 PM');
+  await time.press('Tab');
+  await expect(first.getByTestId('time-problem')).toHaveText(
+    '"5:30 PM" is not a time of day; type it 24-hour, e.g. 09:30 or 17:45',
+  );
+  await editor.waitSaved();
+  expect(await page.evaluate(STORED_TIMES)).toEqual({ step: '17:45', task: '09:00' });
+
+  // The task time: cleared, it says so and keeps 09:00.
+  const task = page.getByTestId('campaign-task-time');
+  await task.fill('');
+  await task.press('Tab');
+  await expect(page.getByTestId('time-problem').first()).toHaveText('Type a time, e.g. 09:30');
+  expect(await page.evaluate(STORED_TIMES)).toEqual({ step: '17:45', task: '09:00' });
+});

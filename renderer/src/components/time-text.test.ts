@@ -17,6 +17,8 @@ describe('readClock: what a person types into a 24-hour time field', () => {
     ['25:00', true, undefined],
     ['12:60', false, undefined],
     ['5:30 PM', false, undefined],
+    ['12:30 AM', false, undefined],
+    ['9:3', false, undefined],
     ['', false, undefined],
   ])('%j (end of day: %s) reads %j', (typed, midnightEnd, expected) => {
     expect(readClock(typed, midnightEnd)).toBe(expected);
@@ -33,6 +35,8 @@ describe('stepClock: ↑/↓ in a time field', () => {
     ['00:10', -15, false, '00:00'],
     ['23:45', 15, true, '24:00'],
     ['24:00', 15, true, '24:00'],
+    ['00:30', -15, true, '00:15'],
+    ['00:15', -15, true, '00:15'],
     ['', 15, false, '09:15'],
   ])('%j %+d min (end of day: %s) is %j', (clock, step, midnightEnd, expected) => {
     expect(stepClock(clock, step, midnightEnd)).toBe(expected);

@@ -28,8 +28,8 @@ export function readClock(text: string, midnightEnd = false): string | undefined
 
 /**
  * The time `step` minutes later (or earlier, when negative) than `clock`, as ↑/↓ give it:
- * rounded to the step first (09:07 ↑ 15 → 09:15), kept within the day (00:00–23:59, or up to
- * 24:00 for an end). An empty or unreadable field starts from 09:00.
+ * rounded to the step first (09:07 ↑ 15 → 09:15), kept within the day (00:00–23:59, or for an
+ * end from one step after midnight up to 24:00). An empty or unreadable field starts from 09:00.
  */
 export function stepClock(clock: string, step: number, midnightEnd = false): string {
   const read = readClock(clock, midnightEnd) ?? '09:00';
@@ -38,7 +38,8 @@ export function stepClock(clock: string, step: number, midnightEnd = false): str
   const size = Math.abs(step);
   const rounded = step > 0 ? Math.floor(now / size) * size + size : Math.ceil(now / size) * size - size;
   const last = midnightEnd ? 24 * 60 : 24 * 60 - 1;
-  const first = midnightEnd ? 1 : 0;
+  // An end stops at 00:15: below it is midnight, which an end reads as 24:00.
+  const first = midnightEnd ? Math.min(size, 60) : 0;
   const total = Math.min(last, Math.max(first, rounded));
   if (total === 24 * 60) return '24:00';
   return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;

@@ -157,3 +157,29 @@ describe('new sending hours date again the sends not yet claimed (SPEC R12, R13)
     expect((await db.feed.toArray()).at(-1)!.text).toBe('Saved mailbox rep@northwind.example');
   });
 });
+
+describe('a time of day that reads as none is refused, naming the field (an early send otherwise)', () => {
+  it.each([
+    ['9:3', 'steps[0].send.time'],
+    ['25', 'steps[0].send.time'],
+    ['', 'steps[0].send.time'],
+  ])('a step sent at %j: refused as %s, nothing saved, the planned send keeps its instant', async (time, path) => {
+    const before = await db.campaigns.get(campaignId);
+    const steps = STEPS.map((step, i) =>
+      i === 0 && step.type === 'email' ? { ...step, send: { ...step.send, time } } : step,
+    );
+    await expect(saveCampaign(campaignId, { steps }, before!.version)).rejects.toThrow(
+      `${path}: ${JSON.stringify(time)} is not a time of day (24-hour HH:mm, 00:00–23:59)`,
+    );
+    expect(await db.campaigns.get(campaignId)).toEqual(before);
+    expect(await due(ana)).toBe('2026-03-06T00:30:00.000Z');
+  });
+
+  it('a task time of "7.5" is refused as taskTime', async () => {
+    const before = await db.campaigns.get(campaignId);
+    await expect(saveCampaign(campaignId, { taskTime: '7.5' }, before!.version)).rejects.toThrow(
+      'taskTime: "7.5" is not a time of day (24-hour HH:mm, 00:00–23:59)',
+    );
+    expect(await db.campaigns.get(campaignId)).toEqual(before);
+  });
+});

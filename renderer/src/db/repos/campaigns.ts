@@ -2,6 +2,7 @@ import { InputError, show, VersionConflict } from '../../../../core/errors';
 import type { Campaign, Step } from '../../../../core/model';
 import { storableProblems } from '../../../../core/storable';
 import { windowProblems } from '../../../../core/window';
+import { parseClockTime } from '../../../../core/zones';
 import { useDb } from '../database';
 import { replanScheduled } from './replan';
 import { inChange, now } from '../change';
@@ -97,10 +98,23 @@ export type CampaignDraft = Pick<
  * @throws InputError naming the field (`steps[1].body`) when a value holds a NUL
  *   character or a lone surrogate (core/storable.ts), or (`sendingWindow.tue[1]`) when the
  *   campaign's own sending window has a block ending before it starts or overlapping
- *   another (core/window.ts `windowProblems`); nothing is saved.
+ *   another (core/window.ts `windowProblems`), or (`steps[2].send.time`, `taskTime`) when a
+ *   time of day is not 24-hour `HH:mm`; nothing is saved.
  * @param expectedVersion the version the editor loaded; a mismatch means another
  *   window saved in between, and is refused so nothing typed there is overwritten.
  */
+/** The times of day in a campaign patch that are given but read as no `HH:mm` (00:00–23:59). */
+function clockProblems(patch: Partial<CampaignDraft>): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const check = (path: string, time: string | undefined) => {
+    if (time !== undefined && parseClockTime(time) === undefined)
+      problems.push({ path, message: `${show(time)} is not a time of day (24-hour HH:mm, 00:00–23:59)` });
+  };
+  check('taskTime', patch.taskTime);
+  patch.steps?.forEach((step, i) => step.type === 'email' && check(`steps[${i}].send.time`, step.send.time));
+  return problems;
+}
+
 export async function saveCampaign(
   id: string,
   patch: Partial<CampaignDraft>,
@@ -117,6 +131,10 @@ export async function saveCampaign(
       // here, naming the field (`steps[1].body`); the editor keeps what was typed and says why.
       const unstorable = storableProblems(patch);
       if (unstorable.length > 0) throw new InputError(unstorable);
+      // A time of day that reads as none would plan a send at no time (as early as R8 allows):
+      // refused, named (`steps[2].send.time`, `taskTime`). Left out is allowed (launch names it).
+      const badTimes = clockProblems(patch);
+      if (badTimes.length > 0) throw new InputError(badTimes);
       // R12: a window of its own must be one the resolver reads as typed (no overlap, start before end).
       if (patch.sendingWindow && patch.sendingWindow !== 'any') {
         const bad = windowProblems(patch.sendingWindow);
