@@ -139,6 +139,58 @@ const rows: {
     },
   },
   {
+    name: 'held in the host for its gap slot at 14:01:00Z: the step run stays sending, the enrollment shows the slot',
+    input: input({ status: 'held', until: ms('2026-03-04T14:01:00Z') }),
+    nextDueAt: '2026-03-04T14:01:00.000Z',
+    record: {
+      enrollment: { nextDueAt: ms('2026-03-04T14:01:00Z') },
+      change: {
+        name: 'step-run/deferred',
+        args: { until: ms('2026-03-04T14:01:00Z') },
+        feed: {
+          kind: 'email.deferred',
+          text: 'Waiting to send "Re: Hello Ada" to Ada Lovelace: the minimum gap between sends',
+          coalesceMs: 600_000,
+        },
+      },
+    },
+  },
+  {
+    name: 'held for 14:01:00Z, rescheduled by a person to 16:00:00Z meanwhile: 16:00:00Z shown',
+    input: input(
+      { status: 'held', until: ms('2026-03-04T14:01:00Z') },
+      { current: { ...current, nextDueAt: ms('2026-03-04T16:00:00Z') } },
+    ),
+    nextDueAt: '2026-03-04T16:00:00.000Z',
+    record: {
+      enrollment: { nextDueAt: ms('2026-03-04T16:00:00Z') },
+      change: {
+        name: 'step-run/deferred',
+        args: { until: ms('2026-03-04T14:01:00Z') },
+        feed: {
+          kind: 'email.deferred',
+          text: 'Waiting to send "Re: Hello Ada" to Ada Lovelace: the minimum gap between sends',
+          coalesceMs: 600_000,
+        },
+      },
+    },
+  },
+  {
+    name: 'held, paused meanwhile: nothing yet (its outcome decides)',
+    input: input({ status: 'held', until: ms('2026-03-04T14:01:00Z') }, { current: { ...current, status: 'paused' } }),
+    record: {},
+  },
+  {
+    name: 'held, skipped meanwhile (moved to step 2): nothing yet, not even the step run',
+    input: input({ status: 'held', until: ms('2026-03-04T14:01:00Z') }, { current: { ...current, nextStepIndex: 2 } }),
+    record: {},
+  },
+  {
+    name: 'held, deleted meanwhile: nothing yet',
+    input: input({ status: 'held', until: ms('2026-03-04T14:01:00Z') }, { current: undefined }),
+    record: {},
+  },
+  {
     name: 'first retry: in 1 min, 14:01:05Z',
     input: input(retry),
     nextDueAt: '2026-03-04T14:01:05.000Z',

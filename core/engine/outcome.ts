@@ -16,7 +16,10 @@ export const RETRY_BACKOFF_MS: readonly number[] = [60_000, 5 * 60_000, 15 * 60_
  * never reached the host (no connection to it): nothing was attempted, so it is safe to send
  * at its instant once the host is back (SPEC §5), never an unknown outcome.
  */
-export type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string };
+export type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string } | Held;
+
+/** Not an outcome yet: the host holds the send for its minimum-gap slot (R11), UTC ms, and sends it then. */
+export type Held = { status: 'held'; until: number };
 
 /** An outcome other than sent (sent emails are recorded in bulk, {@link sentRun}). */
 export type UnsentOutcome = Exclude<SendOutcome, { status: 'sent' }>;
@@ -92,6 +95,9 @@ export function stillOn(
  * - moved on meanwhile (skipped, removed, deleted): the step run only, and only while it is
  *   still `sending` (a person may have settled it): `skipped` when nothing went (offline,
  *   not handed over, deferred, retry), else `unknown` or `failed`.
+ * - `held` (R11): waiting in the host for its minimum-gap slot: the step run stays `sending`,
+ *   the enrollment shows the slot (never earlier than a time a person picked); nothing while
+ *   it is moved on or paused (its outcome, when it comes, decides).
  * - `offline`, `not-handed-over`: nothing was attempted: back to scheduled at its own instant
  *   (R9 applies when it comes back); `offline` also tells the engine the network is gone.
  * - `unknown`: it may or may not have gone: a person decides (Needs attention).
@@ -102,6 +108,25 @@ export function stillOn(
  */
 export function recordOutcome(input: OutcomeInput): OutcomeRecord {
   const { outcome, current, subject, name: who } = input;
+  // R11's wait, in the host or back here: one row per campaign for a run of waits, not one per attempt.
+  const waiting = (until: number, reason: 'daily-limit' | 'min-gap'): OutcomeRecord['change'] => ({
+    name: 'step-run/deferred',
+    args: { until },
+    feed: {
+      kind: 'email.deferred',
+      text: `Waiting to send "${subject}" to ${who}: ${reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends'}`,
+      coalesceMs: 10 * 60_000,
+    },
+  });
+  if (outcome.status === 'held') {
+    // Waiting in the host for its slot, still on its way (the step run stays `sending`): the
+    // enrollment shows when it goes. Moved on or paused meanwhile: its outcome, when it comes, decides.
+    if (!current || !stillOn(current, input.claimed.nextStepIndex) || current.status !== 'active') return {};
+    return {
+      enrollment: { nextDueAt: Math.max(outcome.until, current.nextDueAt) },
+      change: waiting(outcome.until, 'min-gap'),
+    };
+  }
   if (!current || !stillOn(current, input.claimed.nextStepIndex)) {
     // The person moved this enrollment on while the email was on its way (skipped, removed):
     // its outcome is kept on the step run only, unless a person already settled that run.
@@ -139,24 +164,13 @@ export function recordOutcome(input: OutcomeInput): OutcomeRecord {
           },
         },
       };
-    case 'deferred': {
-      const why =
-        outcome.reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends';
+    case 'deferred':
+      // Never earlier than a later time a person picked while it was on its way.
       return {
         run: { state: 'scheduled' },
         enrollment: { nextDueAt: Math.max(outcome.until, current.nextDueAt) },
-        change: {
-          name: 'step-run/deferred',
-          args: { until: outcome.until },
-          // One row per campaign for a run of waits, not one per attempt.
-          feed: {
-            kind: 'email.deferred',
-            text: `Waiting to send "${subject}" to ${who}: ${why}`,
-            coalesceMs: 10 * 60_000,
-          },
-        },
+        change: waiting(outcome.until, outcome.reason),
       };
-    }
     case 'retry': {
       const attempts = (input.claimed.attempts ?? 0) + 1;
       const wait = RETRY_BACKOFF_MS[attempts - 1];
