@@ -112,7 +112,6 @@ export const SendOutcome = z.discriminatedUnion('status', [
 ]);
 export type SendOutcome = z.infer<typeof SendOutcome>;
 
-/** Every call the renderer can make of the host: input and output schemas. */
 /** A batch of messages read from one mailbox's INBOX (the `inbox/messages` event). */
 const InboxMessagesPayload = z.object({
   mailboxId: z.string(),
@@ -122,6 +121,7 @@ const InboxMessagesPayload = z.object({
   messages: z.array(z.object({ uid: Uid32, raw: z.string(), receivedAt: z.number().optional() })),
 });
 
+/** Every call the renderer can make of the host: input and output schemas. */
 export const hostCalls = {
   'app/get-info': { input: NoInput, output: AppInfo },
   /** The host's clock, UTC ms: the real one, or the movable test clock in test mode. */

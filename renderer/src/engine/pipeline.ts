@@ -1,7 +1,14 @@
-import { composeEmail, type ComposedEmail, type SentCopy } from '../../../core/compose';
-import type { SendOutcome as HostSendOutcome } from '../../../core/host/contract';
-import { mergeContext, renderTemplate } from '../../../core/templating';
-import { newMessageId, replyHeaders } from '../../../core/threading';
+import type { ComposedEmail, SentCopy } from '../../../core/compose';
+import { composeDue, decideDue, notMailedReason, sentCopyOf, stillClaimable } from '../../../core/engine/due';
+import {
+  recordOutcome,
+  sentRun,
+  stillOn,
+  type Held,
+  type SendOutcome,
+  type UnsentOutcome,
+} from '../../../core/engine/outcome';
+import { newMessageId } from '../../../core/threading';
 import { inChange, now, type Change } from '../db/change';
 import { useDb } from '../db/database';
 import { readDeviceId } from '../db/device';
@@ -24,33 +31,21 @@ import { footerLink, unsubscribeHeaders, type UnsubscribeLinks } from '../../../
 import { linksFor, unsubscribeSettings, type UnsubscribeSettings } from '../db/unsubscribe';
 import { HostCallError, type HostClient } from '../host/client';
 import { formatWhen } from '../format';
-import { DEFAULT_OVERDUE_GRACE_MS, type Step } from '../../../core/model';
+import type { Step } from '../../../core/model';
 
 /**
  * The send pipeline (ARCHITECTURE.md, "one email, end to end"): for a batch of due
- * enrollments, reads them, decides each (task, hold, or an email composed with core), claims
- * the sends (step run `sending`, Message-ID fixed) in one transaction, hands them to the
- * host's mailer, and records the outcomes in as few transactions as the sends allow,
- * releasing next steps (SPEC R8). The engine (engine.ts) owns when a batch runs.
+ * enrollments, reads them, decides each with core (core/engine/due.ts: task, hold, overdue, or an
+ * email composed with core), claims the sends (step run `sending`, Message-ID fixed) in one
+ * transaction, hands them to the host's mailer, and records the outcomes as core decides them
+ * (core/engine/outcome.ts) in as few transactions as the sends allow, releasing next steps
+ * (SPEC R8, core/engine/release.ts). This file reads and writes; the rules are in core. The
+ * engine (engine.ts) owns when a batch runs.
  */
 
-/** SPEC R9: how late a send may still go by itself when its mailbox names no grace period. */
-export const OVERDUE_GRACE_MS = DEFAULT_OVERDUE_GRACE_MS;
-/** How late a send may be handled and still count as on time, whatever the grace period (R9). */
-export const ON_TIME_SLACK_MS = 60_000;
-
-/**
- * A send's outcome as the engine sees it: the host's, or `not-handed-over` when the request
- * never reached the host (no connection to it): nothing was attempted, so it is safe to send
- * at its instant once the host is back (SPEC §5), never an unknown outcome.
- */
-type SendOutcome = HostSendOutcome | { status: 'not-handed-over'; message: string } | Held;
-
-/** Not an outcome yet: the host holds the send for its minimum-gap slot (R11), UTC ms, and sends it then. */
-type Held = { status: 'held'; until: number };
-
-/** SPEC §5: retry after 1, 5, 15 minutes, then the send needs attention. */
-export const RETRY_BACKOFF_MS = [60_000, 5 * 60_000, 15 * 60_000];
+/** The rules' constants live in core beside their rules; re-exported for the engine's users. */
+export { ON_TIME_SLACK_MS, OVERDUE_GRACE_MS } from '../../../core/engine/due';
+export { RETRY_BACKOFF_MS } from '../../../core/engine/outcome';
 
 /**
  * How many emails the engine has with the host at once: enough to keep the host's pool
@@ -288,8 +283,9 @@ export class SendPipeline {
   }
 
   /**
-   * Looks at one due enrollment: raises its task, holds it (overdue, blocked, a reference
-   * gone) or composes its email. Only a send to make is returned, for the batch to claim.
+   * Looks at one due enrollment: core's `decideDue` says whether to raise its task, hold it
+   * (overdue, blocked, a reference gone, not to be mailed) or compose its email (`composeDue`);
+   * this writes what it decided. Only a send to make is returned, for the batch to claim.
    */
   private async prepare(
     enrollmentId: string,
@@ -298,50 +294,49 @@ export class SendPipeline {
   ): Promise<Prepared | undefined> {
     const db = useDb();
     const enrollment = reads.enrollments.get(enrollmentId);
-    if (!enrollment || enrollment.status !== 'active' || enrollment.hold) return undefined;
-    if (enrollment.deviceId !== reads.device) return undefined; // SPEC §7: only the launching device sends.
-    if (enrollment.nextDueAt > now()) {
+    if (!enrollment) return undefined;
+    const campaign = reads.campaigns.get(enrollment.campaignId);
+    const contact = reads.contacts.get(enrollment.contactId);
+    const mailbox = reads.mailboxes.get(enrollment.mailboxId);
+    const person = contact && {
+      ...toCoreContact(contact),
+      bounced: contact.bounced,
+      unsubscribed: contact.unsubscribed,
+    };
+    const decision = decideDue({
+      now: now(),
+      device: reads.device,
+      enrollment,
+      campaign,
+      contact: person,
+      name: contact ? displayName(contact) : '',
+      mailbox,
+      suppression: contact && reads.suppressions.get(contact.emailKey),
+      runOf: (stepId) => reads.runs.get(`${enrollment.id}:${stepId}`),
+    });
+    if (decision.kind === 'ignore') return undefined;
+    if (decision.kind === 'early') {
       // Handed over early (clocks a hair apart): arm it again rather than lose it.
       await this.host.tryCall('scheduler/set', {
-        jobs: [{ id: enrollment.id, dueAt: enrollment.nextDueAt }],
+        jobs: [{ id: enrollment.id, dueAt: decision.dueAt }],
         replace: false,
       });
       return undefined;
     }
-    const campaign = reads.campaigns.get(enrollment.campaignId);
-    const contact = reads.contacts.get(enrollment.contactId);
-    const mailbox = reads.mailboxes.get(enrollment.mailboxId);
-    const step = campaign?.steps[enrollment.nextStepIndex];
-    if (!campaign || !contact || !mailbox || !step) {
-      const missing = !campaign
-        ? 'its campaign was deleted'
-        : !contact
-          ? 'the person was deleted from Contacts'
-          : !mailbox
-            ? "the campaign's mailbox was deleted; add it again in Settings"
-            : 'the campaign has no step left for this person';
-      await this.holdForAttention(enrollment, step?.id ?? `step-${enrollment.nextStepIndex}`, missing);
+    if (decision.kind === 'held') {
+      await this.holdForAttention(enrollment, decision.stepId, decision.reason);
       return undefined;
     }
-    const runId = `${enrollment.id}:${step.id}`;
-    const existing = reads.runs.get(runId);
-    // Written by hand in the compose window (an email task sent from the app): send it as written.
-    const byHand = existing?.edited === true && existing.state === 'scheduled' ? existing : undefined;
-
-    if (step.type !== 'email' || (!byHand && step.send.timing === 'task')) {
-      const context = mergeContext(toCoreContact(contact), mailbox);
-      const rendered = renderTemplate(step.type === 'email' ? (step.subject ?? '') : step.title, context);
-      const subject = step.type === 'email' ? (rendered.ok && rendered.text ? rendered.text : 'follow-up') : '';
-      const title = step.type === 'email' ? `Email: ${subject}` : rendered.ok ? rendered.text : step.title;
+    // decideDue holds an enrollment whose campaign, person or mailbox is gone.
+    if (!campaign || !contact || !person || !mailbox) return undefined;
+    if (decision.kind === 'task') {
       const task: TaskRecord = {
-        id: runId,
+        id: `${enrollment.id}:${decision.step.id}`,
         enrollmentId: enrollment.id,
         campaignId: campaign.id,
         contactId: contact.id,
-        stepId: step.id,
-        kind: step.type === 'email' ? 'email' : step.type,
-        title: title || `${step.type} ${displayName(contact)}`,
-        notes: step.type === 'email' ? '' : step.notes,
+        stepId: decision.step.id,
+        ...decision.task,
         dueAt: enrollment.nextDueAt,
         status: 'open',
         completedAt: null,
@@ -373,19 +368,7 @@ export class SendPipeline {
       if (!notified.data?.shown) this.owner.taskDueUnshown?.({ taskId: task.id, title: task.title });
       return undefined;
     }
-
-    // SPEC §12: an address that unsubscribed, complained or bounced is never mailed, whatever the plan says.
-    const stop = doNotMailReason(contact, reads.suppressions.get(contact.emailKey));
-    if (stop) {
-      await this.holdForAttention(enrollment, step.id, notMailed(contact, stop));
-      return undefined;
-    }
-
-    // R9: a send overdue by more than the grace period is not sent silently; it waits for a person.
-    // A send handled a moment after its instant (the host fired it, the batch before it ran) is
-    // on time: a grace period of 0 means "never late by more than a minute", not "always overdue".
-    const grace = Math.max(mailbox.overdueGraceMs ?? OVERDUE_GRACE_MS, ON_TIME_SLACK_MS);
-    if (now() - enrollment.nextDueAt > grace) {
+    if (decision.kind === 'overdue') {
       await inChange([db.enrollments], async () => {
         await db.enrollments.update(enrollment.id, { hold: 'overdue', updatedAt: now() });
         return {
@@ -404,21 +387,14 @@ export class SendPipeline {
       });
       return undefined;
     }
-    const before = campaign.steps[enrollment.nextStepIndex - 1];
-    const previous = before?.type === 'email' ? sentCopy(reads.runs.get(`${enrollment.id}:${before.id}`)) : undefined;
+    const { step, byHand } = decision;
+    const runId = `${enrollment.id}:${step.id}`;
     // SPEC §12: every automatic campaign email carries List-Unsubscribe (the token made here,
     // offline too); one the salesperson wrote and sent by hand is a personal email and does not.
     const links = byHand ? undefined : await linksFor(unsubscribe, mailbox.email, contact.emailKey);
-    const composed: ReturnType<typeof composeEmail> = byHand
-      ? {
-          subject: byHand.subject,
-          html: byHand.html,
-          text: byHand.text,
-          ...(step.send.followUp && previous && !previous.outside ? replyHeaders(previous) : {}),
-        }
-      : composeEmail(step, toCoreContact(contact), mailbox, previous, footerLink(links!));
+    const composed = composeDue(decision, person, mailbox, links && footerLink(links));
     const base: StepRunRecord =
-      existing ??
+      reads.runs.get(runId) ??
       newStepRun({
         id: runId,
         enrollmentId: enrollment.id,
@@ -483,18 +459,10 @@ export class SendPipeline {
         const contacts = await db.contacts.bulkGet(sends.map((p) => p.contact.id));
         const suppressions = await db.suppressions.bulkGet(sends.map((p, i) => (contacts[i] ?? p.contact).emailKey));
         const ready = sends.filter((p, i) => {
-          const e = current[i];
-          const run = runs[i];
-          const ok =
-            !!e &&
-            e.status === 'active' &&
-            !e.hold &&
-            e.nextStepIndex === p.enrollment.nextStepIndex &&
-            e.nextDueAt === p.enrollment.nextDueAt &&
-            (!run || run.state === 'scheduled');
-          if (!ok) return false;
-          const reason = doNotMailReason(contacts[i] ?? p.contact, suppressions[i]);
-          if (reason) stopped.push({ send: p, reason: notMailed(contacts[i] ?? p.contact, reason) });
+          if (!stillClaimable(current[i], p.enrollment, runs[i])) return false;
+          const contact = contacts[i] ?? p.contact;
+          const reason = doNotMailReason(contact, suppressions[i]);
+          if (reason) stopped.push({ send: p, reason: notMailedReason(displayName(contact), reason) });
           return !reason;
         });
         await db.stepRuns.bulkPut(ready.map((p) => p.claimed));
@@ -575,14 +543,7 @@ export class SendPipeline {
     const db = useDb();
     const at = now();
     await db.stepRuns.bulkPut(
-      sent.map(({ send, outcome }) => ({
-        ...send.claimed,
-        state: 'sent' as const,
-        sentAt: outcome.at,
-        smtpReply: outcome.response,
-        ...(outcome.deliveredMessageId ? { deliveredMessageId: outcome.deliveredMessageId } : {}),
-        updatedAt: at,
-      })),
+      sent.map(({ send, outcome }) => ({ ...send.claimed, ...sentRun(outcome), updatedAt: at })),
     );
     // The enrollments and campaigns as they are now: a person may have skipped, removed or
     // paused someone, or edited the campaign, while the email was on its way.
@@ -605,7 +566,7 @@ export class SendPipeline {
       const enrollment = fresh[i];
       const campaign = campaigns.get(send.campaign.id);
       // Moved on meanwhile (skipped, removed, finished): the email went, and that is all that is recorded.
-      if (!enrollment || !campaign || !stillOn(enrollment, send)) continue;
+      if (!enrollment || !campaign || !stillOn(enrollment, send.enrollment.nextStepIndex)) continue;
       try {
         const patch = releasePatch(
           enrollment,
@@ -642,142 +603,35 @@ export class SendPipeline {
     });
   }
 
-  /** Writes one unsent send's outcome (inside the caller's transaction; sent ones go through `recordSent`) and returns its change, if any. */
-  private async applyOutcome(
-    p: Prepared,
-    outcome: Exclude<SendOutcome, { status: 'sent' }>,
-  ): Promise<Change | undefined> {
+  /**
+   * Writes one unsent send's outcome as core's `recordOutcome` decides it (inside the caller's
+   * transaction; sent ones go through `recordSent`) and returns its change, if any.
+   */
+  private async applyOutcome(p: Prepared, outcome: UnsentOutcome): Promise<Change | undefined> {
     const db = useDb();
     const { enrollment, campaign, contact, claimed } = p;
-    const runId = claimed.id;
-    const who = displayName(contact);
-    const about = { campaignId: campaign.id, contactId: contact.id };
     const current = await db.enrollments.get(enrollment.id);
-    // R11's wait, in the host or back here: one row per campaign for a run of waits, not one per attempt.
-    const waiting = (until: number, reason: 'daily-limit' | 'min-gap'): Change => ({
-      name: 'step-run/deferred',
-      args: { id: runId, until },
-      feed: {
-        kind: 'email.deferred',
-        text: `Waiting to send "${claimed.subject}" to ${who}: ${reason === 'daily-limit' ? "the mailbox's daily limit is reached" : 'the minimum gap between sends'}`,
-        ...about,
-        coalesceMs: 10 * 60_000,
-      },
+    const decided = recordOutcome({
+      outcome,
+      now: now(),
+      claimed: enrollment,
+      current,
+      runState:
+        outcome.status === 'held' || (current && stillOn(current, enrollment.nextStepIndex))
+          ? undefined
+          : (await db.stepRuns.get(claimed.id))?.state,
+      subject: claimed.subject,
+      name: displayName(contact),
     });
-    if (outcome.status === 'held') {
-      // Waiting in the host for its slot, still on its way (the step run stays `sending`): the
-      // enrollment shows when it goes. Moved on meanwhile: its outcome, when it comes, decides.
-      if (!current || !stillOn(current, p) || current.status !== 'active') return undefined;
-      await db.enrollments.update(enrollment.id, {
-        nextDueAt: Math.max(outcome.until, current.nextDueAt),
-        updatedAt: now(),
-      });
-      return waiting(outcome.until, 'min-gap');
-    }
-    if (!current || !stillOn(current, p)) {
-      // The person moved this enrollment on while the email was on its way (skipped, removed):
-      // its outcome is kept on the step run only, unless a person already settled that run.
-      const run = await db.stepRuns.get(runId);
-      if (run?.state === 'sending')
-        await db.stepRuns.put({
-          ...claimed,
-          state:
-            outcome.status === 'offline' ||
-            outcome.status === 'not-handed-over' ||
-            outcome.status === 'deferred' ||
-            outcome.status === 'retry'
-              ? 'skipped'
-              : outcome.status === 'unknown'
-                ? 'unknown'
-                : 'failed',
-          reason: 'message' in outcome ? outcome.message : undefined,
-          updatedAt: now(),
-        });
-      return undefined;
-    }
-    if (outcome.status === 'offline') {
-      // Nothing was attempted: back to scheduled; the network's return re-arms it (SPEC §5).
-      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
-      this.owner.wentOffline();
-      return undefined;
-    }
-    if (outcome.status === 'not-handed-over') {
-      // Never reached the host: back to scheduled, at its own instant (R9 applies when it comes
-      // back); the reconnect re-arms it.
-      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
-      return undefined;
-    }
-    if (outcome.status === 'unknown') {
-      await db.stepRuns.put({ ...claimed, state: 'unknown', reason: outcome.message, updatedAt: now() });
-      await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
-      return {
-        name: 'step-run/unknown',
-        args: { id: runId },
-        feed: {
-          kind: 'email.unknown',
-          text: `Unknown outcome: "${claimed.subject}" to ${who} may or may not have been sent (${outcome.message})`,
-          ...about,
-        },
-      };
-    }
-    if (outcome.status === 'deferred') {
-      await db.stepRuns.put({ ...claimed, state: 'scheduled', updatedAt: now() });
-      // Never earlier than a later time a person picked while it was on its way.
-      await db.enrollments.update(enrollment.id, {
-        nextDueAt: Math.max(outcome.until, current.nextDueAt),
-        updatedAt: now(),
-      });
-      return waiting(outcome.until, outcome.reason);
-    }
-    if (outcome.status === 'retry' && (enrollment.attempts ?? 0) < RETRY_BACKOFF_MS.length) {
-      const attempts = (enrollment.attempts ?? 0) + 1;
-      const wait = RETRY_BACKOFF_MS[attempts - 1]!;
-      await db.stepRuns.put({ ...claimed, state: 'scheduled', smtpReply: outcome.message, updatedAt: now() });
-      await db.enrollments.update(enrollment.id, {
-        attempts,
-        nextDueAt: Math.max(now() + wait, current.nextDueAt),
-        updatedAt: now(),
-      });
-      return {
-        name: 'step-run/retry',
-        args: { id: runId, attempts },
-        feed: {
-          kind: 'email.retried',
-          text: `Will retry "${claimed.subject}" to ${who} in ${wait / 60_000} min: ${outcome.message}`,
-          ...about,
-        },
-      };
-    }
-    const message = 'message' in outcome ? outcome.message : 'unknown';
-    if (outcome.status === 'retry') {
-      // SPEC §5: still refused for now after the 1, 5 and 15 minute retries: it was never
-      // delivered, and waits for a person in Needs attention (not Failed), its Message-ID kept.
-      const tries = (enrollment.attempts ?? 0) + 1;
-      const reason = `not sent after ${tries} tries: ${message}`;
-      await db.stepRuns.put({ ...claimed, state: 'blocked', smtpReply: message, reason, updatedAt: now() });
-      await db.enrollments.update(enrollment.id, { hold: 'needs-attention', updatedAt: now() });
-      return {
-        name: 'step-run/blocked',
-        args: { id: runId },
-        feed: {
-          kind: 'email.blocked',
-          text: `Not sent "${claimed.subject}" to ${who} after ${tries} tries; it waits for you in Needs attention: ${message}`,
-          ...about,
-        },
-      };
-    }
-    // 5xx: the send fails with the server's text, and the enrollment pauses.
-    await db.stepRuns.put({ ...claimed, state: 'failed', smtpReply: message, reason: message, updatedAt: now() });
-    await db.enrollments.update(enrollment.id, {
-      status: 'paused',
-      pausedBy: 'server',
-      hold: 'needs-attention',
-      updatedAt: now(),
-    });
+    if (decided.run) await db.stepRuns.put({ ...claimed, ...decided.run, updatedAt: now() });
+    if (decided.enrollment) await db.enrollments.update(enrollment.id, { ...decided.enrollment, updatedAt: now() });
+    if (decided.offline) this.owner.wentOffline();
+    if (!decided.change) return undefined;
+    const { name, args, feed } = decided.change;
     return {
-      name: 'step-run/failed',
-      args: { id: runId, message },
-      feed: { kind: 'email.failed', text: `Failed to send "${claimed.subject}" to ${who}: ${message}`, ...about },
+      name,
+      args: { id: claimed.id, ...args },
+      feed: { ...feed, campaignId: campaign.id, contactId: contact.id },
     };
   }
 
@@ -827,11 +681,6 @@ function sentCopiesOf(chunk: readonly { send: Prepared; outcome: SendOutcome }[]
   );
 }
 
-/** Why a send waits in Needs attention instead of going to someone who must not be mailed. */
-function notMailed(contact: ContactRecord, why: string): string {
-  return `not sent to ${displayName(contact)}: ${why}, so it is never emailed again; remove them from the campaign or skip this email`;
-}
-
 /** What one due batch reads, read in one transaction with `bulkGet` (one `get` each took ~0.4 ms a read). */
 interface BatchReads {
   device: string | undefined;
@@ -872,37 +721,11 @@ async function readBatch(ids: readonly string[]): Promise<BatchReads> {
   );
 }
 
-/** A step run as the email it sent (for a follow-up to quote and thread onto), or undefined if it did not go. */
-function sentCopy(run: StepRunRecord | undefined): SentCopy | undefined {
-  if (!run || run.state !== 'sent' || !run.messageId || run.sentAt === null) return undefined;
-  return {
-    subject: run.subject,
-    html: run.html,
-    text: run.text,
-    messageId: run.messageId,
-    deliveredMessageId: run.deliveredMessageId,
-    references: run.references,
-    sentAt: run.sentAt,
-    outside: run.outside ?? false,
-  };
-}
-
 /** The previous email step's sent copy, when the step before this one is an email (R10). */
 export async function previousSent(enrollment: EnrollmentRecord, index: number): Promise<SentCopy | undefined> {
   const db = useDb();
   const campaign = await db.campaigns.get(enrollment.campaignId);
   const before = campaign?.steps[index - 1];
   if (!before || before.type !== 'email') return undefined;
-  return sentCopy(await db.stepRuns.get(`${enrollment.id}:${before.id}`));
-}
-
-/**
- * Whether an enrollment still waits on the step this send was claimed for: same step, and
- * neither finished nor removed (a pause meanwhile does not stop the outcome being recorded).
- */
-function stillOn(enrollment: EnrollmentRecord, send: Prepared): boolean {
-  return (
-    enrollment.nextStepIndex === send.enrollment.nextStepIndex &&
-    (enrollment.status === 'active' || enrollment.status === 'paused')
-  );
+  return sentCopyOf(await db.stepRuns.get(`${enrollment.id}:${before.id}`));
 }
