@@ -380,3 +380,36 @@ test('times are typed 24-hour: a typo is named under the field and never saved, 
   await expect(page.getByTestId('time-problem').first()).toHaveText('Type a time, e.g. 09:30');
   expect(await page.evaluate(STORED_TIMES)).toEqual({ step: '17:45', task: '09:00' });
 });
+
+test('two windows both typing into one campaign: the stale window is told, in words, and can take the other version', async ({
+  context,
+}) => {
+  const first = await context.newPage();
+  await new SettingsPage(first).goto();
+  await new SettingsPage(first).addMailbox();
+  const a = new CampaignPage(first);
+  await a.create('Shared');
+  await (await a.add('email')).getByTestId('step-subject').fill('Hello');
+  await a.waitSaved();
+  const second = await context.newPage();
+  await second.goto(first.url());
+  const b = new CampaignPage(second);
+  // B's save is refused (a NUL character), so B holds its draft and takes no newer copy while A saves.
+  await b.card(0).getByTestId('step-subject').fill('Hello from B\u0000');
+  await expect(second.getByTestId('save-error')).toContainText('Not saved: steps[0].subject');
+  await a.card(0).getByTestId('step-subject').fill('Hello from A');
+  await a.waitSaved();
+  // B corrects its text: that save is made on the copy A replaced, through the same repository: a conflict.
+  await b.card(0).getByTestId('step-subject').fill('Hello from B');
+  await expect(second.getByTestId('save-error')).toHaveText(
+    /^\s*This campaign was changed in another window while you were editing it here\.\s*Keep my version\s*Use the other version\s*$/,
+  );
+  await expect(second.getByTestId('save-state')).toContainText('Not saved');
+  await expect(b.card(0).getByTestId('step-subject')).toHaveValue('Hello from B');
+  await second.getByTestId('take-theirs').click();
+  await expect(second.getByTestId('save-error')).toHaveCount(0);
+  await expect(b.card(0).getByTestId('step-subject')).toHaveValue('Hello from A');
+  await b.waitSaved();
+  await second.reload();
+  await expect(b.card(0).getByTestId('step-subject')).toHaveValue('Hello from A');
+});
