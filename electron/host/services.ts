@@ -107,6 +107,7 @@ export function createHost(options: HostOptions): Host {
       scheduler.stop();
       mailer.close();
       clearInterval(ticker);
+      clearInterval(netWatch);
       await inboxes.closeAll();
     },
   };
@@ -120,17 +121,22 @@ export function createHost(options: HostOptions): Host {
     async (mailboxId) => (await secrets.get(`imap:${mailboxId}`)) ?? (await secrets.get(`smtp:${mailboxId}`)),
     (event, payload) => host.emit(event, payload),
   );
-  // A periodic check catches a wall-clock jump or a sleep the timers missed, and a change of network.
-  let wasOnline = online();
+  // A periodic check catches a wall-clock jump or a sleep the timers missed.
   const ticker = setInterval(() => {
     scheduler.check();
     mailer.check();
+  }, 60_000);
+  ticker.unref?.();
+  // The network is looked at every 5 s (a cheap call): the engine and the sync client both
+  // take the host's word on it (one notion of online), so they hear of a change within seconds.
+  let wasOnline = online();
+  const netWatch = setInterval(() => {
     if (online() !== wasOnline) {
       wasOnline = online();
       host.emit('net/online-changed', { online: wasOnline });
     }
-  }, 60_000);
-  ticker.unref?.();
+  }, 5_000);
+  netWatch.unref?.();
   const testOnly = (name: string): void => {
     if (!options.testMode) throw new InputError([{ path: 'call', message: `"${name}" exists only in test mode` }]);
   };

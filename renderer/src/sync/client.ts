@@ -176,15 +176,34 @@ export class SyncClient {
         first = false;
       },
     });
+    const heard = (online: boolean) => {
+      this.hostOnline = online;
+      if (online) this.soon(0);
+      // The host has no network: say so at once, even while a run is waiting on it.
+      else if (this.status.url) this.update({ phase: 'offline', lastError: null });
+    };
+    const ask = async () => (await this.host.tryCall('net/status', {})).data?.online ?? true;
+    let told = false;
+    // The window's own network events are only a hint to ask the host, which decides.
+    const hint = () => void ask().then(heard);
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', hint);
+      window.addEventListener('offline', hint);
+      this.stops.push(
+        () => window.removeEventListener('online', hint),
+        () => window.removeEventListener('offline', hint),
+      );
+    }
     this.stops.push(
       this.host.on('net/online-changed', ({ online }) => {
-        this.hostOnline = online;
-        if (online) this.soon(0);
-        // The host has no network: say so at once, even while a run is waiting on it.
-        else if (this.status.url) this.update({ phase: 'offline', lastError: null });
+        told = true;
+        heard(online);
       }),
+      // A restarted web host may have changed its mind while no event could reach this window.
+      this.host.onReconnect(hint),
     );
-    this.hostOnline = (await this.host.tryCall('net/status', {})).data?.online ?? true;
+    const online = await ask();
+    if (!told) this.hostOnline = online; // an event that came meanwhile is newer
     this.soon(0);
   }
 
@@ -285,9 +304,13 @@ export class SyncClient {
   private async runOnce(): Promise<void> {
     const url = this.status.url;
     if (!url || this.stopped) return;
+    // Offline when last heard: ask again (an event missed while the host restarted).
+    if (!this.hostOnline) this.hostOnline = (await this.host.tryCall('net/status', {})).data?.online ?? false;
     if (!this.hostOnline) {
       this.update({ phase: 'offline' });
-      return; // the host's `net/online-changed` starts the next run
+      // The host's `net/online-changed` starts the next run; a slow poll in case it is missed.
+      this.soon(POLL_MS);
+      return;
     }
     this.update({ phase: 'syncing' });
     try {
