@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors';
 import { plan } from './plan';
-import { HolidayCalendar, compileHolidays, holidayProblems } from './holidays';
+import { HolidayCalendar, compileHolidays, holidayCountries, holidayProblems, holidayRegions } from './holidays';
 import { atTime, call, planSteps, scenario, type ScenarioInput } from './test-helpers';
 
 function refusal(input: ScenarioInput): string {
@@ -195,5 +195,18 @@ describe('R13: what a holiday is called, and the mailbox’s own days as typed i
     const plain = plan(input).enrollments[0]!.steps[1]!;
     expect(plain).toMatchObject({ dueAt: '2026-11-27T14:00:00.000Z', moved: 'holiday' });
     expect('holiday' in plain).toBe(false);
+  });
+});
+
+describe('the holiday calendar picker', () => {
+  it('names countries and regions in English, sorted by that name', () => {
+    const countries = holidayCountries();
+    expect(countries.find(([code]) => code === 'DE')?.[1]).toBe('Germany');
+    expect(countries.find(([code]) => code === 'JP')?.[1]).toBe('Japan');
+    expect(countries.find(([code]) => code === 'LS')?.[1]).toBe('Lesotho');
+    const names = countries.map(([, name]) => name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+    expect(names.every((name) => !name.includes('\\'))).toBe(true);
+    expect(holidayRegions('DE').find(([code]) => code === 'BY')?.[1]).toBe('Bayern'); // the library's own name
   });
 });

@@ -128,14 +128,17 @@ export function compileHolidays(calendar: HolidayCalendar): CompiledHolidays {
   };
 }
 
-/** The countries the holiday calendar knows, `[code, name]` sorted by name (for a picker). */
+/**
+ * The countries the holiday calendar knows, `[code, name]`, named in English as the rest of the
+ * app is ("Germany", not "Deutschland") and sorted by that name (for a picker).
+ */
 export function holidayCountries(): [string, string][] {
-  return Object.entries(catalogue.getCountries()).sort((a, b) => a[1].localeCompare(b[1]));
+  return Object.entries(catalogue.getCountries('en')).sort((a, b) => a[1].localeCompare(b[1], 'en'));
 }
 
-/** A country's regions (states, Länder…), `[code, name]` sorted by name; empty when it has none. */
+/** A country's regions (states, Länder…), `[code, name]` in English, sorted by name; empty when it has none. */
 export function holidayRegions(country: string): [string, string][] {
-  return Object.entries(catalogue.getStates(country) ?? {}).sort((a, b) => a[1].localeCompare(b[1]));
+  return Object.entries(catalogue.getStates(country, 'en') ?? {}).sort((a, b) => a[1].localeCompare(b[1], 'en'));
 }
 
 /**
