@@ -24,24 +24,42 @@ export async function startOwnChromium(): Promise<{
     [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
     { stdio: 'ignore' },
   );
-  const portFile = join(profile, 'DevToolsActivePort');
-  for (let waited = 0; !existsSync(portFile) || readFileSync(portFile, 'utf8').split('\n').length < 2; waited += 100) {
-    if (waited > 30_000) throw new Error(`Chromium did not open its DevTools port within 30 s (${portFile})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const [port, path] = readFileSync(portFile, 'utf8').split('\n') as [string, string];
-  const cdp = await RawCdp.connect(`ws://127.0.0.1:${port}${path}`);
-  return {
-    http: `http://127.0.0.1:${port}`,
-    cdp,
-    close: async () => {
-      cdp.close();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill();
+      const killed = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
-      rmSync(profile, { recursive: true, force: true });
-    },
+      clearTimeout(killed);
+    }
+    rmSync(profile, { recursive: true, force: true });
   };
+  try {
+    const portFile = join(profile, 'DevToolsActivePort');
+    for (
+      let waited = 0;
+      !existsSync(portFile) || readFileSync(portFile, 'utf8').split('\n').length < 2;
+      waited += 100
+    ) {
+      if (child.exitCode !== null)
+        throw new Error(`Chromium exited (${child.exitCode}) before opening its DevTools port`);
+      if (waited > 30_000) throw new Error(`Chromium did not open its DevTools port within 30 s (${portFile})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [port, path] = readFileSync(portFile, 'utf8').split('\n') as [string, string];
+    const cdp = await RawCdp.connect(`ws://127.0.0.1:${port}${path}`);
+    return {
+      http: `http://127.0.0.1:${port}`,
+      cdp,
+      close: async () => {
+        cdp.close();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** The Chrome DevTools Protocol over the browser's own WebSocket, nothing in between. */
@@ -56,6 +74,13 @@ export class RawCdp {
       this.waiting.get(message.id)?.(message);
       this.waiting.delete(message.id);
     });
+    // Chromium gone: every command still waiting fails now instead of never settling.
+    const gone = () => {
+      for (const settle of this.waiting.values()) settle({ error: { message: 'the browser closed the connection' } });
+      this.waiting.clear();
+    };
+    ws.on('close', gone);
+    ws.on('error', gone);
   }
 
   static async connect(url: string): Promise<RawCdp> {
