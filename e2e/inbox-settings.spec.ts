@@ -99,3 +99,17 @@ test('SPEC §11: the mailbox form fills IMAP in from SMTP, and Test connection c
     await smtp.close();
   }
 });
+
+test('a "required" said about the IMAP server goes once it fills itself in from the SMTP server', async ({ page }) => {
+  await page.goto('/#/settings');
+  await page.getByTestId('mailbox-add').click();
+  const form = page.getByRole('dialog', { name: 'Add a mailbox' });
+  await form.getByTestId('mailbox-save').click();
+  const imapHost = form.getByTestId('imap-host');
+  await expect(imapHost).toHaveAttribute('aria-invalid', 'true');
+  await form.getByTestId('mailbox-host').fill('smtp.acme-test.com');
+  await form.getByTestId('mailbox-user').fill('rep@acme-test.com');
+  await expect(imapHost).toHaveValue('imap.acme-test.com');
+  await expect(imapHost).toHaveAttribute('aria-invalid', 'false');
+  await expect(form.getByTestId('imap-user')).toHaveAttribute('aria-invalid', 'false');
+});
