@@ -18,6 +18,7 @@ import { Engine } from '../../renderer/src/engine/engine';
 import { composeEmail } from '../../core/compose';
 import { toCoreContact } from '../../renderer/src/db/repos/contacts';
 import { webSocketBridge, type HostClient } from '../../renderer/src/host/client';
+import { mountScreen, type Screen } from './screen';
 
 const hostUrl = (): string => `ws://${location.host}/host`;
 
@@ -118,6 +119,8 @@ interface EngineRun {
   messages: SentMessage[];
   /** The prepare phase's parts, timed alone after the run on the same data (ms for all emails). */
   parts: { perEmailReadsMs: number; composeMs: number; batchedReadsMs: number };
+  /** With a screen open: the batch's end → the screen shows the final state, ms (0 without one). */
+  screenSettleMs: number;
 }
 
 /**
@@ -125,7 +128,12 @@ interface EngineRun {
  * `count` contacts, a one-email campaign, `count` enrollments of this device all due at one
  * instant), starts the real `Engine` against the web host, and times the due batch.
  */
-async function engineSend(count: number, smtpPort: number, leadMs: number): Promise<EngineRun> {
+async function engineSend(
+  count: number,
+  smtpPort: number,
+  leadMs: number,
+  screen: Screen = 'none',
+): Promise<EngineRun> {
   const name = 'bench-engine';
   await Dexie.delete(name);
   const db = new CampaignDeskDb(name);
@@ -244,6 +252,9 @@ async function engineSend(count: number, smtpPort: number, leadMs: number): Prom
     await db.enrollments.bulkAdd(enrollments);
   });
 
+  // The real app's screen on this database, live, as a salesperson would watch the burst.
+  const shown = await mountScreen(screen, count);
+
   const stats = new Map<string, CallStats>();
   const host = timedClient(stats);
   const engine = new Engine(host);
@@ -270,6 +281,10 @@ async function engineSend(count: number, smtpPort: number, leadMs: number): Prom
   const counted = { ...transactions };
   const timed = { ...explicit, each: [...explicit.each] };
   const calls = Object.fromEntries(stats);
+  // The screen must end on the final state: every email sent shows.
+  await shown.settled();
+  const screenSettleMs = performance.now() - endedPerf;
+  shown.unmount();
   engine.stop();
 
   const runs = await db.stepRuns.where('state').equals('sent').toArray();
@@ -305,6 +320,7 @@ async function engineSend(count: number, smtpPort: number, leadMs: number): Prom
     calls,
     messages,
     parts,
+    screenSettleMs,
   };
 }
 
