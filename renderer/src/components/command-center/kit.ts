@@ -1,7 +1,7 @@
 import { ref, type Ref } from 'vue';
 import { plannedSubject, STEP_KIND_LABELS } from '../../../../core/campaign';
 import { mergeContext, renderTemplate } from '../../../../core/templating';
-import { useDb } from '../../db/database';
+import { useDb, type CampaignDeskDb } from '../../db/database';
 import { displayName, toCoreContact } from '../../db/repos/contacts';
 import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../../db/records';
 import { formatWhen } from '../../format';
@@ -101,6 +101,23 @@ export function usePicked(): {
     }
   }
   return { picked, toggle, act };
+}
+
+/**
+ * How many people Scheduled holds: the active ones (the `[status+nextDueAt]` index, counted
+ * without reading a row) minus the active ones waiting on a person (a task open, a send held:
+ * few, read from the `[hold+nextDueAt]` index, which has no entry for a person not held).
+ */
+export async function countScheduled(db: CampaignDeskDb): Promise<number> {
+  const [active, holding] = await Promise.all([
+    db.enrollments.where('[status+nextDueAt]').between(['active', -Infinity], ['active', Infinity]).count(),
+    db.enrollments
+      .where('[hold+nextDueAt]')
+      .between(['needs-attention', -Infinity], ['task', Infinity])
+      .filter((e) => e.status === 'active')
+      .count(),
+  ]);
+  return active - holding;
 }
 
 /** Rows a paged folder shows at first, and adds on each "Show more". */
