@@ -2,10 +2,13 @@ import Dexie, { liveQuery, type ObservabilitySet } from 'dexie';
 import { onScopeDispose, shallowRef, watch, type Ref, type WatchSource } from 'vue';
 
 /**
- * How long a live query rests between re-runs while writes stream in (a send burst writes
- * its step runs, enrollments, outbox and Live Feed rows every few ms), in ms.
+ * How long a live query first rests between re-runs while writes stream in (a send burst
+ * writes its step runs, enrollments, outbox and Live Feed rows every few ms), in ms; each
+ * further rest of the same burst is twice as long, up to {@link COALESCE_MAX_MS}.
  */
 export const COALESCE_MS = 250;
+/** The longest rest, in ms; results this close together count as one burst. */
+export const COALESCE_MAX_MS = 1_000;
 
 /** What {@link coalescedLiveQuery} needs of time; tests pass their own. */
 export interface CoalesceTimer {
@@ -24,15 +27,17 @@ const realTimer: CoalesceTimer = {
 };
 
 /**
- * Dexie's `liveQuery(query)`, re-run at most about once per `throttleMs` while writes stream in,
- * and always ending on the final state.
+ * Dexie's `liveQuery(query)`, re-run at most once per rest while writes stream in, and always
+ * ending on the final state.
  *
  * While it is quiet this is Dexie's own live query: the first result and a lone write's re-run
- * arrive at once, and Dexie re-runs the query only for writes that touch what it read. Once two
- * results come less than `throttleMs` apart (a burst), it stops listening to Dexie for
- * `throttleMs` and then subscribes again, which reads everything fresh, so nothing written in
- * between is missed. If anything was written meanwhile (Dexie's `storagemutated`, any table), it
- * rests again after that one result; when a rest saw no write, it stays subscribed.
+ * arrive at once, and Dexie re-runs the query only for writes that touch what it read. When a
+ * result comes less than {@link COALESCE_MAX_MS} after the one before (a burst), it stops
+ * listening to Dexie and rests: `throttleMs` at first, twice that for each further rest of the
+ * same burst, up to {@link COALESCE_MAX_MS}. A rest ends by subscribing again, which reads
+ * everything fresh, if anything was written (Dexie's `storagemutated`, any table) since the
+ * last result's run began; otherwise it waits for the next write and subscribes then. So
+ * nothing written is missed, and a quiet query costs nothing.
  * Neither Dexie (4.4) nor VueUse offers this: throttling the emitted values (RxJS `throttleTime`,
  * VueUse `refThrottled`) still lets Dexie re-run the query on every write.
  * @param onValue receives each result; `onError` each failure (the query keeps being watched).
@@ -49,36 +54,49 @@ export function coalescedLiveQuery<T>(
   let subscription: { unsubscribe(): void } | undefined;
   let cancelRest: (() => void) | undefined;
   let lastResult = -Infinity;
+  /** The rest after the next burst result, ms. */
+  let restMs = throttleMs;
+  /** Writes seen (any table), and the count when the oldest run not yet answered began. */
   let writes = 0;
-  let writesAtRest = 0;
-  /** A rest just ended with writes seen during it: the burst goes on, rest after the next result. */
-  let burstGoesOn = false;
+  let writesAtRun: number | undefined;
+  /** Resting with no write since: the next write subscribes. */
+  let waitingForWrite = false;
   let stopped = false;
   const onWrite = (_parts: ObservabilitySet): void => {
     writes += 1;
+    if (waitingForWrite) {
+      waitingForWrite = false;
+      subscribe();
+    }
   };
   Dexie.on('storagemutated', onWrite);
 
-  const rest = (): void => {
+  const rest = (seen: number): void => {
     subscription?.unsubscribe();
     subscription = undefined;
-    writesAtRest = writes;
-    cancelRest = timer.after(throttleMs, () => {
+    const ms = restMs;
+    restMs = Math.min(restMs * 2, COALESCE_MAX_MS);
+    cancelRest = timer.after(ms, () => {
       cancelRest = undefined;
-      burstGoesOn = writes !== writesAtRest;
-      subscribe();
+      if (writes !== seen) subscribe();
+      else waitingForWrite = true;
     });
   };
   const subscribe = (): void => {
     if (stopped) return;
-    subscription = liveQuery(query).subscribe({
+    subscription = liveQuery(() => {
+      writesAtRun ??= writes;
+      return query();
+    }).subscribe({
       next: (value) => {
+        const seen = writesAtRun ?? writes;
+        writesAtRun = undefined;
         const at = timer.now();
-        const rapid = at - lastResult < throttleMs || burstGoesOn;
+        const burst = at - lastResult < COALESCE_MAX_MS;
         lastResult = at;
-        burstGoesOn = false;
+        if (!burst) restMs = throttleMs;
         onValue(value);
-        if (rapid) rest();
+        if (burst) rest(seen);
       },
       error: onError,
     });
@@ -86,6 +104,7 @@ export function coalescedLiveQuery<T>(
   subscribe();
   return () => {
     stopped = true;
+    waitingForWrite = false;
     subscription?.unsubscribe();
     cancelRest?.();
     Dexie.on('storagemutated').unsubscribe(onWrite);
@@ -95,8 +114,8 @@ export function coalescedLiveQuery<T>(
 /**
  * A ref that always holds the current result of `query` (Dexie's liveQuery, coalesced during
  * a burst of writes: {@link coalescedLiveQuery}): any write to the tables it reads, from this
- * window or another, updates it, at most about every {@link COALESCE_MS} ms while writes
- * stream in, and the last write's state always shows.
+ * window or another, updates it, at once when it is quiet and every {@link COALESCE_MS} to
+ * {@link COALESCE_MAX_MS} ms while writes stream in; the last write's state always shows.
  * `deps` re-run the query at once when they change (e.g. a search box, "Show more").
  * @returns `undefined` until the first result arrives.
  */
