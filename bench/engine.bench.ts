@@ -44,7 +44,10 @@ export async function benchEngine(): Promise<void> {
  * Command Center open and with the Live Feed open, round by round in one run.
  */
 export async function benchEngineScreen(): Promise<void> {
-  await benchInBrowser({ fireLatency: false, screens: SCREENS.map((s) => s.screen) });
+  // BENCH_SCREENS=command-center,live-feed picks screens (to look at one while changing it).
+  const named = process.env.BENCH_SCREENS?.split(',');
+  const screens = SCREENS.map((s) => s.screen).filter((screen) => !named || named.includes(screen));
+  await benchInBrowser({ fireLatency: false, screens });
 }
 
 interface Memory {
@@ -247,7 +250,9 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
         { engine: [] as number[], bare: [] as number[], ratio: [] as number[], settle: [] as number[] },
       ]),
     );
-    for (let round = 0; round < 3; round++) {
+    // BENCH_ROUNDS=1 for a quick look; figures are taken over 3.
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+    for (let round = 0; round < rounds; round++) {
       for (const screen of options.screens) {
         const figure = figures.get(screen)!;
         freshHost();
@@ -278,7 +283,7 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
           `engine round ${round + 1}, screen ${screen}: ${Math.round(run.totalMs)} ms = due→page ${run.dueToReceiptMs} ms, ` +
             `page→first mail/send ${Math.round(run.receiptToFirstSendMs)} ms, sending ${Math.round(run.sendingMs)} ms, ` +
             `last reply→recorded ${Math.round(run.lastReplyToEndMs)} ms; IndexedDB transactions ${run.transactions.readwrite} rw / ` +
-            `${run.transactions.readonly} ro; explicit transactions ×${run.explicit.count} (${Math.round(run.explicit.totalMs)} ms summed); ` +
+            `${run.transactions.readonly} ro (${run.transactions.byStores.join(', ')}); explicit transactions ×${run.explicit.count} (${Math.round(run.explicit.totalMs)} ms summed); ` +
             `each ${run.explicit.each.join(' ')} ms; calls: ${calls}; host-side mail/send ${Math.round(hostSend.totalMs)} ms summed ` +
             `(${Math.round(hostSend.totalMs / Math.max(1, hostSend.count))} ms each); prepare parts alone: per-email reads ` +
             `${Math.round(run.parts.perEmailReadsMs)} ms, compose ${Math.round(run.parts.composeMs)} ms, batched reads ` +
@@ -314,7 +319,7 @@ interface EngineRun {
   receiptToFirstSendMs: number;
   sendingMs: number;
   lastReplyToEndMs: number;
-  transactions: { readwrite: number; readonly: number };
+  transactions: { readwrite: number; readonly: number; byStores: string[] };
   explicit: { count: number; totalMs: number; each: number[] };
   calls: Record<string, { count: number; totalMs: number; jobs: number }>;
   parts: { perEmailReadsMs: number; composeMs: number; batchedReadsMs: number };

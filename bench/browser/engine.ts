@@ -112,7 +112,7 @@ interface EngineRun {
   /** Last reply → the batch ended (the last record transaction). */
   lastReplyToEndMs: number;
   /** Read-write and read-only IndexedDB transactions during the batch. */
-  transactions: { readwrite: number; readonly: number };
+  transactions: { readwrite: number; readonly: number; byStores: string[] };
   /** Explicit Dexie transactions (claim, records) and the time spent in them. */
   explicit: { count: number; totalMs: number; each: number[] };
   calls: Record<string, CallStats>;
@@ -138,6 +138,8 @@ async function engineSend(
   await Dexie.delete(name);
   const db = new CampaignDeskDb(name);
   const transactions = { readwrite: 0, readonly: 0 };
+  /** Read-only transactions by the tables they read (a live query's re-runs show here). */
+  const readonlyStores = new Map<string, number>();
   db.use({
     stack: 'dbcore',
     name: 'bench-count-transactions',
@@ -145,6 +147,10 @@ async function engineSend(
       ...down,
       transaction(stores, mode, options): DBCoreTransaction {
         transactions[mode] += 1;
+        if (mode === 'readonly') {
+          const key = [...stores].sort().join('+');
+          readonlyStores.set(key, (readonlyStores.get(key) ?? 0) + 1);
+        }
         return down.transaction(stores, mode, options);
       },
     }),
@@ -272,13 +278,17 @@ async function engineSend(
   // Only what happens from here on is the batch's.
   transactions.readwrite = 0;
   transactions.readonly = 0;
+  readonlyStores.clear();
   explicit.count = 0;
   explicit.totalMs = 0;
   explicit.each = [];
   stats.clear();
   const endedAt = await finished;
   const endedPerf = performance.now();
-  const counted = { ...transactions };
+  const counted = {
+    ...transactions,
+    byStores: [...readonlyStores].sort((a, b) => b[1] - a[1]).map(([stores, n]) => `${stores} ×${n}`),
+  };
   const timed = { ...explicit, each: [...explicit.each] };
   const calls = Object.fromEntries(stats);
   // The screen must end on the final state: every email sent shows.

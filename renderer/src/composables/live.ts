@@ -36,7 +36,8 @@ const realTimer: CoalesceTimer = {
  * listening to Dexie and rests: `throttleMs` at first, twice that for each further rest of the
  * same burst, up to {@link COALESCE_MAX_MS}. A rest ends by subscribing again, which reads
  * everything fresh, if anything was written (Dexie's `storagemutated`, any table) since the
- * last result's run began; otherwise it waits for the next write and subscribes then. So
+ * last result's run began (and then rests again after that result, however long the run
+took); otherwise it waits for the next write and subscribes then. So
  * nothing written is missed, and a quiet query costs nothing.
  * Neither Dexie (4.4) nor VueUse offers this: throttling the emitted values (RxJS `throttleTime`,
  * VueUse `refThrottled`) still lets Dexie re-run the query on every write.
@@ -78,9 +79,28 @@ export function coalescedLiveQuery<T>(
     restMs = Math.min(restMs * 2, COALESCE_MAX_MS);
     cancelRest = timer.after(ms, () => {
       cancelRest = undefined;
-      if (writes !== seen) subscribe();
+      if (writes !== seen) readOnce();
       else waitingForWrite = true;
     });
+  };
+  /** The burst goes on: one plain read of the current state (not live: no re-run for a write during it), then rest again. */
+  const readOnce = (): void => {
+    const seen = writes;
+    void Promise.resolve()
+      .then(query)
+      .then(
+        (value) => {
+          if (stopped) return;
+          lastResult = timer.now();
+          onValue(value);
+          rest(seen);
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          onError(error);
+          rest(seen);
+        },
+      );
   };
   const subscribe = (): void => {
     if (stopped) return;
