@@ -25,10 +25,29 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const CHILD = 'BENCH_ENGINE_CHILD';
 const MB = 1024 * 1024;
 
-/** Runs the three figures of the `engine` group. */
+/** The screens the 1,000-email burst runs with (bench/browser/screen.ts), and their figures' suffixes. */
+const SCREENS = [
+  { screen: 'none', suffix: '' },
+  { screen: 'command-center', suffix: '-command-center' },
+  { screen: 'live-feed', suffix: '-live-feed' },
+] as const;
+type ScreenName = (typeof SCREENS)[number]['screen'];
+
+/** Runs the figures of the `engine` group: the three of issue 4, and the burst with each screen open. */
 export async function benchEngine(): Promise<void> {
   await benchHostArm();
-  await benchInBrowser();
+  await benchInBrowser({ fireLatency: true, screens: SCREENS.map((s) => s.screen) });
+}
+
+/**
+ * `engine-screen` group (issue 13): only the 1,000-email burst, with no screen, with the
+ * Command Center open and with the Live Feed open, round by round in one run.
+ */
+export async function benchEngineScreen(): Promise<void> {
+  // BENCH_SCREENS=command-center,live-feed picks screens (to look at one while changing it).
+  const named = process.env.BENCH_SCREENS?.split(',');
+  const screens = SCREENS.map((s) => s.screen).filter((screen) => !named || named.includes(screen));
+  await benchInBrowser({ fireLatency: false, screens });
 }
 
 interface Memory {
@@ -143,10 +162,11 @@ function middle(values: number[]): number {
 }
 
 /** Figures 2 and 3: Chromium pages against the web host in this process. */
-async function benchInBrowser(): Promise<void> {
+async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenName[] }): Promise<void> {
   const { existsSync } = await import('node:fs');
   const { chromium } = await import('@playwright/test');
   const { build } = await import('vite');
+  const { default: vue } = await import('@vitejs/plugin-vue');
   const { CHROMIUM_ARGS } = await import('../e2e/chromium');
   const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find(
     (p): p is string => !!p && existsSync(p),
@@ -162,6 +182,7 @@ async function benchInBrowser(): Promise<void> {
     root: `${root}bench/browser`,
     base: './',
     logLevel: 'error',
+    plugins: [vue()],
     resolve: { alias: candidate ? [{ find: /^.*\/renderer\/src\/engine\/engine$/, replacement: candidate }] : [] },
     build: {
       outDir: `${root}out/bench-engine`,
@@ -211,7 +232,7 @@ async function benchInBrowser(): Promise<void> {
     };
 
     // Figure 2: fire latency through the WebSocket into the page.
-    {
+    if (options.fireLatency) {
       const page = await open();
       const lateness = await page.evaluate<number[]>('window.fireLatency(1000, 3, 500)');
       await page.close();
@@ -221,48 +242,67 @@ async function benchInBrowser(): Promise<void> {
       report('fire-latency-ws-max', lateness[lateness.length - 1]!, 'ms');
     }
 
-    // Figure 3: three rounds of (engine, bare nodemailer), each with a fresh host and page.
-    const engineRates: number[] = [];
-    const bareRates: number[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      freshHost();
-      const page = await open();
-      smtp.count = 0;
-      hostSend.count = 0;
-      hostSend.totalMs = 0;
-      const run = await page.evaluate<EngineRun>(`window.engineSend(1000, ${smtp.port}, 3000)`);
-      await page.close();
-      if (run.sent !== 1000 || smtp.count !== 1000)
-        throw new Error(`the engine sent ${run.sent} (SMTP server saw ${smtp.count}), not 1,000`);
-      smtp.count = 0;
-      const bareMs = await sendBare(smtp.port, run.messages);
-      if (smtp.count !== 1000) throw new Error(`bare nodemailer delivered ${smtp.count}, not 1,000`);
-      const engineRate = 1000 / (run.totalMs / 1000);
-      const bareRate = 1000 / (bareMs / 1000);
-      engineRates.push(engineRate);
-      bareRates.push(bareRate);
-      ratios.push(engineRate / bareRate);
-      const calls = Object.entries(run.calls)
-        .map(
-          ([name, s]) => `${name} ×${s.count} (${Math.round(s.totalMs)} ms summed${s.jobs ? `, ${s.jobs} jobs` : ''})`,
-        )
-        .join(', ');
-      console.log(
-        `engine round ${round + 1}: ${Math.round(run.totalMs)} ms = due→page ${run.dueToReceiptMs} ms, ` +
-          `page→first mail/send ${Math.round(run.receiptToFirstSendMs)} ms, sending ${Math.round(run.sendingMs)} ms, ` +
-          `last reply→recorded ${Math.round(run.lastReplyToEndMs)} ms; IndexedDB transactions ${run.transactions.readwrite} rw / ` +
-          `${run.transactions.readonly} ro; explicit transactions ×${run.explicit.count} (${Math.round(run.explicit.totalMs)} ms summed); ` +
-          `each ${run.explicit.each.join(' ')} ms; calls: ${calls}; host-side mail/send ${Math.round(hostSend.totalMs)} ms summed ` +
-          `(${Math.round(hostSend.totalMs / Math.max(1, hostSend.count))} ms each); prepare parts alone: per-email reads ` +
-          `${Math.round(run.parts.perEmailReadsMs)} ms, compose ${Math.round(run.parts.composeMs)} ms, batched reads ` +
-          `${Math.round(run.parts.batchedReadsMs)} ms; bare nodemailer ${Math.round(bareMs)} ms`,
-      );
+    // Figure 3: three rounds of (engine, bare nodemailer) per screen, each with a fresh host and
+    // page; the screens alternate within a round so they share its machine noise.
+    const figures = new Map(
+      options.screens.map((screen) => [
+        screen,
+        { engine: [] as number[], bare: [] as number[], ratio: [] as number[], settle: [] as number[] },
+      ]),
+    );
+    // BENCH_ROUNDS=1 for a quick look; figures are taken over 3.
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+    for (let round = 0; round < rounds; round++) {
+      for (const screen of options.screens) {
+        const figure = figures.get(screen)!;
+        freshHost();
+        const page = await open();
+        smtp.count = 0;
+        hostSend.count = 0;
+        hostSend.totalMs = 0;
+        const run = await page.evaluate<EngineRun>(`window.engineSend(1000, ${smtp.port}, 8000, '${screen}')`);
+        await page.close();
+        if (run.sent !== 1000 || smtp.count !== 1000)
+          throw new Error(`the engine sent ${run.sent} (SMTP server saw ${smtp.count}), not 1,000`);
+        smtp.count = 0;
+        const bareMs = await sendBare(smtp.port, run.messages);
+        if (smtp.count !== 1000) throw new Error(`bare nodemailer delivered ${smtp.count}, not 1,000`);
+        const engineRate = 1000 / (run.totalMs / 1000);
+        const bareRate = 1000 / (bareMs / 1000);
+        figure.engine.push(engineRate);
+        figure.bare.push(bareRate);
+        figure.ratio.push(engineRate / bareRate);
+        figure.settle.push(run.screenSettleMs);
+        const calls = Object.entries(run.calls)
+          .map(
+            ([name, s]) =>
+              `${name} ×${s.count} (${Math.round(s.totalMs)} ms summed${s.jobs ? `, ${s.jobs} jobs` : ''})`,
+          )
+          .join(', ');
+        console.log(
+          `engine round ${round + 1}, screen ${screen}: ${Math.round(run.totalMs)} ms = due→page ${run.dueToReceiptMs} ms, ` +
+            `page→first mail/send ${Math.round(run.receiptToFirstSendMs)} ms, sending ${Math.round(run.sendingMs)} ms, ` +
+            `last reply→recorded ${Math.round(run.lastReplyToEndMs)} ms; IndexedDB transactions ${run.transactions.readwrite} rw / ` +
+            `${run.transactions.readonly} ro (${run.transactions.byStores.join(', ')}); explicit transactions ×${run.explicit.count} (${Math.round(run.explicit.totalMs)} ms summed); ` +
+            `each ${run.explicit.each.join(' ')} ms; calls: ${calls}; host-side mail/send ${Math.round(hostSend.totalMs)} ms summed ` +
+            `(${Math.round(hostSend.totalMs / Math.max(1, hostSend.count))} ms each); prepare parts alone: per-email reads ` +
+            `${Math.round(run.parts.perEmailReadsMs)} ms, compose ${Math.round(run.parts.composeMs)} ms, batched reads ` +
+            `${Math.round(run.parts.batchedReadsMs)} ms; bare nodemailer ${Math.round(bareMs)} ms` +
+            (screen === 'none'
+              ? ''
+              : `; screen showed the final state ${Math.round(run.screenSettleMs)} ms after the last record`),
+        );
+      }
     }
-    report('engine-send-1000', Math.round(middle(engineRates)), 'emails/s');
-    report('nodemailer-send-1000', Math.round(middle(bareRates)), 'emails/s');
-    // Taken round by round (both halves share that round's machine noise), then the median.
-    report('engine-vs-nodemailer', Number(middle(ratios).toFixed(2)), 'x');
+    for (const { screen, suffix } of SCREENS) {
+      const figure = figures.get(screen);
+      if (!figure) continue;
+      report(`engine-send-1000${suffix}`, Math.round(middle(figure.engine)), 'emails/s');
+      report(`nodemailer-send-1000${suffix}`, Math.round(middle(figure.bare)), 'emails/s');
+      // Taken round by round (both halves share that round's machine noise), then the median.
+      report(`engine-vs-nodemailer${suffix}`, Number(middle(figure.ratio).toFixed(2)), 'x');
+      if (screen !== 'none') report(`screen-final-state${suffix}`, Math.round(middle(figure.settle)), 'ms');
+    }
   } finally {
     await browser.close();
     current.close();
@@ -279,10 +319,11 @@ interface EngineRun {
   receiptToFirstSendMs: number;
   sendingMs: number;
   lastReplyToEndMs: number;
-  transactions: { readwrite: number; readonly: number };
+  transactions: { readwrite: number; readonly: number; byStores: string[] };
   explicit: { count: number; totalMs: number; each: number[] };
   calls: Record<string, { count: number; totalMs: number; jobs: number }>;
   parts: { perEmailReadsMs: number; composeMs: number; batchedReadsMs: number };
+  screenSettleMs: number;
   messages: {
     from: { name: string; address: string };
     to: { name: string; address: string };

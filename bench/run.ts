@@ -4,7 +4,7 @@
  * Results and how they were taken are kept in docs/BENCHMARKS.md.
  */
 import { benchContactsTable, benchLaunch } from './browser.bench';
-import { benchEngine } from './engine.bench';
+import { benchEngine, benchEngineScreen } from './engine.bench';
 import { benchInbox } from './inbox.bench';
 import { benchInboxImap } from './inbox-imap.bench';
 import { benchPlan, benchResolver } from './resolver.bench';
@@ -21,6 +21,7 @@ const groups: Record<string, () => void | Promise<void>> = {
   sync: benchSync,
   'sync-concurrent': benchSyncConcurrent,
   engine: benchEngine,
+  'engine-screen': benchEngineScreen,
   inbox: benchInbox,
   'inbox-imap': benchInboxImap,
   results: benchResults,

@@ -1,9 +1,9 @@
 import { ref, type Ref } from 'vue';
 import { plannedSubject, STEP_KIND_LABELS } from '../../../../core/campaign';
 import { mergeContext, renderTemplate } from '../../../../core/templating';
-import { useDb } from '../../db/database';
+import { useDb, type CampaignDeskDb } from '../../db/database';
 import { displayName, toCoreContact } from '../../db/repos/contacts';
-import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord } from '../../db/records';
+import type { CampaignRecord, ContactRecord, EnrollmentRecord, MailboxRecord, StepRunRecord } from '../../db/records';
 import { formatWhen } from '../../format';
 import { useToasts } from '../../stores/toasts';
 
@@ -101,6 +101,66 @@ export function usePicked(): {
     }
   }
   return { picked, toggle, act };
+}
+
+/**
+ * How many people Scheduled holds: the active ones (the `[status+nextDueAt]` index, counted
+ * without reading a row) minus the active ones waiting on a person (a task open, a send held:
+ * few, read from the `[hold+nextDueAt]` index, which has no entry for a person not held).
+ */
+export async function countScheduled(db: CampaignDeskDb): Promise<number> {
+  const [active, holding] = await Promise.all([
+    db.enrollments.where('[status+nextDueAt]').between(['active', -Infinity], ['active', Infinity]).count(),
+    db.enrollments
+      .where('[hold+nextDueAt]')
+      .between(['needs-attention', -Infinity], ['task', Infinity])
+      .filter((e) => e.status === 'active')
+      .count(),
+  ]);
+  return active - holding;
+}
+
+/** Scheduled's rows: active people not waiting on someone, soonest first (`[status+nextDueAt]`). */
+const scheduledRange = (db: CampaignDeskDb) =>
+  db.enrollments
+    .where('[status+nextDueAt]')
+    .between(['active', -Infinity], ['active', Infinity])
+    .filter((e) => !e.hold);
+
+/**
+ * Scheduled's first `limit` rows and how many there are in all: the page reads index entries
+ * only until it is full (the few held people it passes over included), the total is
+ * {@link countScheduled}.
+ */
+export async function readScheduledPage(
+  db: CampaignDeskDb,
+  limit: number,
+): Promise<{ page: EnrollmentRecord[]; total: number }> {
+  const [page, total] = await Promise.all([scheduledRange(db).limit(limit).toArray(), countScheduled(db)]);
+  return { page, total };
+}
+
+/** Every scheduled person's enrollment id (for Select all over rows not shown). */
+export async function scheduledIds(db: CampaignDeskDb): Promise<string[]> {
+  return (await scheduledRange(db).primaryKeys()) as string[];
+}
+
+/**
+ * Sent's newest `limit` emails (the `[state+sentAt]` index read backwards, so no older row is
+ * read), how many were sent in all (an index count), and the enrollments they belong to.
+ */
+export async function readSentPage(
+  db: CampaignDeskDb,
+  limit: number,
+): Promise<{ sent: StepRunRecord[]; total: number; enrollments: Map<string, EnrollmentRecord> }> {
+  const range = () => db.stepRuns.where('[state+sentAt]').between(['sent', -Infinity], ['sent', Infinity]);
+  const [sent, total] = await Promise.all([range().reverse().limit(limit).toArray(), range().count()]);
+  const enrollments = new Map(
+    (await db.enrollments.bulkGet([...new Set(sent.map((r) => r.enrollmentId))]))
+      .filter((e): e is EnrollmentRecord => !!e)
+      .map((e) => [e.id, e]),
+  );
+  return { sent, total, enrollments };
 }
 
 /** Rows a paged folder shows at first, and adds on each "Show more". */
