@@ -252,8 +252,9 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
         result: enrollments,
         change: {
           name: 'campaign/launch',
-          // Compact: what every enrollment shares is said once; the server re-derives zones and
-          // due instants with core's resolver, as it re-runs every mutation (ARCHITECTURE.md, Sync).
+          // Compact: what every enrollment shares is said once. The server applies rows only: a
+          // device with a sync server set sends the enrollments written with it; one working
+          // alone keeps just this, and its snapshot brings them when a server is set (db/snapshot.ts).
           args: {
             campaignId: campaign.id,
             campaignVersion: campaign.version,
