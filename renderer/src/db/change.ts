@@ -1,9 +1,9 @@
 import type { Table } from 'dexie';
-import type { RowWrite } from '../../../core/sync/protocol';
-import { takeWrites } from './capture';
+import { ignoreWrites, takeWrites } from './capture';
 import { useDb } from './database';
 import { deviceIdOrCreate } from './device';
-import type { FeedEventRecord } from './records';
+import type { FeedEventRecord, OutboxRecord } from './records';
+import { capturesWrites } from './snapshot';
 
 /** What one change a person makes records besides itself: its outbox mutation and, usually, a Live Feed row. */
 export interface Change {
@@ -47,6 +47,9 @@ export function onCommitted(listener: (tables: readonly string[]) => void): () =
 /**
  * Runs `work` and records its change in one read-write transaction over `tables`,
  * the Live Feed, the outbox and `meta`: either all of it is stored or none of it.
+ * The outbox row carries the rows `work` wrote only on a device with a sync server set
+ * (or set once, db/snapshot.ts); a device working alone writes the small row, marked
+ * `alone` (name and arguments), which the snapshot replaces when a server is first set.
  * `work` may return several changes (a batch of sends recorded together): each gets its
  * own outbox row, in order. `work` must await nothing but Dexie (STYLE.md: no I/O inside
  * a transaction).
@@ -60,12 +63,17 @@ export async function inChange<T>(
   const db = useDb();
   const result = await db.transaction('rw', [...tables, db.feed, db.outbox, db.meta], async () => {
     takeWrites(); // a retried transaction starts clean
+    const capture = await capturesWrites(db);
+    if (!capture) ignoreWrites(); // nothing to read before each put, nothing kept
     const { result, change: changed } = await work();
     const clientId = await deviceIdOrCreate(db);
     await db.meta.put({ key: 'hadData', value: true });
     // The rows written go with the first change (a batch is applied by the server as one mutation's rows).
     const changes = Array.isArray(changed) ? (changed as readonly Change[]) : [changed as Change];
-    const writes = takeWrites();
+    const writes = capture ? takeWrites() : [];
+    // What the first change's row carries besides itself; the others carry nothing.
+    const carried = (i: number): Pick<OutboxRecord, 'writes' | 'alone'> =>
+      capture ? { writes: i === 0 ? writes : [] } : { alone: true };
     if (changes.length > 1 && changes.every((change) => !change.feed?.coalesceMs)) {
       // A batch (the engine recording many sends): two bulk writes instead of two per change.
       await db.outbox.bulkAdd(
@@ -74,12 +82,12 @@ export async function inChange<T>(
           name: change.name,
           args: change.args,
           at,
-          writes: i === 0 ? writes : [],
+          ...carried(i),
         })),
       );
       await db.feed.bulkAdd(changes.flatMap((change) => (change.feed ? [{ ...change.feed, at }] : [])));
     } else {
-      for (const [i, change] of changes.entries()) await record(clientId!, change, at, i === 0 ? writes : []);
+      for (const [i, change] of changes.entries()) await record(clientId!, change, at, carried(i));
     }
     return result;
   });
@@ -89,9 +97,14 @@ export async function inChange<T>(
 }
 
 /** Writes one change's outbox row and Live Feed row (inside the caller's transaction). */
-async function record(clientId: string, change: Change, at: number, writes: RowWrite[]): Promise<void> {
+async function record(
+  clientId: string,
+  change: Change,
+  at: number,
+  carried: Pick<OutboxRecord, 'writes' | 'alone'>,
+): Promise<void> {
   const db = useDb();
-  await db.outbox.add({ clientId, name: change.name, args: change.args, at, writes });
+  await db.outbox.add({ clientId, name: change.name, args: change.args, at, ...carried });
   if (!change.feed) return;
   const { coalesceMs, ...row } = change.feed;
   const last = coalesceMs ? await lastAbout(row, at - coalesceMs, at) : undefined;

@@ -291,8 +291,16 @@ export interface OutboxRecord {
   name: string;
   args: unknown;
   at: number;
-  /** The rows the change wrote, each with the row as it was before (see core/sync/protocol.ts `RowWrite`). */
+  /**
+   * The rows the change wrote, each with the row as it was before (see core/sync/protocol.ts
+   * `RowWrite`); recorded only on a device that has a sync server set (or had one, db/snapshot.ts).
+   */
   writes?: RowWrite[];
+  /**
+   * Made on a device working alone: no `writes` (the small row). The snapshot taken when a
+   * sync server is first set replaces these rows (db/snapshot.ts `startCapture`).
+   */
+  alone?: true;
 }
 
 /**

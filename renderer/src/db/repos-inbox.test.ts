@@ -12,6 +12,7 @@ import { createContact, deleteContacts, type ContactInput } from './repos/contac
 import { applyInboxBatch, inboxCursor, knownInboxMessageIds } from './repos/inbox';
 import { parseMessage } from '../../../core/inbox';
 import { launch, previewLaunch } from './repos/launch';
+import { startCapture } from './snapshot';
 import { saveMailbox } from './repos/mailboxes';
 import type { ContactRecord, EnrollmentRecord } from './records';
 import { mintUnsubscribeToken, newUnsubscribeKey, toBase64Url } from '../../../core/unsubscribe-token';
@@ -443,6 +444,7 @@ describe('applyInboxBatch: real messages from the tests’ own Postfix and Dovec
 
 describe('applyInboxBatch: unsubscribes and suppression', () => {
   it('an unsubscribe suppresses the address workspace-wide, synced, kept when the contact is deleted, and launch leaves them out', async () => {
+    await startCapture(db); // a device with a sync server set: changes carry their rows
     const rosa = await createContact({ ...blank, email: 'rosa@brooklyn.example', firstName: 'Rosa', lastName: 'Diaz' });
     const [eRosa] = await launch(await previewLaunch(spring.id, [rosa.id], READ_AT, null));
     await applyInboxBatch(batch([{ uid: 12, raw: fixture('unsubscribe-mailto.eml') }]));

@@ -18,6 +18,7 @@ import {
   type ContactInput,
 } from './repos/contacts';
 import { launch, previewLaunch } from './repos/launch';
+import { startCapture } from './snapshot';
 import { deleteMailbox, saveMailbox, type MailboxInput } from './repos/mailboxes';
 
 let db: CampaignDeskDb;
@@ -195,7 +196,8 @@ describe('schema', () => {
     upgraded.close();
   });
 
-  it('every change records the rows it wrote, each with the row as it was before', async () => {
+  it('on a device with a sync server set, every change records the rows it wrote, each with the row as it was before', async () => {
+    await startCapture(db);
     const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
     await updateContact(ana.id, { ...person({ email: 'ana@example.org', firstName: 'Anna' }) });
     const [created, edited] = await db.outbox.toArray();
@@ -217,6 +219,16 @@ describe('schema', () => {
         base: expect.objectContaining({ firstName: 'Anna' }),
         value: null,
       },
+    ]);
+  });
+
+  it('on a device working alone, a change writes the small row: its name and arguments, no rows', async () => {
+    const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));
+    await updateContact(ana.id, { ...person({ email: 'ana@example.org', firstName: 'Anna' }) });
+    const rows = await db.outbox.toArray();
+    expect(rows.map((row) => [row.name, row.alone, row.writes])).toEqual([
+      ['contact/create', true, undefined],
+      ['contact/update', true, undefined],
     ]);
   });
 

@@ -6,6 +6,7 @@ import {
   PUSH_MAX_MUTATIONS,
   PullResponse,
   PushResponse,
+  SYNC_TABLES,
   TABLES,
   WorkspaceResponse,
   type Mutation,
@@ -17,6 +18,7 @@ import { ignoreWrites } from '../db/capture';
 import { now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
+import { keepCapturing, startCapture, SYNC_URL_KEY } from '../db/snapshot';
 import { saveServerWorkspace } from '../db/unsubscribe';
 import type { OutboxRecord, SuppressionRecord } from '../db/records';
 import { stopSuppressed } from '../db/repos/inbox';
@@ -47,7 +49,7 @@ export interface SyncStatus {
 }
 
 /** Where the client keeps its state in the `meta` table. */
-const META = { url: 'sync.url', cookie: 'sync.cookie', lastSyncAt: 'sync.lastSyncAt' } as const;
+const META = { url: SYNC_URL_KEY, cookie: 'sync.cookie', lastSyncAt: 'sync.lastSyncAt' } as const;
 /** Tables a pull writes into (the server's `conflicts` land in the local one). */
 const LOCAL_TABLES: readonly string[] = TABLES;
 /** Most JSON bytes (UTF-8) in one push of several mutations; a single bigger mutation goes alone. */
@@ -244,13 +246,19 @@ export class SyncClient {
     // The host keeps the token with the address it is for, and sends it nowhere else.
     if (token && url !== null) await this.host.call('secrets/set', { key: 'sync:token', value: `${url}\n${token}` });
     if (url === null) {
+      await keepCapturing(this.db, now());
       await this.db.meta.delete(META.url);
       await this.host.call('secrets/delete', { key: 'sync:token' });
     } else {
-      const previous = (await this.db.meta.get(META.url))?.value;
-      await this.db.meta.put({ key: META.url, value: url });
-      // Another server knows nothing of this cookie: pull everything from it.
-      if (previous !== url) await this.db.meta.delete(META.cookie);
+      const db = this.db;
+      await db.transaction('rw', [...SYNC_TABLES.map((name) => db.table(name)), db.outbox, db.meta], async () => {
+        const previous = (await db.meta.get(META.url))?.value;
+        // The first server this device has: what it did alone goes as one snapshot (db/snapshot.ts).
+        await startCapture(db, now());
+        await db.meta.put({ key: META.url, value: url });
+        // Another server knows nothing of this cookie: pull everything from it.
+        if (previous !== url) await db.meta.delete(META.cookie);
+      });
     }
     this.failures = 0;
     this.update({ url, phase: url ? 'syncing' : 'off', lastError: null });

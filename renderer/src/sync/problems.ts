@@ -99,6 +99,7 @@ const WHAT: Record<string, string> = {
   'contact/delete': 'Contact deleted',
   'contacts/import': 'Contact import',
   'mailbox/save': 'Mailbox saved',
+  'sync/snapshot': 'Work done before sync was set up',
 };
 
 /**

@@ -18,6 +18,9 @@ import { SyncClient } from './client';
 import { resolveConflict } from './conflicts';
 import { discardProblem, readProblems, retryProblem } from './problems';
 import { inChange } from '../db/change';
+import { skipPendingSend } from '../db/repos/sends';
+import { PullResponse, type PullRow } from '../../../core/sync/protocol';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 /**
  * The sync client against the real sync server (in-memory PGlite) and the real host
@@ -564,5 +567,257 @@ describe('sync client against the sync server', () => {
     );
     a.sync.stop();
     a.close();
+  });
+});
+
+/** Every row the server holds for `token`'s workspace, pulled from the beginning by an observer (not a device). */
+async function serverRows(token: string): Promise<{ cookie: number; rows: PullRow[] }> {
+  const rows: PullRow[] = [];
+  let cookie: number | null = null;
+  for (;;) {
+    const answer = await fetch(`${server.url}/pull`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'observer', cookie }),
+    });
+    const page = PullResponse.parse(await answer.json());
+    rows.push(...page.rows);
+    cookie = page.cookie;
+    if (!page.hasMore) return { cookie, rows };
+  }
+}
+
+/**
+ * A TCP peer in front of the sync server that passes everything through except the
+ * answer to a push: it closes the connection once the server has answered one, so the
+ * push is applied on the server and the device never learns it.
+ */
+async function answerLostOnPush(): Promise<{ url: string; close: () => Promise<void> }> {
+  const target = new URL(server.url);
+  const sockets = new Set<Socket>();
+  const proxy = createNetServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let pushing = false;
+    client.on('data', (chunk) => {
+      if (chunk.toString('latin1').startsWith('POST /push')) pushing = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (pushing) {
+        client.destroy();
+        upstream.destroy();
+      } else client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        proxy.close(() => resolve());
+      }),
+  };
+}
+
+describe('launch on a device working alone, then a sync server set (db/snapshot.ts)', () => {
+  /** A mailbox, `count` people and a two-email campaign launched for them all, on `d`. */
+  async function launched(d: Awaited<ReturnType<typeof device>>, count: number) {
+    return d.on(async () => {
+      await saveMailbox(
+        {
+          name: 'Rep',
+          email: 'rep@northwind.example',
+          timeZone: 'Europe/Berlin',
+          smtp: { host: 'smtp.northwind.example', port: 587, security: 'starttls', user: 'rep' },
+          dailyLimit: 400,
+          minGapMs: 20_000,
+        },
+        false,
+      );
+      const people = [];
+      for (let i = 0; i < count; i++) people.push(await createContact(person(`p${i}@launchrow.example`, `P${i}`)));
+      const campaign = await createCampaign('Alone');
+      const steps = ['s1', 's2'].map((id, i) => ({
+        id,
+        day: i + 1,
+        type: 'email' as const,
+        subject: 'Hi',
+        body: '<p>Hi</p>',
+        send: { timing: 'at_time' as const, time: '23:59', followUp: false },
+      }));
+      await saveCampaign(campaign.id, { steps }, 1);
+      const enrollments = await launch(
+        await previewLaunch(
+          campaign.id,
+          people.map((p) => p.id),
+          Date.now(),
+          null,
+        ),
+      );
+      return { campaign, people, enrollments };
+    });
+  }
+
+  /** Rows of `table` on the server, counted by id (each must be there once). */
+  const byTable = (rows: PullRow[], table: string) => rows.filter((row) => row.table === table && !row.deleted);
+
+  it('launching 50 people alone writes the small outbox row; setting a server then brings the team all 50 enrollments and their step runs, each once', async () => {
+    const own = await server.createToken('rep', 'launchrow');
+    const a = await device('a');
+    const { campaign, people, enrollments } = await launched(a, 50);
+    // The step 1 email of ten of them skipped, still alone: ten step runs.
+    await a.on(() => skipPendingSend(enrollments.slice(0, 10).map((e) => e.id)));
+
+    const launchRow = (await a.db.outbox.toArray()).find((row) => row.name === 'campaign/launch')!;
+    // The intent only: the launch once and who, no enrollment rows.
+    expect(Object.keys(launchRow).sort()).toEqual(['alone', 'args', 'at', 'clientId', 'mutationId', 'name']);
+    expect(launchRow.alone).toBe(true);
+    expect(launchRow.args).toMatchObject({ campaignId: campaign.id, contactIds: people.map((p) => p.id) });
+    expect(JSON.stringify(launchRow).length).toBeLessThan(4_096);
+    expect(JSON.stringify(launchRow)).not.toContain(`"${enrollments[0]!.id}"`);
+
+    await a.sync.configure(server.url, own);
+    expect(a.sync.status).toMatchObject({ phase: 'synced', lastError: null });
+    expect(await a.db.outbox.count()).toBe(0);
+
+    const { cookie, rows } = await serverRows(own);
+    const onServer = byTable(rows, 'enrollments');
+    expect(onServer.map((row) => row.id).sort()).toEqual(enrollments.map((e) => e.id).sort());
+    expect(onServer.find((row) => row.id === enrollments[0]!.id)!.value).toMatchObject({
+      campaignId: campaign.id,
+      contactId: people[0]!.id,
+      deviceId: enrollments[0]!.deviceId,
+      status: 'active',
+    });
+    const runs = byTable(rows, 'stepRuns');
+    expect(runs.map((row) => row.id).sort()).toEqual(
+      enrollments
+        .slice(0, 10)
+        .map((e) => `${e.id}:s1`)
+        .sort(),
+    );
+    expect(runs.every((row) => (row.value as { state?: string }).state === 'skipped')).toBe(true);
+    expect(byTable(rows, 'contacts')).toHaveLength(50);
+    expect(byTable(rows, 'campaigns').map((row) => row.value)).toEqual([await a.db.campaigns.get(campaign.id)]);
+    // Each row written once: the server's sequence counted no second write of any of them.
+    expect(cookie).toBe(rows.length);
+    expect(byTable(rows, 'conflicts')).toHaveLength(0);
+
+    // A second device of the team gets them as the first has them.
+    const b = await device('b');
+    await b.sync.configure(server.url, own);
+    expect(await b.db.enrollments.count()).toBe(50);
+    expect(await b.db.stepRuns.count()).toBe(10);
+    expect(await b.db.outbox.count()).toBe(0);
+    a.sync.stop();
+    b.sync.stop();
+    a.close();
+    b.close();
+  });
+
+  it('a device that had a server all along records the launch’s rows with it, as before, and takes no snapshot', async () => {
+    const own = await server.createToken('rep', 'launchrow-along');
+    const a = await device('a');
+    await a.sync.configure(server.url, own);
+    const { campaign, enrollments } = await launched(a, 3);
+    const rows = await a.db.outbox.toArray();
+    expect(rows.map((row) => row.name)).not.toContain('sync/snapshot');
+    expect(rows.every((row) => row.alone === undefined && Array.isArray(row.writes))).toBe(true);
+    const launchRow = rows.find((row) => row.name === 'campaign/launch')!;
+    expect(launchRow.writes!.map((w) => `${w.table}/${w.id}`).sort()).toEqual(
+      [`campaigns/${campaign.id}`, ...enrollments.map((e) => `enrollments/${e.id}`)].sort(),
+    );
+    // Cleared and set again: still recording rows, still no snapshot.
+    await a.sync.configure(null);
+    await a.on(() => skipPendingSend([enrollments[0]!.id]));
+    expect((await a.db.outbox.toArray()).at(-1)!.writes!.map((w) => w.table)).toContain('stepRuns');
+    await a.sync.configure(server.url, own);
+    expect(await a.db.outbox.count()).toBe(0);
+    const { cookie, rows: onServer } = await serverRows(own);
+    expect(byTable(onServer, 'enrollments')).toHaveLength(3);
+    expect(byTable(onServer, 'stepRuns').map((row) => row.id)).toEqual([`${enrollments[0]!.id}:s1`]);
+    expect(byTable(onServer, 'conflicts')).toHaveLength(0);
+    expect(cookie).toBeGreaterThanOrEqual(onServer.length);
+    a.sync.stop();
+    a.close();
+  });
+
+  it('a row the server cannot store travels in a snapshot row of its own: it alone is set aside, the launch reaches the team', async () => {
+    const own = await server.createToken('rep', 'launchrow-refused');
+    const a = await device('a');
+    const { enrollments } = await launched(a, 5);
+    // Text an older version could have left behind, straight into the table.
+    const olga = await a.on(() => createContact(person('olga@launchrow.example', 'Olga')));
+    await a.db.contacts.update(olga.id, { company: 'Acme\u0000 Ltd' });
+    await a.sync.configure(server.url, own);
+    expect(a.sync.status).toMatchObject({ phase: 'synced', lastError: null });
+    const problems = await readProblems(a.db);
+    expect(
+      problems.map((problem) => [problem.change.name, problem.change.writes!.map((w) => w.id), problem.reason]),
+    ).toEqual([
+      ['sync/snapshot', [olga.id], expect.stringMatching(/^writes\[0\]\.value\.company: holds a NUL character/)],
+    ]);
+    const { rows } = await serverRows(own);
+    expect(byTable(rows, 'enrollments')).toHaveLength(5);
+    expect(
+      byTable(rows, 'enrollments')
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(enrollments.map((e) => e.id).sort());
+    expect(byTable(rows, 'contacts').map((row) => row.id)).not.toContain(olga.id);
+    a.sync.stop();
+    a.close();
+  });
+
+  it('a snapshot whose push was applied but whose answer was lost is not applied twice, nor one pushed again under new ids', async () => {
+    const own = await server.createToken('rep', 'launchrow-lost');
+    const a = await device('a');
+    const { enrollments } = await launched(a, 50);
+    const lossy = await answerLostOnPush();
+    try {
+      await a.sync.configure(lossy.url, own);
+      // The device never heard back: its snapshot waits in the outbox …
+      expect(a.sync.status.phase).toBe('offline');
+      const snapshot = await a.db.outbox.toArray();
+      expect(snapshot.map((row) => row.name)).toEqual(['sync/snapshot']);
+      expect(snapshot[0]!.writes!.filter((w) => w.table === 'enrollments')).toHaveLength(50);
+      // … though the server applied it.
+      const first = await serverRows(own);
+      expect(byTable(first.rows, 'enrollments')).toHaveLength(50);
+
+      // The device reaches the server itself: the same mutation ids are skipped.
+      await a.sync.configure(server.url, own);
+      expect(a.sync.status).toMatchObject({ phase: 'synced', lastError: null });
+      expect(await a.db.outbox.count()).toBe(0);
+      expect((await serverRows(own)).cookie).toBe(first.cookie);
+
+      // The same snapshot again under new ids (say, restored from a copy taken before it was
+      // pushed): every row is already there, equal, so nothing is written and no conflict made.
+      await a.db.outbox.bulkAdd(snapshot.map(({ mutationId: _, ...row }) => row));
+      await a.sync.syncNow();
+      expect(await a.db.outbox.count()).toBe(0);
+      const again = await serverRows(own);
+      expect(again.cookie).toBe(first.cookie);
+      expect(
+        byTable(again.rows, 'enrollments')
+          .map((row) => row.id)
+          .sort(),
+      ).toEqual(enrollments.map((e) => e.id).sort());
+      expect(byTable(again.rows, 'conflicts')).toHaveLength(0);
+      expect(await a.db.conflicts.count()).toBe(0);
+    } finally {
+      await lossy.close();
+      a.sync.stop();
+      a.close();
+    }
   });
 });

@@ -229,10 +229,13 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
           },
         ]);
       }
+      // Read by campaign, not by person: a new campaign has none to read, where 10,000 people
+      // were 20,000 index lookups inside the launch's transaction.
+      const launching = new Set(people.map((person) => person.contact.id));
       const twice = await db.enrollments
-        .where('[contactId+status]')
-        .anyOf(people.flatMap((person) => ONGOING.map((status) => [person.contact.id, status])))
-        .filter((e) => e.campaignId === campaign.id)
+        .where('[campaignId+status]')
+        .anyOf(ONGOING.map((status) => [campaign.id, status]))
+        .filter((e) => launching.has(e.contactId))
         .first();
       if (twice) {
         const who = people.find((person) => person.contact.id === twice.contactId)!.contact;
@@ -252,8 +255,9 @@ export async function launch(preview: LaunchPreview): Promise<EnrollmentRecord[]
         result: enrollments,
         change: {
           name: 'campaign/launch',
-          // Compact: what every enrollment shares is said once; the server re-derives zones and
-          // due instants with core's resolver, as it re-runs every mutation (ARCHITECTURE.md, Sync).
+          // Compact: what every enrollment shares is said once. The server applies rows only: a
+          // device with a sync server set sends the enrollments written with it; one working
+          // alone keeps just this, and its snapshot brings them when a server is set (db/snapshot.ts).
           args: {
             campaignId: campaign.id,
             campaignVersion: campaign.version,
