@@ -394,9 +394,44 @@ export type HostHandlers = {
 };
 
 /**
- * What the preload exposes as `window.campaignDesk`, and what the WebSocket
- * transport implements: the whole bridge. Calls reject with an Error whose
- * message names the refused field when the host refuses an input.
+ * Why a host call gave no data, as every transport carries it (`{ ok: false, error }`):
+ * - `invalid-input`: the contract's schema (or a rule of the call) refused the input; nothing ran.
+ *   `path` names the field as the person would write it (`input.smtp.port`), and `message`
+ *   reads `<path>: <reason>`, the refused value quoted.
+ * - `not-found`: no such host call (`path` is `call`).
+ * - `forbidden`: the caller may not make calls (a frame that is not the app's own page).
+ * - `internal`: the host failed while acting (a secret store that cannot write, a bug);
+ *   it may have acted in part.
+ * - `unreachable`: the request never reached the host (no connection): the host did nothing.
+ * - `lost`: the request went but the connection broke before the answer: the host may have acted.
+ *
+ * The last two are made by the renderer's transports, never sent by the host. A mail server's
+ * own refusal (a wrong password, a closed port) is not an error of the call: it is the call's
+ * answer (`mail/verify`'s `{ ok: false, message }`, a `retry` send outcome).
+ */
+export const HostErrorType = z.enum(['invalid-input', 'not-found', 'forbidden', 'internal', 'unreachable', 'lost']);
+export type HostErrorType = z.infer<typeof HostErrorType>;
+
+/** A host call's error as data: its {@link HostErrorType}, the field it is about (`''`: none), the words shown. */
+export const HostError = z.object({ type: HostErrorType, path: z.string(), message: z.string() });
+export type HostError = z.infer<typeof HostError>;
+
+/**
+ * What the host answers every call with, on both transports (Electron's IPC and the web host's
+ * WebSocket): the call's output as `data`, or the {@link HostError}. The host never throws to
+ * a transport, so Electron's rewriting of a rejected `ipcRenderer.invoke` ("Error invoking
+ * remote method …") never reaches what the person reads.
+ */
+export const HostReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: HostError }),
+]);
+export type HostReply = z.infer<typeof HostReply>;
+
+/**
+ * What the renderer's host client offers, on either transport. Calls reject with the
+ * renderer's `HostCallError` (type, path, message of a {@link HostError}) when the host
+ * refuses an input or fails; the words are the same on both transports.
  */
 export interface HostBridge {
   call<N extends HostCallName>(name: N, input: HostCallInput<N>): Promise<HostCallOutput<N>>;
@@ -404,12 +439,20 @@ export interface HostBridge {
   on<E extends HostEventName>(event: E, listener: (payload: HostEventPayload<E>) => void): () => void;
 }
 
-/** The WebSocket wire format of the web host (JSON text frames). */
+/**
+ * What the preload exposes as `window.campaignDesk`: the whole raw bridge. `call` resolves
+ * with the host's {@link HostReply} (never rejected by the host); the renderer's client
+ * unwraps it, in the same place as the WebSocket's replies.
+ */
+export interface PreloadBridge {
+  call(name: HostCallName, input: unknown): Promise<HostReply>;
+  /** Subscribes to a host event; returns the function that unsubscribes. */
+  on<E extends HostEventName>(event: E, listener: (payload: HostEventPayload<E>) => void): () => void;
+}
+
+/** The WebSocket wire format of the web host (JSON text frames): a request, its reply by `id`, or an event. */
 export type WireRequest = { id: number; call: string; input: unknown };
-export type WireMessage =
-  | { id: number; ok: true; data: unknown }
-  | { id: number; ok: false; error: string }
-  | { event: string; payload: unknown };
+export type WireMessage = ({ id: number } & HostReply) | { event: string; payload: unknown };
 
 export function isHostCallName(name: string): name is HostCallName {
   return Object.hasOwn(hostCalls, name);
