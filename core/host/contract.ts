@@ -35,6 +35,22 @@ const SecretKey = z.string().regex(/^((smtp|imap):[A-Za-z0-9-]{1,64}|sync:token)
     `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>, imap:<mailbox id> or sync:token)`,
 });
 
+/** The longest password or token the secret store and the mail checks take, in characters. */
+const SECRET_MAX = 4096;
+
+/**
+ * A password or token (1 to {@link SECRET_MAX} characters). Its refusal says how long it was,
+ * never what it was: a secret is not shown back on screen.
+ */
+const SecretValue = z.string().refine((value) => value.length >= 1 && value.length <= SECRET_MAX, {
+  error: (issue) => {
+    const length = typeof issue.input === 'string' ? issue.input.length : 0;
+    return length === 0
+      ? 'is empty'
+      : `is ${length} characters long; a password or token has at most ${SECRET_MAX} (check what was pasted)`;
+  },
+});
+
 const HeaderSafe = z.string().refine((value) => !/[\r\n]/.test(value), { error: 'cannot contain a line break' });
 const MessageId = z.string().regex(/^<[^<>\s@]+@[^<>\s@]+>$/, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a Message-ID (<id@domain>)`,
@@ -132,7 +148,7 @@ export const hostCalls = {
    * never enter IndexedDB.
    */
   'secrets/set': {
-    input: z.object({ key: SecretKey, value: z.string().min(1).max(4096) }).strict(),
+    input: z.object({ key: SecretKey, value: SecretValue }).strict(),
     output: z.object({}),
   },
   'secrets/has': { input: z.object({ key: SecretKey }).strict(), output: z.object({ present: z.boolean() }) },
@@ -221,9 +237,7 @@ export const hostCalls = {
    * `message`: why it failed, in words a salesperson reads.
    */
   'mail/verify': {
-    input: z
-      .object({ mailboxId: z.string().min(1), smtp: SmtpSettings, password: z.string().min(1).max(4096).optional() })
-      .strict(),
+    input: z.object({ mailboxId: z.string().min(1), smtp: SmtpSettings, password: SecretValue.optional() }).strict(),
     output: z.object({ ok: z.boolean(), message: z.string().optional() }),
   },
   /**
@@ -233,9 +247,7 @@ export const hostCalls = {
    * once), on failure why, in words a salesperson reads.
    */
   'inbox/verify': {
-    input: z
-      .object({ mailboxId: z.string().min(1), imap: ImapSettings, password: z.string().min(1).max(4096).optional() })
-      .strict(),
+    input: z.object({ mailboxId: z.string().min(1), imap: ImapSettings, password: SecretValue.optional() }).strict(),
     output: z.object({
       ok: z.boolean(),
       state: InboxState.optional(),

@@ -158,6 +158,15 @@ describe('host errors cross both transports as data, in the same words', () => {
       },
       delivery: 'refused',
     });
+    // A secret that is refused is named by its length, never shown back.
+    expect(await onBoth('secrets/set', { key: 'smtp:mbx-1', value: 'p'.repeat(5000) })).toEqual({
+      error: {
+        type: 'invalid-input',
+        path: 'input.value',
+        message: 'input.value: is 5000 characters long; a password or token has at most 4096 (check what was pasted)',
+      },
+      delivery: 'refused',
+    });
     expect(await onBoth('secrets/has', { key: 'smtp:no spaces!' })).toMatchObject({
       error: { type: 'invalid-input', path: 'input.key' },
     });
