@@ -4,7 +4,6 @@ import {
   type HostCallInput,
   type HostCallName,
   type HostCallOutput,
-  type HostError,
   type HostErrorType,
   type HostEventName,
   type HostEventPayload,
@@ -52,11 +51,6 @@ export class HostCallError extends Error {
 
   get delivery(): 'unreachable' | 'lost' | 'refused' {
     return this.type === 'unreachable' || this.type === 'lost' ? this.type : 'refused';
-  }
-
-  /** The error as the contract carries it. */
-  toJSON(): HostError {
-    return { type: this.type, path: this.path, message: this.message };
   }
 }
 
