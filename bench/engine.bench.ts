@@ -87,8 +87,13 @@ async function benchHostArm(): Promise<void> {
     // A first small call warms the path (dispatch, validation, JSON) as a running app has.
     const replies = new Map<number, (data: unknown) => void>();
     ws.on('message', (data) => {
-      const reply = JSON.parse(String(data)) as { id: number; ok: boolean; data?: unknown; error?: string };
-      if (!reply.ok) throw new Error(reply.error);
+      const reply = JSON.parse(String(data)) as {
+        id: number;
+        ok: boolean;
+        data?: unknown;
+        error?: { message: string };
+      };
+      if (!reply.ok) throw new Error(reply.error?.message);
       replies.get(reply.id)?.(reply.data);
     });
     let nextId = 1;

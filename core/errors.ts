@@ -75,3 +75,19 @@ export function show(value: unknown): string {
   }
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
+
+/**
+ * Thrown by the host when it refuses a call for another reason than its input's shape:
+ * `not-found`, no such call; `forbidden`, the caller may not call (a frame that is not the
+ * app's page). `path` names what was refused (`call`, `frame`); `message` reads `<path>: <reason>`.
+ */
+export class CallRefused extends Error {
+  constructor(
+    readonly type: 'not-found' | 'forbidden',
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'CallRefused';
+  }
+}

@@ -1,17 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
+import { checkTestConnectionWords, closedPort } from './support/host-words';
 import { startSmtp } from './support/smtp';
 
 const SHOTS = 'e2e/screenshots';
-
-/** A port that was just free: a real server, stopped. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 test('SPEC §11: the mailbox form fills IMAP in from SMTP, and Test connection checks each server before saving', async ({
   page,
@@ -39,6 +30,12 @@ test('SPEC §11: the mailbox form fills IMAP in from SMTP, and Test connection c
     );
     await form.getByTestId('imap-user').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/inbox-host-form-prefilled-1280.png` });
+
+    // SMTP: a server that is not running, then a password the host refuses (issue 13: the host's
+    // answers and refusals reach the screen in its own words, the same in the desktop app).
+    await checkTestConnectionWords(form);
+    await form.getByTestId('smtp-test').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/smtp-test-refused-1280.png` });
 
     // SMTP: the test's own server on loopback (no TLS, no login).
     await form.getByTestId('mailbox-host').fill('127.0.0.1');

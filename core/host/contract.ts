@@ -35,6 +35,22 @@ const SecretKey = z.string().regex(/^((smtp|imap):[A-Za-z0-9-]{1,64}|sync:token)
     `${JSON.stringify(issue.input)} is not a secret name (smtp:<mailbox id>, imap:<mailbox id> or sync:token)`,
 });
 
+/** The longest password or token the secret store and the mail checks take, in characters. */
+const SECRET_MAX = 4096;
+
+/**
+ * A password or token (1 to {@link SECRET_MAX} characters). Its refusal says how long it was,
+ * never what it was: a secret is not shown back on screen.
+ */
+const SecretValue = z.string().refine((value) => value.length >= 1 && value.length <= SECRET_MAX, {
+  error: (issue) => {
+    const length = typeof issue.input === 'string' ? issue.input.length : 0;
+    return length === 0
+      ? 'is empty'
+      : `is ${length} characters long; a password or token has at most ${SECRET_MAX} (check what was pasted)`;
+  },
+});
+
 const HeaderSafe = z.string().refine((value) => !/[\r\n]/.test(value), { error: 'cannot contain a line break' });
 const MessageId = z.string().regex(/^<[^<>\s@]+@[^<>\s@]+>$/, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a Message-ID (<id@domain>)`,
@@ -132,7 +148,7 @@ export const hostCalls = {
    * never enter IndexedDB.
    */
   'secrets/set': {
-    input: z.object({ key: SecretKey, value: z.string().min(1).max(4096) }).strict(),
+    input: z.object({ key: SecretKey, value: SecretValue }).strict(),
     output: z.object({}),
   },
   'secrets/has': { input: z.object({ key: SecretKey }).strict(), output: z.object({ present: z.boolean() }) },
@@ -251,9 +267,7 @@ export const hostCalls = {
    * `message`: why it failed, in words a salesperson reads.
    */
   'mail/verify': {
-    input: z
-      .object({ mailboxId: z.string().min(1), smtp: SmtpSettings, password: z.string().min(1).max(4096).optional() })
-      .strict(),
+    input: z.object({ mailboxId: z.string().min(1), smtp: SmtpSettings, password: SecretValue.optional() }).strict(),
     output: z.object({ ok: z.boolean(), message: z.string().optional() }),
   },
   /**
@@ -263,9 +277,7 @@ export const hostCalls = {
    * once), on failure why, in words a salesperson reads.
    */
   'inbox/verify': {
-    input: z
-      .object({ mailboxId: z.string().min(1), imap: ImapSettings, password: z.string().min(1).max(4096).optional() })
-      .strict(),
+    input: z.object({ mailboxId: z.string().min(1), imap: ImapSettings, password: SecretValue.optional() }).strict(),
     output: z.object({
       ok: z.boolean(),
       state: InboxState.optional(),
@@ -434,9 +446,44 @@ export type HostHandlers = {
 };
 
 /**
- * What the preload exposes as `window.campaignDesk`, and what the WebSocket
- * transport implements: the whole bridge. Calls reject with an Error whose
- * message names the refused field when the host refuses an input.
+ * Why a host call gave no data, as every transport carries it (`{ ok: false, error }`):
+ * - `invalid-input`: the contract's schema (or a rule of the call) refused the input; nothing ran.
+ *   `path` names the field as the person would write it (`input.smtp.port`), and `message`
+ *   reads `<path>: <reason>`, the refused value quoted.
+ * - `not-found`: no such host call (`path` is `call`).
+ * - `forbidden`: the caller may not make calls (a frame that is not the app's own page).
+ * - `internal`: the host failed while acting (a secret store that cannot write, a bug);
+ *   it may have acted in part.
+ * - `unreachable`: the request never reached the host (no connection): the host did nothing.
+ * - `lost`: the request went but the connection broke before the answer: the host may have acted.
+ *
+ * The last two are made by the renderer's transports, never sent by the host. A mail server's
+ * own refusal (a wrong password, a closed port) is not an error of the call: it is the call's
+ * answer (`mail/verify`'s `{ ok: false, message }`, a `retry` send outcome).
+ */
+export const HostErrorType = z.enum(['invalid-input', 'not-found', 'forbidden', 'internal', 'unreachable', 'lost']);
+export type HostErrorType = z.infer<typeof HostErrorType>;
+
+/** A host call's error as data: its {@link HostErrorType}, the field it is about (`''`: none), the words shown. */
+export const HostError = z.object({ type: HostErrorType, path: z.string(), message: z.string() });
+export type HostError = z.infer<typeof HostError>;
+
+/**
+ * What the host answers every call with, on both transports (Electron's IPC and the web host's
+ * WebSocket): the call's output as `data`, or the {@link HostError}. The host never throws to
+ * a transport, so Electron's rewriting of a rejected `ipcRenderer.invoke` ("Error invoking
+ * remote method …") never reaches what the person reads.
+ */
+export const HostReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: HostError }),
+]);
+export type HostReply = z.infer<typeof HostReply>;
+
+/**
+ * What the renderer's host client offers, on either transport. Calls reject with the
+ * renderer's `HostCallError` (type, path, message of a {@link HostError}) when the host
+ * refuses an input or fails; the words are the same on both transports.
  */
 export interface HostBridge {
   call<N extends HostCallName>(name: N, input: HostCallInput<N>): Promise<HostCallOutput<N>>;
@@ -444,12 +491,20 @@ export interface HostBridge {
   on<E extends HostEventName>(event: E, listener: (payload: HostEventPayload<E>) => void): () => void;
 }
 
-/** The WebSocket wire format of the web host (JSON text frames). */
+/**
+ * What the preload exposes as `window.campaignDesk`: the whole raw bridge. `call` resolves
+ * with the host's {@link HostReply} (never rejected by the host); the renderer's client
+ * unwraps it, in the same place as the WebSocket's replies.
+ */
+export interface PreloadBridge {
+  call(name: HostCallName, input: unknown): Promise<HostReply>;
+  /** Subscribes to a host event; returns the function that unsubscribes. */
+  on<E extends HostEventName>(event: E, listener: (payload: HostEventPayload<E>) => void): () => void;
+}
+
+/** The WebSocket wire format of the web host (JSON text frames): a request, its reply by `id`, or an event. */
 export type WireRequest = { id: number; call: string; input: unknown };
-export type WireMessage =
-  | { id: number; ok: true; data: unknown }
-  | { id: number; ok: false; error: string }
-  | { event: string; payload: unknown };
+export type WireMessage = ({ id: number } & HostReply) | { event: string; payload: unknown };
 
 export function isHostCallName(name: string): name is HostCallName {
   return Object.hasOwn(hostCalls, name);

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
+import { checkTestConnectionWords } from '../support/host-words';
 import { appRoot, findElectron } from './launch';
 
 /**
@@ -54,12 +55,23 @@ test.describe('desktop app', () => {
       process: typeof (globalThis as { process?: unknown }).process,
     }));
     expect(page_).toEqual({ bridge: ['call', 'on'], require: 'undefined', process: 'undefined' });
-    const info = await page.evaluate(() =>
-      (
-        globalThis as unknown as { campaignDesk: { call(n: string, i: object): Promise<{ host: string }> } }
-      ).campaignDesk.call('app/get-info', {}),
-    );
-    expect(info.host).toBe('electron');
+    // The raw bridge answers as data (issue 13): `{ ok, data }`, or `{ ok: false, error }`, never a rejection.
+    type RawBridge = { campaignDesk: { call(n: string, i: object): Promise<Record<string, unknown>> } };
+    const info = await page.evaluate(() => (globalThis as unknown as RawBridge).campaignDesk.call('app/get-info', {}));
+    expect((info.data as { host: string }).host).toBe('electron');
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as RawBridge).campaignDesk.call('secrets/has', { key: 'smtp:no spaces!' }),
+      ),
+    ).toEqual({
+      ok: false,
+      error: {
+        type: 'invalid-input',
+        path: 'input.key',
+        message:
+          'input.key: "smtp:no spaces!" is not a secret name (smtp:<mailbox id>, imap:<mailbox id> or sync:token)',
+      },
+    });
   });
 
   test('creates a campaign', async () => {
@@ -112,5 +124,15 @@ test.describe('desktop app', () => {
       .poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.isVisible()))
       .toBe(true);
     await expect(page).toHaveURL(/#\/command-center\?task=no-such-task$/);
+  });
+
+  test('Test connection shows the host’s answer and its refusal in the browser build’s words', async () => {
+    await page.goto(page.url().replace(/#.*$/, '#/settings'));
+    await page.getByTestId('mailbox-add').click();
+    const form = page.getByRole('dialog', { name: 'Add a mailbox' });
+    // The same steps and sentences as e2e/inbox-settings.spec.ts (browser build).
+    await checkTestConnectionWords(form);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await expect(form).toHaveCount(0);
   });
 });

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { HostError } from '../../core/host/contract';
 
 /** Calls the web host's contract from the test process (test mode only: the movable clock, offline). */
 export async function hostCall(baseURL: string, call: string, input: unknown): Promise<unknown> {
@@ -11,10 +12,11 @@ export async function hostCall(baseURL: string, call: string, input: unknown): P
   try {
     return await new Promise((resolve, reject) => {
       ws.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { id?: number; ok?: boolean; data?: unknown; error?: string };
+        const message = JSON.parse(String(data)) as { id?: number; ok?: boolean; data?: unknown; error?: HostError };
         if (message.id !== 1) return;
         if (message.ok) resolve(message.data);
-        else reject(new Error(message.error));
+        // An error comes as data (contract `HostError`): its words are the message.
+        else reject(new Error(message.error?.message));
       });
       ws.send(JSON.stringify({ id: 1, call, input }));
     });

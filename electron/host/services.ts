@@ -1,12 +1,14 @@
-import { InputError } from '../../core/errors';
+import { CallRefused, InputError } from '../../core/errors';
 import {
   hostCalls,
   isHostCallName,
   type AppInfo,
   type HostEventName,
   type HostCallInput,
+  type HostError,
   type HostEventPayload,
   type HostHandlers,
+  type HostReply,
 } from '../../core/host/contract';
 import { parseOrThrow } from '../../core/validate';
 import { machineZone } from '../../core/zones';
@@ -397,15 +399,40 @@ class InboxWatchers {
 
 /**
  * Validates `rawInput` against the contract's schema for `name`, then runs its handler.
- * @throws InputError for an unknown call or an input the schema refuses (the message
- *   names the field and the value); nothing runs in that case.
+ * @throws CallRefused (`not-found`) for an unknown call, InputError for an input the schema
+ *   refuses (the message names the field and the value); nothing runs in either case.
  */
 export async function dispatch(handlers: HostHandlers, name: string, rawInput: unknown): Promise<unknown> {
-  if (!isHostCallName(name))
-    throw new InputError([{ path: 'call', message: `${JSON.stringify(name)} is not a host call` }]);
+  if (!isHostCallName(name)) throw new CallRefused('not-found', 'call', `${JSON.stringify(name)} is not a host call`);
   const input = parseOrThrow(hostCalls[name].input, rawInput ?? {}, 'input');
   const handler = handlers[name] as (input: unknown) => Promise<unknown>;
   return handler(input);
+}
+
+/**
+ * Runs one call as {@link dispatch} does and answers it as data, for both transports (Electron's
+ * IPC and the web host's WebSocket): `{ ok: true, data }`, or `{ ok: false, error }` with the
+ * error classified by {@link toHostError}. Never rejects.
+ */
+export async function answer(handlers: HostHandlers, name: string, rawInput: unknown): Promise<HostReply> {
+  try {
+    return { ok: true, data: await dispatch(handlers, name, rawInput) };
+  } catch (error) {
+    return { ok: false, error: toHostError(error) };
+  }
+}
+
+/**
+ * Classifies what a call threw (contract `HostError`): an {@link InputError} is `invalid-input`
+ * on its first problem's path, a {@link CallRefused} keeps its type and path, anything else is
+ * `internal` (no path) with its own message.
+ */
+export function toHostError(error: unknown): HostError {
+  if (error instanceof InputError)
+    return { type: 'invalid-input', path: error.problems[0]?.path ?? '', message: error.message };
+  if (error instanceof CallRefused) return { type: error.type, path: error.path, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: 'internal', path: '', message: message || 'the host failed without saying why' };
 }
 
 /** How long a sync request may take: a health check is quick, a push of a week's changes is not. */

@@ -4,7 +4,7 @@ import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HostEventName, HostEventPayload, HostHandlers, WireMessage, WireRequest } from '../../core/host/contract';
 import { CONTENT_SECURITY_POLICY } from './csp';
-import { dispatch } from './services';
+import { answer as answerCall } from './services';
 
 /**
  * The web host: serves the browser build and the host contract over a WebSocket
@@ -111,12 +111,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     } catch {
       return;
     }
-    let reply: WireMessage;
-    try {
-      reply = { id: request.id, ok: true, data: await dispatch(options.handlers, request.call, request.input) };
-    } catch (error) {
-      reply = { id: request.id, ok: false, error: (error as Error).message };
-    }
+    const reply: WireMessage = { id: request.id, ...(await answerCall(options.handlers, request.call, request.input)) };
     ws.send(JSON.stringify(reply));
   }
 

@@ -1,8 +1,9 @@
 import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, session } from 'electron';
 import { join, resolve } from 'node:path';
-import { createHost, dispatch, type Host } from '../host/services';
+import { createHost, type Host } from '../host/services';
 import { deepLinkFromArgv, parseDeepLink, PROTOCOL } from './deep-link';
 import { APP_ID, PRODUCT_NAME, userDataFolder } from './identity';
+import { registerHostCalls } from './ipc';
 import { catchMainErrors, openLogs, reportCrash, setupLogging } from './logging';
 import { buildMenuTemplate } from './menu';
 import { showNotification } from './notify';
@@ -17,7 +18,8 @@ import { createMainWindow, preloadPath } from './window';
 /**
  * Electron main: app lifecycle, the window, tray, menu, deep links, notifications, logs and
  * crash dialogs. The host services themselves live in `electron/host/` (plain Node) and are
- * registered here on IPC, with every argument validated against core's schemas by `dispatch`.
+ * registered here on IPC (`./ipc.ts`), with every argument validated against core's schemas by `dispatch`
+ * and every answer, errors too, sent as data.
  */
 
 // Fixed before anything reads it: renaming the product must never make IndexedDB look empty.
@@ -179,14 +181,8 @@ function start(): void {
     powerMonitor.on('unlock-screen', () => host?.check());
     // macOS and Linux shutting down: quit for real (closing the window would only hide it).
     powerMonitor.on('shutdown', quit);
-    const handlers = host.handlers;
-    ipcMain.handle('host:call', (event, name: unknown, input: unknown) => {
-      // Only the app's own page may call the host (a frame from anywhere else is refused).
-      const frameUrl = event.senderFrame?.url ?? '';
-      if (!isAppPage(frameUrl, appPage()))
-        throw new Error(`host calls are refused from ${frameUrl || 'an unknown frame'}`);
-      return dispatch(handlers, String(name), input);
-    });
+    // Only the app's own page may call the host (a frame from anywhere else is refused).
+    registerHostCalls(ipcMain, host.handlers, (frameUrl) => isAppPage(frameUrl, appPage()));
     setMenu();
     window = openWindow();
     tray = createTray({ appName: PRODUCT_NAME, show: showWindow, quit });

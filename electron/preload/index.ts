@@ -1,12 +1,13 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { HostBridge } from '../../core/host/contract';
+import type { PreloadBridge } from '../../core/host/contract';
 
 /**
- * Exposes exactly one object, `window.campaignDesk`, typed as the host contract.
- * `ipcRenderer` itself never reaches the page.
+ * Exposes exactly one object, `window.campaignDesk`, typed as the host contract's raw bridge:
+ * `call` resolves with the host's reply as data (`{ ok, data }` or `{ ok: false, error }`),
+ * which the renderer's client unwraps. `ipcRenderer` itself never reaches the page.
  */
 const bridge = {
-  call: (name, input) => ipcRenderer.invoke('host:call', name, input),
+  call: (name, input) => ipcRenderer.invoke('host:call', name, input) as ReturnType<PreloadBridge['call']>,
   on(event, listener) {
     const channel = `host:event:${event}`;
     const wrapped = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as never);
@@ -15,6 +16,6 @@ const bridge = {
       ipcRenderer.removeListener(channel, wrapped);
     };
   },
-} satisfies HostBridge;
+} satisfies PreloadBridge;
 
 contextBridge.exposeInMainWorld('campaignDesk', bridge);

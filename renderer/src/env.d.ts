@@ -1,10 +1,10 @@
 /// <reference types="vite/client" />
-import type { HostBridge } from '../../core/host/contract';
+import type { PreloadBridge } from '../../core/host/contract';
 
 declare global {
   interface Window {
     /** Present only inside the Electron window (exposed by the preload). */
-    campaignDesk?: HostBridge;
+    campaignDesk?: PreloadBridge;
   }
 }
 

@@ -1,17 +1,21 @@
-import type {
-  HostBridge,
-  HostCallInput,
-  HostCallName,
-  HostCallOutput,
-  HostEventName,
-  HostEventPayload,
-  WireMessage,
+import {
+  HostReply,
+  type HostBridge,
+  type HostCallInput,
+  type HostCallName,
+  type HostCallOutput,
+  type HostErrorType,
+  type HostEventName,
+  type HostEventPayload,
+  type PreloadBridge,
+  type WireMessage,
 } from '../../../core/host/contract';
 
 /**
  * The renderer's only way to reach the host. The transport is picked once at
  * start: the preload's `window.campaignDesk` inside Electron, else a WebSocket to
  * the web host (`/host` on the page's own origin, or `?host=ws://…` in the URL).
+ * Both hand the host's replies to {@link unwrapReply}, so a refusal reads the same in both.
  */
 export interface HostClient extends HostBridge {
   /**
@@ -28,19 +32,66 @@ export interface HostClient extends HostBridge {
 }
 
 /**
- * A host call that did not return data, and how far it got (SPEC §5 needs to know):
+ * A host call that did not return data: the host's error as data (contract `HostError`:
+ * `type`, `path` of the field it is about or `''`, and `message`, the words shown), the same
+ * on both transports. `delivery` says how far the call got (SPEC §5 needs to know):
  * `unreachable`, the request never left this window (no connection to the host), so the host
  * did nothing; `lost`, the request went but the connection broke before the answer, so the host
- * may have acted on it; `refused`, the host answered with an error (bad input, nothing done).
+ * may have acted on it; `refused`, the host answered with an error.
  */
 export class HostCallError extends Error {
   constructor(
+    readonly type: HostErrorType,
+    readonly path: string,
     message: string,
-    readonly delivery: 'unreachable' | 'lost' | 'refused',
   ) {
     super(message);
     this.name = 'HostCallError';
   }
+
+  get delivery(): 'unreachable' | 'lost' | 'refused' {
+    return this.type === 'unreachable' || this.type === 'lost' ? this.type : 'refused';
+  }
+}
+
+/**
+ * The one place a host reply becomes a result, for both transports: the data of `{ ok: true }`,
+ * or a thrown {@link HostCallError} with the reply's type, path and message. A reply that is
+ * not a contract `HostReply` (a host of another version) is an `internal` error.
+ * @throws HostCallError
+ */
+export function unwrapReply(reply: unknown): unknown {
+  const parsed = HostReply.safeParse(reply);
+  if (!parsed.success)
+    throw new HostCallError('internal', '', 'the Campaign Desk host answered with something that is not a reply');
+  if (parsed.data.ok) return parsed.data.data;
+  const { type, path, message } = parsed.data.error;
+  throw new HostCallError(type, path, message);
+}
+
+/**
+ * The host bridge over the preload's `window.campaignDesk` (Electron): each reply unwrapped by
+ * {@link unwrapReply}. The host never rejects, so an invoke that rejects all the same is
+ * Electron's own failure (no handler registered yet, a value IPC cannot copy): `internal`, as a
+ * thrown error always was here, with Electron's "Error invoking remote method" prefix taken off.
+ */
+export function preloadBridge(preload: PreloadBridge): HostBridge {
+  return {
+    async call(name, input) {
+      let reply: HostReply;
+      try {
+        reply = await preload.call(name, input);
+      } catch (error) {
+        const message = String((error as Error)?.message ?? error).replace(
+          /^Error invoking remote method '[^']*': (?:\w*Error: )?/,
+          '',
+        );
+        throw new HostCallError('internal', '', message);
+      }
+      return unwrapReply(reply) as never;
+    },
+    on: (event, listener) => preload.on(event, listener),
+  };
 }
 
 function withTryCall(bridge: HostBridge & { onReconnect?: HostClient['onReconnect'] }): HostClient {
@@ -103,10 +154,17 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
           for (const listener of listeners.get(message.event) ?? []) listener(message.payload);
           return;
         }
-        const waiter = pending.get(message.id);
-        pending.delete(message.id);
-        if (message.ok) waiter?.resolve(message.data);
-        else waiter?.reject(new HostCallError(message.error, 'refused'));
+        const { id, ...reply } = message;
+        const waiter = pending.get(id);
+        pending.delete(id);
+        let data: unknown;
+        try {
+          data = unwrapReply(reply);
+        } catch (error) {
+          waiter?.reject(error as Error);
+          return;
+        }
+        waiter?.resolve(data);
       });
       ws.addEventListener('close', () => {
         const wasOpen = socket === ws;
@@ -117,7 +175,7 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
           reconnectLater();
         }
         for (const waiter of pending.values())
-          waiter.reject(new HostCallError('the connection to the Campaign Desk host was lost', 'lost'));
+          waiter.reject(new HostCallError('lost', '', 'the connection to the Campaign Desk host was lost'));
         pending.clear();
         reject(new Error(`cannot reach the Campaign Desk host at ${url}`));
       });
@@ -131,11 +189,11 @@ export function webSocketBridge(url: string): HostBridge & { onReconnect: HostCl
       try {
         ws = socket ?? (await connect());
       } catch (error) {
-        throw new HostCallError((error as Error).message, 'unreachable');
+        throw new HostCallError('unreachable', '', (error as Error).message);
       }
       // A socket already closing drops what is sent on it without a word: the request never leaves.
       if (ws.readyState !== WebSocket.OPEN)
-        throw new HostCallError(`cannot reach the Campaign Desk host at ${url}`, 'unreachable');
+        throw new HostCallError('unreachable', '', `cannot reach the Campaign Desk host at ${url}`);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (data: unknown) => void, reject });
@@ -167,7 +225,7 @@ let client: HostClient | undefined;
 
 /** The app's host client (created on first use). */
 export function useHost(): HostClient {
-  client ??= withTryCall(window.campaignDesk ?? webSocketBridge(hostSocketUrl()));
+  client ??= withTryCall(window.campaignDesk ? preloadBridge(window.campaignDesk) : webSocketBridge(hostSocketUrl()));
   return client;
 }
 
