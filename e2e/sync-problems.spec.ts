@@ -86,9 +86,14 @@ test('a change the server refuses is listed in Settings → Team sync with why, 
   );
   expect(stored.map((row) => row.email)).toEqual(['pia@example.org']);
 
-  // Try again unchanged: refused again, listed again. Discard: gone.
+  // Try again unchanged: refused again, listed again (as a new problem: the list shown
+  // right after the click may still be the old one). Discard: gone.
+  const firstId = await problem.getAttribute('data-problem-id');
   await problem.getByRole('button', { name: 'Try again' }).click();
   await expect(problems.getByTestId('sync-problem')).toHaveCount(1, { timeout: 15_000 });
+  await expect(problems.getByTestId('sync-problem')).not.toHaveAttribute('data-problem-id', firstId!, {
+    timeout: 15_000,
+  });
   await expect(problems.getByTestId('sync-problem-why')).toContainText('Company: holds a NUL character');
   await problems.getByRole('button', { name: 'Discard' }).click();
   await expect(page.getByTestId('sync-problems')).toHaveCount(0);
