@@ -99,20 +99,39 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return refuse('403 Forbidden', 'Forbidden: only the Campaign Desk page served here may connect');
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
-      ws.on('message', (data) => void answer(ws, String(data)));
+      const sending = new Set<string>();
+      ws.on('close', () => {
+        clients.delete(ws);
+        // A page gone (closed, reloaded, its connection dropped) hears no outcome: its sends
+        // still waiting here for their R11 slot go back unsent, so the page that connects next
+        // sends each once, never the host at the slot and that page again (DECISIONS 106).
+        if (sending.size > 0) void answerCall(options.handlers, 'mail/release-held', { messageIds: [...sending] });
+      });
+      ws.on('message', (data) => void answer(ws, String(data), sending));
     });
   });
 
-  async function answer(ws: WebSocket, text: string): Promise<void> {
+  async function answer(ws: WebSocket, text: string, sending: Set<string>): Promise<void> {
     let request: WireRequest;
     try {
       request = JSON.parse(text) as WireRequest;
     } catch {
       return;
     }
-    const reply: WireMessage = { id: request.id, ...(await answerCall(options.handlers, request.call, request.input)) };
-    ws.send(JSON.stringify(reply));
+    const messageId =
+      request.call === 'mail/send'
+        ? (request.input as { message?: { messageId?: unknown } } | null)?.message?.messageId
+        : undefined;
+    if (typeof messageId === 'string') sending.add(messageId);
+    try {
+      const reply: WireMessage = {
+        id: request.id,
+        ...(await answerCall(options.handlers, request.call, request.input)),
+      };
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+    } finally {
+      if (typeof messageId === 'string') sending.delete(messageId);
+    }
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -196,6 +196,21 @@ describe('schema', () => {
     upgraded.close();
   });
 
+  it('the first snapshot is cut into parts of about 4 MB, so no part is too large for a push (sent emails carry their text)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const contact = await createContact(person({ email: `big${i}@example.org`, firstName: `Big${i}` }));
+      // Notes of 1.5 MB each, written around the repositories as an old row could be.
+      await db.contacts.update(contact.id, { notes: 'x'.repeat(1_500_000) });
+      ids.push(contact.id);
+    }
+    expect(await startCapture(db)).toBe(5);
+    const parts = (await db.outbox.toArray()).filter((row) => row.name === 'sync/snapshot');
+    expect(parts.length).toBe(3);
+    for (const part of parts) expect(JSON.stringify(part.writes).length).toBeLessThan(4_100_000);
+    expect(parts.flatMap((part) => part.writes!.map((write) => write.id)).sort()).toEqual([...ids].sort());
+  });
+
   it('on a device with a sync server set, every change records the rows it wrote, each with the row as it was before', async () => {
     await startCapture(db);
     const ana = await createContact(person({ email: 'ana@example.org', firstName: 'Ana' }));

@@ -28,6 +28,8 @@ export const CAPTURE_KEY = 'sync.capture';
 export const SNAPSHOT_CHANGE = 'sync/snapshot';
 /** Most rows in one snapshot row (the sync server commits at most 5,000 row writes at once). */
 export const SNAPSHOT_ROWS = 5_000;
+/** About how much JSON one snapshot part carries at most (a push request is cut at 4 MB too). */
+const SNAPSHOT_BYTES = 4_000_000;
 
 /**
  * Whether changes record their rows: a sync server is set, or was set once. Dexie's
@@ -41,7 +43,7 @@ export function capturesWrites(db: CampaignDeskDb = useDb()): Promise<boolean> {
  * Makes this device record its rows from now on (call when a sync server is set, before
  * its address is stored). The first time, in one read-write transaction: the outbox rows
  * made alone are replaced by snapshot rows ({@link SNAPSHOT_CHANGE}, `base: null`, at most
- * {@link SNAPSHOT_ROWS} writes each) holding every row of the synced tables as it is now,
+ * {@link SNAPSHOT_ROWS} writes and about 4 MB of JSON each) holding every row of the synced tables as it is now,
  * and {@link CAPTURE_KEY} is set, so the snapshot is taken once: a crash before the commit
  * leaves the outbox as it was, a crash after leaves the snapshot waiting to be pushed (the
  * server skips a mutation id it has applied, and a row it already holds equal is not
@@ -71,8 +73,22 @@ export async function startCapture(db: CampaignDeskDb = useDb(), at: number = Da
         (storable(write) ? whole : refused).push(write);
       }
     }
+    // Parts of at most SNAPSHOT_ROWS rows and about SNAPSHOT_BYTES of JSON: sent emails carry their
+    // text, and a part larger than a push may be would be refused for good.
     const parts: RowWrite[][] = [];
-    for (let i = 0; i < whole.length; i += SNAPSHOT_ROWS) parts.push(whole.slice(i, i + SNAPSHOT_ROWS));
+    let part: RowWrite[] = [];
+    let bytes = 0;
+    for (const write of whole) {
+      const size = JSON.stringify(write).length;
+      if (part.length > 0 && (part.length >= SNAPSHOT_ROWS || bytes + size > SNAPSHOT_BYTES)) {
+        parts.push(part);
+        part = [];
+        bytes = 0;
+      }
+      part.push(write);
+      bytes += size;
+    }
+    if (part.length > 0) parts.push(part);
     for (const write of refused) parts.push([write]);
     const rows: OutboxRecord[] = parts.map((writes, i) => ({
       clientId,

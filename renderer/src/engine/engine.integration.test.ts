@@ -528,6 +528,59 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect((await db.stepRuns.get(`${next.id}:s1`))?.state).toBe('skipped');
   }, 30_000);
 
+  it('R11 in the host: the page’s connection drops while the host holds a send for its slot: the email goes once, not by the host at the slot and by the page again', async () => {
+    const server = await smtp();
+    const db = await launched(2, server.port, ONE_EMAIL, { minGapMs: 60_000 });
+    const saved = globalThis.WebSocket;
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
+    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+    cleanups.push(() => runtime.close());
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    let web = await startWebHost({ handlers: runtime.handlers, port: 0, serve: () => undefined });
+    runtime.emit = (event, payload) => web.emit(event, payload);
+    const port = Number(new URL(web.url).port);
+    const bridge = webSocketBridge(`ws://127.0.0.1:${port}/host`);
+    const client = {
+      ...bridge,
+      tryCall: async (name: HostCallName, input: never) => {
+        try {
+          return { data: await bridge.call(name, input) };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+      },
+    } as unknown as Client;
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => server.received.length === 1);
+    await until(async () => (await db.stepRuns.where('state').equals('sending').count()) === 1);
+    const held = (await db.stepRuns.where('state').equals('sending').toArray())[0]!;
+    // The connection drops; the host runs on and the page connects again.
+    await web.close();
+    web = await startWebHost({ handlers: runtime.handlers, port, serve: () => undefined });
+    runtime.emit = (event, payload) => web.emit(event, payload);
+    cleanups.push(() => web.close());
+    await until(async () => (await db.stepRuns.get(held.id))?.state !== 'sending');
+    await until(async () => (await client.tryCall('clock/now', {})).data !== undefined);
+    for (const later of [60_000, 120_000, 180_000]) await runtime.handlers['test/set-clock']({ now: DUE + later });
+    await until(async () => (await db.stepRuns.get(held.id))?.state === 'sent');
+    await engine.idle();
+    expect(server.received.filter((id) => id === held.messageId)).toHaveLength(1);
+    expect(server.received).toHaveLength(2);
+  }, 60_000);
+
   it('R11 in the host: a window that reloads while the host holds its send for the gap gets it back unsent (scheduled, not unknown), and it goes once', async () => {
     const server = await smtp();
     const db = await launched(1, server.port, ONE_EMAIL, { minGapMs: 60_000 });

@@ -151,7 +151,15 @@ export class Engine {
    * in one `scheduler/remove`. A job left as it was is not sent again: re-arming a due job that
    * a batch left as it was (offline, a failure) would only have it handed straight back.
    */
-  private async arm(pending: EnrollmentRecord[], force = false): Promise<void> {
+  private arm(pending: EnrollmentRecord[], force = false): Promise<void> {
+    // One at a time, in the order asked: a diff is always taken against what the arm before it left.
+    const run = this.arming.then(() => this.armNow(pending, force));
+    this.arming = run.catch(() => undefined);
+    return run;
+  }
+  private arming: Promise<void> = Promise.resolve();
+
+  private async armNow(pending: EnrollmentRecord[], force: boolean): Promise<void> {
     // A send waiting in the host for its slot is not armed (it goes by itself); one whose
     // enrollment a person moved (paused, removed, rescheduled) is let go, to be recorded as it now stands.
     const held = this.pipeline.held;
@@ -176,7 +184,7 @@ export class Engine {
       if (gone.length > 0) await this.host.call('scheduler/remove', { ids: gone });
     } catch (error) {
       // What the host holds is unknown now: the next arm sends the whole list.
-      if (this.armed === next) this.armed = undefined;
+      this.armed = undefined;
       throw error;
     }
   }
@@ -238,7 +246,11 @@ export class Engine {
     for (const id of fresh) this.inFlight.add(id);
     this.queue = this.queue
       .then(() => this.processBatch(fresh))
-      .catch((error: unknown) => console.error('engine: a batch failed', error))
+      .catch((error: unknown) => {
+        // Its jobs were handed over once and may still be due: the next arm sends the whole list.
+        this.armed = undefined;
+        console.error('engine: a batch failed', error);
+      })
       .finally(() => {
         for (const id of fresh) this.inFlight.delete(id);
         if (this.inFlight.size === 0) this.watch();

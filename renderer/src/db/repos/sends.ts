@@ -67,6 +67,10 @@ export function setLetGoHeld(letGo: LetGo): () => void {
  */
 export async function skipPendingSend(enrollmentIds: readonly string[]): Promise<void> {
   const db = useDb();
+  // The step each person is on now, as the person saw it when they chose Skip.
+  const seen = new Map(
+    (await db.enrollments.bulkGet([...enrollmentIds])).flatMap((e) => (e ? [[e.id, e.nextStepIndex] as const] : [])),
+  );
   // One waiting in the host for its slot (R11) comes back unsent first; one truly on its way is left to its outcome.
   await letGoHeld(enrollmentIds);
   const at = now();
@@ -78,6 +82,8 @@ export async function skipPendingSend(enrollmentIds: readonly string[]): Promise
         const campaign = e && (await db.campaigns.get(e.campaignId));
         const step = campaign?.steps[e!.nextStepIndex];
         if (!e || !step || e.hold === 'task' || (e.status !== 'active' && e.status !== 'paused')) continue;
+        // It went meanwhile (the host had begun to send it): the next email is not what was skipped.
+        if (seen.has(e.id) && seen.get(e.id) !== e.nextStepIndex) continue;
         const runId = `${e.id}:${step.id}`;
         const run = await db.stepRuns.get(runId);
         if (run?.state === 'sending') continue; // on its way right now: its outcome decides
