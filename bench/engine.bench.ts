@@ -265,7 +265,21 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
         smtp.count = 0;
         hostSend.count = 0;
         hostSend.totalMs = 0;
+        // BENCH_PROFILE=<dir>: a V8 CPU profile of the page for each round (open it in DevTools).
+        const profileDir = process.env.BENCH_PROFILE;
+        const cdp = profileDir ? await page.context().newCDPSession(page) : undefined;
+        if (cdp) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+          await cdp.send('Profiler.start');
+        }
         const run = await page.evaluate<EngineRun>(`window.engineSend(1000, ${smtp.port}, 8000, '${screen}')`);
+        if (cdp && profileDir) {
+          const { profile } = await cdp.send('Profiler.stop');
+          const { mkdirSync, writeFileSync } = await import('node:fs');
+          mkdirSync(profileDir, { recursive: true });
+          writeFileSync(`${profileDir}/page-${screen}-${round + 1}.cpuprofile`, JSON.stringify(profile));
+        }
         await page.close();
         if (run.sent !== 1000 || smtp.count !== 1000)
           throw new Error(`the engine sent ${run.sent} (SMTP server saw ${smtp.count}), not 1,000`);
