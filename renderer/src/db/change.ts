@@ -44,6 +44,36 @@ export function onCommitted(listener: (tables: readonly string[]) => void): () =
   return () => committed.delete(listener);
 }
 
+const pulled = new Set<(tables: readonly string[]) => void>();
+
+/**
+ * Calls `listener` with the names of the tables a sync pull wrote (rows of other devices, or the
+ * server's merge of this one's), after that pull's transaction has committed (in this window
+ * only). Such writes are not changes of this device, so {@link onCommitted} never hears them; the
+ * engine re-tells the host what the mailboxes' days hold from it (SPEC R11 across devices).
+ * @returns a function that stops the calls.
+ */
+export function onPulled(listener: (tables: readonly string[]) => void): () => void {
+  pulled.add(listener);
+  return () => pulled.delete(listener);
+}
+
+/**
+ * Tells the {@link onPulled} listeners that a pull's transaction committed writes to `tables`
+ * (the sync client calls it after each applied page; nothing is called for an empty list).
+ * A listener that throws is logged and does not keep the others from hearing it.
+ */
+export function announcePulled(tables: readonly string[]): void {
+  if (tables.length === 0) return;
+  for (const listener of pulled) {
+    try {
+      listener(tables);
+    } catch (error) {
+      console.error('a listener of pulled changes failed', error);
+    }
+  }
+}
+
 /**
  * Runs `work` and records its change in one read-write transaction over `tables`,
  * the Live Feed, the outbox and `meta`: either all of it is stored or none of it.

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostCallName } from '../../../core/host/contract';
 import { createHost } from '../../../electron/host/services';
-import { setClock } from '../db/change';
+import { announcePulled, setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
 import { createContact } from '../db/repos/contacts';
@@ -468,6 +468,48 @@ describe('the send engine, with the host and a real SMTP server', () => {
     await until(() => server.received.length === 3);
     await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
     expect(server.dates).toEqual(['2026-03-09T13:30:00.000Z', '2026-03-09T13:30:00.000Z', '2026-03-10T04:00:00.000Z']);
+  }, 30_000);
+
+  it('R11 across devices: two sends of today pulled from another device fill a daily limit of 2, so this device’s email waits for midnight', async () => {
+    const server = await smtp();
+    const db = await launched(1, server.port, ONE_EMAIL, { dailyLimit: 2 });
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    const [mailbox] = await db.mailboxes.toArray();
+    const enrollment = (await db.enrollments.toArray())[0]!;
+    // A pull brings the same mailbox's two sends of this morning (07:00 and 07:10 EDT) from the
+    // rep's other computer, written as the sync client writes pulled rows, and announced.
+    const morning = Date.parse('2026-03-09T11:00:00Z');
+    await db.stepRuns.bulkPut(
+      [0, 1].map((i) => ({
+        ...newStepRun({
+          id: `other-device.${i}:s1`,
+          enrollmentId: `other-device.${i}`,
+          stepId: 's1',
+          mailboxId: mailbox!.id,
+          dueAt: morning + i * 600_000,
+          updatedAt: morning + i * 600_000,
+        }),
+        state: 'sent' as const,
+        sentAt: morning + i * 600_000,
+      })),
+    );
+    announcePulled(['stepRuns']);
+
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    const midnight = Date.parse('2026-03-10T04:00:00Z'); // 00:00 EDT
+    await until(async () => (await db.enrollments.get(enrollment.id))!.nextDueAt === midnight);
+    expect(server.received).toEqual([]);
+    await runtime.handlers['test/set-clock']({ now: midnight });
+    await until(() => server.received.length === 1);
+    expect(server.dates).toEqual(['2026-03-10T04:00:00.000Z']);
   }, 30_000);
 
   it('R11 in the host: a person removed while their email waits in the host for its slot is never sent it', async () => {

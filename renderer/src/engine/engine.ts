@@ -1,5 +1,5 @@
 import { liveQuery, type Subscription } from 'dexie';
-import { inChange, now, onCommitted, setClock } from '../db/change';
+import { inChange, now, onCommitted, onPulled, setClock } from '../db/change';
 import { useDb } from '../db/database';
 import { DAY_MS, ZoneClock, wallDay } from '../../../core/zones';
 import { readDeviceId } from '../db/device';
@@ -32,6 +32,10 @@ export class Engine {
    * (UTC ms). Undefined until a full arm (start, reconnect, network back) and after a failed call.
    */
   private armed: Map<string, number> | undefined;
+  /** The `mail/set-sent-today` round under way, if any (a batch waits for it). */
+  private telling: Promise<void> | undefined;
+  /** A pull wrote sends or mailboxes since the last round began: tell the host again. */
+  private tellAgain = false;
   private readonly pipeline: SendPipeline;
   /** Saves each sent email's copy in its mailbox's Sent folder, after the send is recorded (issue 11). */
   readonly sentCopies: SentCopyKeeper;
@@ -77,6 +81,11 @@ export class Engine {
         void pendingHere()
           .then((pending) => this.arm(pending))
           .catch((error: unknown) => console.error('engine: cannot arm the host', error));
+      }),
+      // Another device's sends of today, or a mailbox's new zone, came with a pull: the host's
+      // R11 count is behind the database's (SPEC R11 counts every sent run of the mailbox).
+      onPulled((tables) => {
+        if (tables.includes('stepRuns') || tables.includes('mailboxes')) this.retellSentToday();
       }),
       this.host.on('mail/held', (notice) => this.pipeline.noticeHeld(notice)),
       this.host.on('scheduler/due', ({ jobs, now: at }) => {
@@ -253,7 +262,10 @@ export class Engine {
       })
       .finally(() => {
         for (const id of fresh) this.inFlight.delete(id);
-        if (this.inFlight.size === 0) this.watch();
+        if (this.inFlight.size === 0) {
+          this.watch();
+          if (this.tellAgain) this.retellSentToday();
+        }
       });
   }
 
@@ -264,9 +276,11 @@ export class Engine {
   }
 
   /**
-   * SPEC R11 across restarts: tells the host, once per mailbox, what the database knows of its
-   * calendar day (sends recorded since its midnight, the last one's instant); the host counts
-   * from there. Every sent run of the mailbox counts, whichever device sent it.
+   * SPEC R11 across restarts and devices: tells the host, once per mailbox, what the database
+   * knows of its calendar day (sends recorded since its midnight in the mailbox's zone, the last
+   * one's instant, UTC ms); the host keeps the higher count and the later instant. Every sent
+   * run of the mailbox counts, whichever device sent it. At start, on reconnect, and after a
+   * pull that wrote sends or mailboxes ({@link retellSentToday}).
    */
   private async tellSentToday(): Promise<void> {
     const db = useDb();
@@ -281,8 +295,8 @@ export class Engine {
     const earliest = Math.min(...since.values());
     const counts = new Map(mailboxes.map((m) => [m.id, { sentToday: 0, lastSentAt: null as number | null }]));
     await db.stepRuns
-      .where('state')
-      .equals('sent')
+      .where('[state+sentAt]')
+      .between(['sent', earliest], ['sent', Infinity], true, true)
       .each((run) => {
         const count = run.mailboxId === undefined ? undefined : counts.get(run.mailboxId);
         if (!count || run.sentAt === null || run.sentAt < earliest || run.sentAt < since.get(run.mailboxId!)!) return;
@@ -293,7 +307,29 @@ export class Engine {
       await this.host.call('mail/set-sent-today', { mailboxId, since: since.get(mailboxId)!, ...count });
   }
 
+  /**
+   * Tells the host again what the database knows of each mailbox's day, after a pull brought
+   * sends or mailboxes. Coalesced: one round at a time, and one more if pulls came meanwhile.
+   * Not while this engine's own batch is under way: its sends the host has counted but this
+   * database has not recorded yet would make the database's count too low, and the host keeps
+   * the higher count, not the sum. The round runs when the batch ends, and a batch that starts
+   * meanwhile waits for it (processBatch), so the next send is admitted with the new count.
+   */
+  private retellSentToday(): void {
+    this.tellAgain = true;
+    if (this.stopped || this.inFlight.size > 0 || this.telling) return;
+    this.tellAgain = false;
+    this.telling = this.tellSentToday()
+      .catch((error: unknown) => console.error('engine: cannot tell the host the day’s sends', error))
+      .finally(() => {
+        this.telling = undefined;
+        if (this.tellAgain) this.retellSentToday();
+      });
+  }
+
   private async processBatch(ids: readonly string[]): Promise<void> {
+    // A round of R11 counts begun before this batch (a pull) is heard by the host first.
+    await this.telling;
     // SPEC §5: nothing leaves while offline; coming back re-arms. The host is asked again
     // each time (a network that dropped and came back between its checks sends no event).
     if (!this.online) {

@@ -15,7 +15,7 @@ import {
   type Table as SyncTableName,
 } from '../../../core/sync/protocol';
 import { ignoreWrites } from '../db/capture';
-import { now } from '../db/change';
+import { announcePulled, now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
 import { keepCapturing, startCapture, SYNC_URL_KEY } from '../db/snapshot';
@@ -467,11 +467,13 @@ export class SyncClient {
    * pending change merged on top (three-way, from the row the change was made on), so the
    * server's other changes are taken now and the local one is not lost. A step run never
    * goes back (a local claim or a final state is not replaced by an open one). These
-   * writes are not changes of this device.
+   * writes are not changes of this device; once committed, the tables written are announced
+   * ({@link announcePulled}).
    */
   private async apply(rows: readonly PullRow[], cookie: number): Promise<void> {
     const db = this.db;
     const tables = LOCAL_TABLES.map((name) => db.table(name));
+    const wrote = new Set<string>();
     await db.transaction('rw', [...tables, db.outbox, db.meta], async () => {
       ignoreWrites();
       const pending = new Map<string, { base: unknown; value: unknown; deleted: boolean }>();
@@ -508,9 +510,13 @@ export class SyncClient {
         }
         if (keep.length > 0) await db.table(table).bulkPut(keep);
         if (deletes.length > 0) await db.table(table).bulkDelete(deletes);
+        if (keep.length > 0 || deletes.length > 0) wrote.add(table);
       }
       await db.meta.put({ key: META.cookie, value: cookie });
     });
+    // Committed: another device's sends of today, or a mailbox's zone, change what the host must
+    // count for R11 (the engine re-tells it).
+    announcePulled([...wrote]);
   }
 
   /**

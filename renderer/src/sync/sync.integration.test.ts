@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HostCallName } from '../../../core/host/contract';
 import { createHost, dispatch } from '../../../electron/host/services';
 import { startServer, type RunningServer } from '../../../server/index';
-import { setClock } from '../db/change';
+import { onPulled, setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
 import { createContact, deleteContacts, updateContact, type ContactInput } from '../db/repos/contacts';
@@ -108,6 +108,24 @@ async function sharedCampaign(a: Awaited<ReturnType<typeof device>>, b: Awaited<
 }
 
 describe('sync client against the sync server', () => {
+  it('a pull that writes rows tells the window which tables it wrote, after its transaction (the engine re-tells R11 from it); a pull with nothing new tells nothing', async () => {
+    const a = await device('a');
+    const b = await device('b');
+    const heard: string[][] = [];
+    const stop = onPulled((tables) => heard.push([...tables]));
+    try {
+      const campaign = await sharedCampaign(a, b);
+      // b's first pull wrote the campaign, and said so.
+      expect(heard.some((tables) => tables.includes('campaigns'))).toBe(true);
+      expect((await b.db.campaigns.get(campaign.id))!.name).toBe('Q2 outreach');
+      const before = heard.length;
+      await b.sync.syncNow();
+      expect(heard).toHaveLength(before);
+    } finally {
+      stop();
+    }
+  });
+
   it('a one-click unsubscribe recorded by the team server stops the launching device’s enrollment at its next pull, and the other device sees it stopped (SPEC §12)', async () => {
     // A workspace of its own: Rosa's rows must not reach the other tests' devices.
     const own = await server.createToken('rep', 'oneclick');
