@@ -501,7 +501,10 @@ export class SendPipeline {
       const delivery = error instanceof HostCallError ? error.delivery : 'refused';
       // The request never left this window: the host attempted nothing.
       if (delivery === 'unreachable') return { status: 'not-handed-over', message };
-      // The host answered with an error before sending (its input check): nothing went.
+      // The host answered with an error: nothing went. Its input check (`invalid-input`) and an
+      // `internal` error both come before the transfer: Mailer.transfer answers every failure of
+      // its own as an outcome (one after the data reached the connection is `unknown`), so a
+      // thrown error is from admission or the mailbox's pool (its stored password), never after SMTP.
       if (delivery === 'refused') return { status: 'retry', code: null, message: `not sent: ${message}` };
       // The host went away with the request: the email may or may not have gone. A person decides.
       return { status: 'unknown', message: `the send was interrupted (${message})` };
