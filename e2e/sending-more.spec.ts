@@ -422,3 +422,45 @@ test.describe('on a computer in Tokyo', () => {
     }
   });
 });
+
+test('Scheduled → "Send now (early)" asks first, naming who and the planned time: Cancel and Escape send nothing, Send now sends', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await startSmtp();
+  try {
+    await setClock(baseURL!, '2026-03-09T06:00:00Z');
+    await launchForTwo(page, smtp.port, { name: 'Early', first: 'email' });
+    await page.goto('/#/command-center');
+    await page.getByTestId('folder-scheduled').click();
+    const ana = page.getByTestId('scheduled-row').filter({ hasText: 'Ana' });
+    await ana.getByTestId('scheduled-pick').check();
+    await page.getByTestId('bulk-send-now').click();
+    const dialog = page.getByRole('dialog', { name: 'Send 1 step now, ahead of plan?' });
+    await expect(dialog.getByTestId('early-send-list')).toHaveText(
+      'Ana Lima: planned for Mon 9 Mar, 09:30 EDT (America/New_York)',
+    );
+    await page.screenshot({ path: `${SHOTS}/early-send-confirm.png` });
+    await dialog.getByTestId('early-send-cancel').click();
+    await expect(dialog).toHaveCount(0);
+    await page.getByTestId('bulk-send-now').click();
+    await expect(dialog).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    // Nothing went: Ana is still scheduled, the server has nothing.
+    await page.waitForTimeout(1000);
+    expect(smtp.received).toHaveLength(0);
+    await expect(ana).toHaveCount(1);
+
+    await page.getByTestId('bulk-send-now').click();
+    await dialog.getByTestId('early-send-confirm').click();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Sending 1 step now' })).toBeVisible();
+    await expect.poll(() => smtp.received.length, { timeout: 15_000 }).toBe(1);
+    expect(smtp.received[0]!.subject).toBe('Intro for Ana');
+    // It went when confirmed (the host's test clock runs on from 06:00Z), hours before 09:30 EDT.
+    expect(smtp.received[0]!.date!.getTime()).toBeLessThan(Date.parse('2026-03-09T06:10:00Z'));
+  } finally {
+    await smtp.close();
+  }
+});
