@@ -116,6 +116,10 @@ test('results: 40 sent and 6 replied read 15 % on the Campaigns list and the fun
     /^The next 14 days: The mailbox sends at most 30 a day\. Wed 11, 1 email, 0 tasks; Thu 12, 1 email, 0 tasks;/,
   );
   await expect(calendar).toHaveAttribute('aria-label', /Fri 20, 1 email, 0 tasks\.$/);
+  // One a day against a limit of 30: the limit is said, not drawn (its line would flatten the bars).
+  await expect(page.getByTestId('limit-off-scale')).toHaveText(
+    "The mailbox's daily limit (30) is far above these days, so it is not drawn.",
+  );
   await shots(page, 'one-step');
 
   const [salesforce] = await Promise.all([
@@ -176,6 +180,7 @@ test('results: twelve steps and 10,000 people fit the window, and a day past the
   // The seed wrote around the app's database, so this first open counts the 80,000 rows once.
   await expect(page.getByTestId('results-summary')).toContainText('10,000 people', { timeout: 60_000 });
   await expect(page.getByTestId('over-limit')).toContainText('Over the limit on');
+  await expect(page.getByTestId('limit-off-scale')).toHaveCount(0);
   // Five-digit counts still fit the funnel in a 1024 px window (once the charts have redrawn for it).
   await page.setViewportSize({ width: 1024, height: 700 });
   await expect.poll(() => sideways(page)).toEqual({ page: 0, section: 0, funnel: 0 });
