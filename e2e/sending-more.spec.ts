@@ -448,6 +448,11 @@ test('Scheduled → "Send now (early)" asks first, naming who and the planned ti
     await expect(dialog).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
+    // Enter on the question answers Cancel (it has the focus), not Send now.
+    await page.getByTestId('bulk-send-now').click();
+    await expect(dialog.getByTestId('early-send-cancel')).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(dialog).toHaveCount(0);
     // Nothing went: Ana is still scheduled, the server has nothing.
     await page.waitForTimeout(1000);
     expect(smtp.received).toHaveLength(0);

@@ -205,11 +205,12 @@ export const hostCalls = {
     output: SendOutcome,
   },
   /**
-   * SPEC R11 across restarts: what the local database knows of a mailbox's calendar day, told
-   * once per mailbox when the engine starts (and when a restarted host is reconnected to).
-   * `since`: the start of that day in the mailbox's zone, UTC ms; `lastSentAt`: the last send's
-   * instant, UTC ms. The host's own counts win where higher; a count for a day that is not the
-   * mailbox's today is not used.
+   * SPEC R11 across restarts and devices: what the local database knows of a mailbox's
+   * calendar day, told per mailbox when the engine starts, when a restarted host is reconnected
+   * to, and after a pull brought sends. `since`: the start of that day in the mailbox's zone,
+   * UTC ms; `sentToday`: this device's sends of that day; `elsewhere`: other devices' (pulled),
+   * added on top; `lastSentAt`: the last send's instant, UTC ms. The host's own count of this
+   * device's sends wins where higher; a count for a day that is not the mailbox's today is not used.
    */
   'mail/set-sent-today': {
     input: z
@@ -217,6 +218,7 @@ export const hostCalls = {
         mailboxId: z.string().min(1).max(200),
         since: z.number().finite(),
         sentToday: z.number().int().min(0),
+        elsewhere: z.number().int().min(0).optional(),
         lastSentAt: z.number().finite().nullable(),
       })
       .strict(),

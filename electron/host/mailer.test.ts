@@ -224,6 +224,17 @@ describe('Mailer over a real SMTP server', () => {
     expect(outcome).toEqual({ status: 'deferred', until: Date.parse('2026-03-07T00:00:00Z'), reason: 'daily-limit' });
     expect(server.received).toEqual([]);
   });
+
+  it('a telling for the same day answered late (read before a pull) never lowers the count: the limit still holds', async () => {
+    const now = Date.parse('2026-03-06T20:00:00Z');
+    const { server, mailer, smtp } = await setup(undefined, () => now);
+    const since = Date.parse('2026-03-06T00:00:00Z');
+    mailer.tellSentToday('mb1', { since, sentToday: 2, lastSentAt: now - 60_000 });
+    mailer.tellSentToday('mb1', { since, sentToday: 0, lastSentAt: null });
+    const outcome = await mailer.send('mb1', smtp, { dailyLimit: 2, minGapMs: 0, zone: 'UTC' }, message());
+    expect(outcome).toEqual({ status: 'deferred', until: Date.parse('2026-03-07T00:00:00Z'), reason: 'daily-limit' });
+    expect(server.received).toEqual([]);
+  });
 });
 
 describe('Mailer against a peer that misbehaves (SPEC §5)', () => {

@@ -63,7 +63,13 @@ export const HOLD_HORIZON_MS = 5 * 60_000;
 export interface SentToday {
   /** The start of the mailbox's calendar day the count is for, UTC ms. */
   since: number;
+  /** Sends of that day this device made (as its database has recorded them). */
   sentToday: number;
+  /**
+   * Sends of that day other devices made (pulled by sync), counted on top of this device's:
+   * the mailer's own count covers only this device, sends in flight included. Default 0.
+   */
+  elsewhere?: number | undefined;
   /** The last send's instant, UTC ms, or null when none is known. */
   lastSentAt: number | null;
 }
@@ -112,12 +118,27 @@ export class Mailer {
   }
 
   /**
-   * R11 across restarts: what the local database knows of a mailbox's day (the renderer tells
-   * it once per mailbox at its start). The higher count and the later instant win over the
-   * mailer's own; a count for another day than the mailbox's today is not used.
+   * R11 across restarts and devices: what the local database knows of a mailbox's day (the
+   * renderer tells it at its start, on reconnect, and after a pull brought sends). This
+   * device's count and the later instant win over the mailer's own where higher (the mailer's
+   * counts sends in flight the database has not recorded yet), and other devices' sends are
+   * added on top; a count for another day than the mailbox's today is not used. Two tellings
+   * for the same day keep the higher counts and the later instant, so one answered late (read
+   * before a pull was written) never lowers them.
    */
   tellSentToday(mailboxId: string, known: SentToday): void {
-    this.told.set(mailboxId, known);
+    const before = this.told.get(mailboxId);
+    if (before?.since !== known.since) {
+      this.told.set(mailboxId, known);
+      return;
+    }
+    const last = [before.lastSentAt, known.lastSentAt].filter((at) => at !== null);
+    this.told.set(mailboxId, {
+      since: known.since,
+      sentToday: Math.max(before.sentToday, known.sentToday),
+      elsewhere: Math.max(before.elsewhere ?? 0, known.elsewhere ?? 0),
+      lastSentAt: last.length > 0 ? Math.max(...last) : null,
+    });
   }
 
   /**
@@ -247,8 +268,10 @@ export class Mailer {
     const now = this.now();
     const today = wallDay(zone.toWall(now));
     const told = this.told.get(mailboxId);
+    const ofToday = told !== undefined && told.since === zone.fromWall(today * DAY_MS);
     const history = {
-      sentToday: told && told.since === zone.fromWall(today * DAY_MS) ? told.sentToday : 0,
+      sentToday: ofToday ? told.sentToday : 0,
+      elsewhere: ofToday ? (told.elsewhere ?? 0) : 0,
       lastSentAt: told?.lastSentAt ?? null,
     };
     if (state.day !== today) {
@@ -257,6 +280,8 @@ export class Mailer {
       state.slots.clear();
       state.nextFree = Number.NEGATIVE_INFINITY;
     }
+    // This device's sends today: the mailer's own count (in-flight sends too) or the database's,
+    // whichever is higher (a restarted host knows none of its own); other devices' come on top.
     const sentToday = Math.max(state.sentToday, history.sentToday);
     let recorded = history.lastSentAt ?? Number.NEGATIVE_INFINITY;
     // A recorded send from before a correction already counted (as `now` then): not again.
@@ -272,7 +297,7 @@ export class Mailer {
       state.slots.clear();
       state.nextFree = Number.NEGATIVE_INFINITY;
     }
-    if (sentToday >= limits.dailyLimit) {
+    if (sentToday + history.elsewhere >= limits.dailyLimit) {
       return { status: 'deferred', until: zone.fromWall((today + 1) * DAY_MS), reason: 'daily-limit' };
     }
     // Slots whose holder never came back (paused, skipped, removed) are let go once past,

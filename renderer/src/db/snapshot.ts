@@ -28,8 +28,13 @@ export const CAPTURE_KEY = 'sync.capture';
 export const SNAPSHOT_CHANGE = 'sync/snapshot';
 /** Most rows in one snapshot row (the sync server commits at most 5,000 row writes at once). */
 export const SNAPSHOT_ROWS = 5_000;
-/** About how much JSON one snapshot part carries at most (a push request is cut at 4 MB too). */
+/**
+ * About how much JSON one snapshot part carries at most, in UTF-8 bytes: each part is one
+ * mutation, and the sync client's push batches are cut at 4 MiB (a single mutation may be up to
+ * the server's PUSH_MAX_BYTES, 64 MiB, but parts this size keep each push request small).
+ */
 const SNAPSHOT_BYTES = 4_000_000;
+const utf8 = new TextEncoder();
 
 /**
  * Whether changes record their rows: a sync server is set, or was set once. Dexie's
@@ -74,12 +79,12 @@ export async function startCapture(db: CampaignDeskDb = useDb(), at: number = Da
       }
     }
     // Parts of at most SNAPSHOT_ROWS rows and about SNAPSHOT_BYTES of JSON: sent emails carry their
-    // text, and a part larger than a push may be would be refused for good.
+    // text, and one part is one push request (well under the server's limit, which refuses for good).
     const parts: RowWrite[][] = [];
     let part: RowWrite[] = [];
     let bytes = 0;
     for (const write of whole) {
-      const size = JSON.stringify(write).length;
+      const size = utf8.encode(JSON.stringify(write)).length;
       if (part.length > 0 && (part.length >= SNAPSHOT_ROWS || bytes + size > SNAPSHOT_BYTES)) {
         parts.push(part);
         part = [];

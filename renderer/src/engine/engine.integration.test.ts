@@ -19,7 +19,7 @@ import { webSocketBridge, type HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
 import { rescheduleSends } from '../db/repos/sends';
 import { removeEnrollments } from '../db/repos/enrollments';
-import { skipPendingSend } from '../db/repos/sends';
+import { sendOverdueNow, skipPendingSend } from '../db/repos/sends';
 import type { Step } from '../../../core/model';
 import { newStepRun, type CampaignRecord } from '../db/records';
 
@@ -512,6 +512,81 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(server.dates).toEqual(['2026-03-10T04:00:00.000Z']);
   }, 30_000);
 
+  it('R11 across devices, told while this device’s own send is on its way: a daily limit of 3 holds (own 2 + pulled 1), the third person waits for midnight', async () => {
+    // A real SMTP server that keeps its reply to the second email until the test lets it go.
+    const received: string[] = [];
+    let letSecondGo: () => void = () => undefined;
+    const secondWaits = new Promise<void>((resolve) => (letSecondGo = resolve));
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      closeTimeout: 100,
+      onData(stream, _session, callback) {
+        let head = '';
+        stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
+        stream.on('end', () => {
+          received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
+          if (received.length === 2) void secondWaits.then(() => callback());
+          else callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.server.address() as AddressInfo).port;
+    const db = await launched(3, port, ONE_EMAIL, { dailyLimit: 3, minGapMs: 60_000 });
+    const { runtime, client, calls } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      letSecondGo();
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(() => received.length === 1);
+    await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
+    // The second email's data reached the server, which has not answered yet: the host counts
+    // it, this database has not recorded it.
+    await until(() => received.length === 2);
+    const [mailbox] = await db.mailboxes.toArray();
+    const mine = (await db.enrollments.toArray())[0]!;
+    // Now a pull brings one send of this morning from the rep's other computer, with its enrollment.
+    const morning = Date.parse('2026-03-09T11:00:00Z');
+    await db.enrollments.put({ ...mine, id: 'other-device.1', deviceId: 'other-device', status: 'finished' });
+    await db.stepRuns.put({
+      ...newStepRun({
+        id: 'other-device.1:s1',
+        enrollmentId: 'other-device.1',
+        stepId: 's1',
+        mailboxId: mailbox!.id,
+        dueAt: morning,
+        updatedAt: morning,
+      }),
+      state: 'sent',
+      sentAt: morning,
+    });
+    const told = calls.get('mail/set-sent-today');
+    announcePulled(['stepRuns', 'enrollments']);
+    // The host hears the day again, read while the second email is not recorded yet.
+    await until(() => calls.get('mail/set-sent-today') > told);
+    expect((await db.stepRuns.where('state').equals('sent').count()) < 3).toBe(true);
+    letSecondGo();
+    await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 3);
+
+    // Own 2 + pulled 1 = the limit of 3: the third person's email waits for 00:00 EDT.
+    await runtime.handlers['test/set-clock']({ now: DUE + 120_000 });
+    const midnight = Date.parse('2026-03-10T04:00:00Z');
+    const third = (await db.stepRuns.where('state').noneOf(['sent']).toArray())[0]!;
+    await until(async () => (await db.enrollments.get(third.enrollmentId))!.nextDueAt === midnight);
+    expect(received).toHaveLength(2);
+    await runtime.handlers['test/set-clock']({ now: midnight });
+    await until(() => received.length === 3);
+  }, 30_000);
+
   it('R11 in the host: a person removed while their email waits in the host for its slot is never sent it', async () => {
     const server = await smtp();
     const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
@@ -940,4 +1015,54 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(new Set(received).size).toBe(received.length); // nothing twice
     expect(await db.stepRuns.where('state').equals('unknown').count()).toBe(handedBeforeKill);
   }, 60_000);
+});
+
+describe('Send now (early), confirmed after the email already went', () => {
+  const TWO_EMAILS: Step[] = [
+    ...ONE_EMAIL,
+    {
+      id: 's2',
+      day: 3,
+      type: 'email',
+      subject: 'Checking in, {{ first_name }}',
+      body: '<p>Again</p>',
+      send: { timing: 'at_time', time: '09:30', followUp: false },
+    },
+  ];
+
+  it('Send now (early) moves only a person still on the step the confirmation named: step 1 went at its time while the question was open, so step 2 is not sent early', async () => {
+    const server = await smtp();
+    const db = await launched(1, server.port, TWO_EMAILS);
+    const { runtime, client } = host();
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    const [person] = await db.enrollments.toArray();
+    // The confirmation opens at 08:00 EDT naming step 1 ("planned for 09:30"); the person waits.
+    const asked = new Map([[person!.id, person!.nextStepIndex]]);
+    expect(asked.get(person!.id)).toBe(0);
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(async () => (await db.enrollments.get(person!.id))?.nextStepIndex === 1);
+    await engine.idle();
+    expect(server.received).toHaveLength(1);
+    const day3 = (await db.enrollments.get(person!.id))!.nextDueAt;
+    expect(new Date(day3).toISOString()).toBe('2026-03-11T13:30:00.000Z');
+
+    // Send now is confirmed after step 1 went: nothing is moved, step 2 keeps its day-3 instant.
+    expect(await sendOverdueNow([person!.id], asked)).toBe(0);
+    expect((await db.enrollments.get(person!.id))!.nextDueAt).toBe(day3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await engine.idle();
+    expect(server.received).toHaveLength(1);
+
+    // Asked about step 2 (the confirmation opened now), Send now does send it early.
+    expect(await sendOverdueNow([person!.id], new Map([[person!.id, 1]]))).toBe(1);
+    await until(() => server.received.length === 2);
+    await until(async () => (await db.enrollments.get(person!.id))?.status === 'finished');
+  }, 30_000);
 });

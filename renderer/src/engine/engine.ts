@@ -262,10 +262,7 @@ export class Engine {
       })
       .finally(() => {
         for (const id of fresh) this.inFlight.delete(id);
-        if (this.inFlight.size === 0) {
-          this.watch();
-          if (this.tellAgain) this.retellSentToday();
-        }
+        if (this.inFlight.size === 0) this.watch();
       });
   }
 
@@ -277,10 +274,11 @@ export class Engine {
 
   /**
    * SPEC R11 across restarts and devices: tells the host, once per mailbox, what the database
-   * knows of its calendar day (sends recorded since its midnight in the mailbox's zone, the last
-   * one's instant, UTC ms); the host keeps the higher count and the later instant. Every sent
-   * run of the mailbox counts, whichever device sent it. At start, on reconnect, and after a
-   * pull that wrote sends or mailboxes ({@link retellSentToday}).
+   * knows of its calendar day: sends recorded since its midnight in the mailbox's zone, this
+   * device's (`sentToday`) apart from other devices' (`elsewhere`), and the last one's instant,
+   * UTC ms. The host keeps the higher of its own count and `sentToday` (its own covers sends in
+   * flight not recorded yet) and adds `elsewhere`, so a telling mid-batch is never one short.
+   * At start, on reconnect, and after a pull that wrote sends or mailboxes ({@link retellSentToday}).
    */
   private async tellSentToday(): Promise<void> {
     const db = useDb();
@@ -293,16 +291,26 @@ export class Engine {
       }),
     );
     const earliest = Math.min(...since.values());
-    const counts = new Map(mailboxes.map((m) => [m.id, { sentToday: 0, lastSentAt: null as number | null }]));
-    await db.stepRuns
-      .where('[state+sentAt]')
-      .between(['sent', earliest], ['sent', Infinity], true, true)
-      .each((run) => {
-        const count = run.mailboxId === undefined ? undefined : counts.get(run.mailboxId);
-        if (!count || run.sentAt === null || run.sentAt < earliest || run.sentAt < since.get(run.mailboxId!)!) return;
-        count.sentToday++;
-        count.lastSentAt = Math.max(count.lastSentAt ?? run.sentAt, run.sentAt);
-      });
+    const counts = new Map(
+      mailboxes.map((m) => [m.id, { sentToday: 0, elsewhere: 0, lastSentAt: null as number | null }]),
+    );
+    const runs = (
+      await db.stepRuns.where('[state+sentAt]').between(['sent', earliest], ['sent', Infinity], true, true).toArray()
+    ).filter((run) => run.mailboxId !== undefined && run.sentAt !== null && run.sentAt >= since.get(run.mailboxId)!);
+    // Whose send each was: the device that launched its enrollment (SPEC §7: only it sends them).
+    // One whose enrollment is gone (removed) counts as this device's: the host's own count covers it.
+    const device = await thisDevice();
+    const enrollmentIds = [...new Set(runs.map((run) => run.enrollmentId))];
+    const elsewhere = new Set(
+      (await db.enrollments.bulkGet(enrollmentIds)).flatMap((e) => (e && e.deviceId !== device ? [e.id] : [])),
+    );
+    for (const run of runs) {
+      const count = counts.get(run.mailboxId!);
+      if (!count) continue;
+      if (elsewhere.has(run.enrollmentId)) count.elsewhere++;
+      else count.sentToday++;
+      count.lastSentAt = Math.max(count.lastSentAt ?? run.sentAt!, run.sentAt!);
+    }
     for (const [mailboxId, count] of counts)
       await this.host.call('mail/set-sent-today', { mailboxId, since: since.get(mailboxId)!, ...count });
   }
@@ -310,14 +318,13 @@ export class Engine {
   /**
    * Tells the host again what the database knows of each mailbox's day, after a pull brought
    * sends or mailboxes. Coalesced: one round at a time, and one more if pulls came meanwhile.
-   * Not while this engine's own batch is under way: its sends the host has counted but this
-   * database has not recorded yet would make the database's count too low, and the host keeps
-   * the higher count, not the sum. The round runs when the batch ends, and a batch that starts
-   * meanwhile waits for it (processBatch), so the next send is admitted with the new count.
+   * It may run during a batch, or while a send waits in the host for its slot: the host adds
+   * other devices' sends to its own count of this device's (tellSentToday). A batch that starts
+   * meanwhile waits for the round (processBatch), so its sends are admitted with the new count.
    */
   private retellSentToday(): void {
     this.tellAgain = true;
-    if (this.stopped || this.inFlight.size > 0 || this.telling) return;
+    if (this.stopped || this.telling) return;
     this.tellAgain = false;
     this.telling = this.tellSentToday()
       .catch((error: unknown) => console.error('engine: cannot tell the host the day’s sends', error))

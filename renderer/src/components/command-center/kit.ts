@@ -77,11 +77,17 @@ export function nextStepLabel(refs: Refs | undefined, e: EnrollmentRecord): stri
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * Runs a bulk action and says its outcome in a toast: `done` (or `done(result)`, for words that
+ * depend on what the action did) once it succeeds, the error's message if it throws.
+ */
+export type Act = <R>(work: () => Promise<R>, done: string | ((result: R) => string)) => Promise<void>;
+
 /** The rows ticked for a bulk action, and running an action with a toast for its outcome. */
 export function usePicked(): {
   picked: Ref<Set<string>>;
   toggle: (id: string) => void;
-  act: (work: () => Promise<unknown>, done: string) => Promise<void>;
+  act: Act;
 } {
   const toasts = useToasts();
   const picked = ref(new Set<string>());
@@ -91,11 +97,11 @@ export function usePicked(): {
     else next.add(id);
     picked.value = next;
   }
-  async function act(work: () => Promise<unknown>, done: string): Promise<void> {
+  async function act<R>(work: () => Promise<R>, done: string | ((result: R) => string)): Promise<void> {
     try {
-      await work();
+      const result = await work();
       picked.value = new Set();
-      toasts.show(done);
+      toasts.show(typeof done === 'string' ? done : done(result));
     } catch (error) {
       toasts.show((error as Error).message, { kind: 'error' });
     }

@@ -9,10 +9,22 @@ import { InputError, show } from '../../../../core/errors';
  * "Send now" on overdue (R9, the person's decision) or scheduled sends: each becomes due at
  * once, and the engine sends it as soon as the scheduler hands it over; nothing else changes.
  * Enrollments paused, finished or waiting on a person for another reason are passed over.
+ * @param onStep the step index (0-based) each enrollment was on when the person was asked
+ *   (the early-send confirmation names one email): an enrollment that moved on since (that
+ *   email went at its planned time meanwhile) is passed over, so the next step never goes early
+ *   unasked. Without it, whatever step each is on now.
  * @returns how many are now due.
  */
-export function sendOverdueNow(enrollmentIds: readonly string[]): Promise<number> {
-  return moveDue(enrollmentIds, now(), (at) => ({ name: 'enrollment/send-now', args: { ids: enrollmentIds, at } }));
+export function sendOverdueNow(
+  enrollmentIds: readonly string[],
+  onStep?: ReadonlyMap<string, number>,
+): Promise<number> {
+  return moveDue(
+    enrollmentIds,
+    now(),
+    (at) => ({ name: 'enrollment/send-now', args: { ids: enrollmentIds, at } }),
+    onStep,
+  );
 }
 
 /**
@@ -24,6 +36,7 @@ async function moveDue(
   enrollmentIds: readonly string[],
   at: number,
   change: (at: number, count: number) => Change,
+  onStep?: ReadonlyMap<string, number>,
 ): Promise<number> {
   const db = useDb();
   const when = now();
@@ -34,6 +47,7 @@ async function moveDue(
       for (const id of enrollmentIds) {
         const e = await db.enrollments.get(id);
         if (e?.status !== 'active' || (e.hold && e.hold !== 'overdue')) continue;
+        if (onStep?.has(id) && onStep.get(id) !== e.nextStepIndex) continue;
         await db.enrollments.update(id, { hold: null, nextDueAt: at, updatedAt: when });
         count++;
       }
@@ -67,7 +81,8 @@ export function setLetGoHeld(letGo: LetGo): () => void {
  */
 export async function skipPendingSend(enrollmentIds: readonly string[]): Promise<void> {
   const db = useDb();
-  // The step each person is on now, as the person saw it when they chose Skip.
+  // The step each person is on when Skip is handled, read before a held send is let go: if the
+  // host sends that email meanwhile, the person has moved on and their next step is not skipped.
   const seen = new Map(
     (await db.enrollments.bulkGet([...enrollmentIds])).flatMap((e) => (e ? [[e.id, e.nextStepIndex] as const] : [])),
   );
