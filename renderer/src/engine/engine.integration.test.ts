@@ -744,6 +744,74 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(enrollment).toMatchObject({ status: 'active', hold: 'needs-attention' });
   }, 30_000);
 
+  it('SPEC §5: the host answers `internal` after the SMTP server took the email: Needs attention (unknown), one copy, never retried', async () => {
+    const server = await smtp();
+    const db = await launched(2, server.port);
+    const [ana, bo] = await db.enrollments.orderBy('contactId').toArray();
+    const anaEmail = (await db.contacts.get(ana!.contactId))!.email;
+    // Bo's email goes after the first retry would have (1 minute): when it is sent, the engine has
+    // handled that instant, so a retry of Ana's would have gone by then.
+    const later = DUE + RETRY_BACKOFF_MS[0]! + 60_000;
+    await rescheduleSends([bo!.id], later);
+    const saved = globalThis.WebSocket;
+    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
+    class PageSocket extends WS {
+      constructor(url: string) {
+        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
+      }
+    }
+    Object.assign(globalThis, { WebSocket: PageSocket });
+    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+    cleanups.push(() => runtime.close());
+    // The real services' mail/send, failing after the mailer's send resolved (a host bug after the transfer).
+    const send = runtime.handlers['mail/send'];
+    runtime.handlers['mail/send'] = async (input) => {
+      const outcome = await send(input);
+      if (input.message.to.address === anaEmail) throw new Error(`the host lost the outcome (${outcome.status})`);
+      return outcome;
+    };
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const web = await startWebHost({ handlers: runtime.handlers, port: 0, serve: () => undefined });
+    runtime.emit = (event, payload) => web.emit(event, payload);
+    cleanups.push(() => web.close());
+    const bridge = webSocketBridge(`ws://127.0.0.1:${new URL(web.url).port}/host`);
+    const client = {
+      ...bridge,
+      tryCall: async (name: HostCallName, input: never) => {
+        try {
+          return { data: await bridge.call(name, input) };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+      },
+    } as unknown as Client;
+    const engine = new Engine(client);
+    cleanups.push(async () => {
+      engine.stop();
+      await engine.idle();
+      await engine.sentCopies.idle();
+    });
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(
+      async () => server.received.length === 1 && (await db.stepRuns.get(`${ana!.id}:s1`))?.state !== 'sending',
+    );
+    expect((await db.stepRuns.get(`${ana!.id}:s1`))?.state).toBe('unknown');
+    expect(server.received).toHaveLength(1);
+    expect(await db.enrollments.get(ana!.id)).toMatchObject({ status: 'active', hold: 'needs-attention' });
+    expect((await db.stepRuns.get(`${ana!.id}:s1`))?.reason).toBe(
+      'the host failed while sending, the email may have gone (the host lost the outcome (sent))',
+    );
+    // Past the 1-minute retry: only Bo's email goes; Ana's is never sent again.
+    await runtime.handlers['test/set-clock']({ now: later });
+    await until(async () => (await db.stepRuns.get(`${bo!.id}:s1`))?.state === 'sent');
+    await engine.idle();
+    const anaRun = (await db.stepRuns.get(`${ana!.id}:s1`))!;
+    expect(server.received).toEqual([anaRun.messageId, (await db.stepRuns.get(`${bo!.id}:s1`))!.messageId]);
+    expect(anaRun.state).toBe('unknown');
+  }, 30_000);
+
   it('arming by difference: one rescheduled person is one call carrying only their job, a removed one only their id; a restarted host is armed with everything', async () => {
     const { port, received } = await smtp();
     const db = await launched(5, port);
