@@ -45,15 +45,16 @@ export interface RunningWebHost {
 }
 
 /**
- * Waits until `check` holds, polling every 20 ms of real time.
+ * Waits until `check` holds, polling it in real time.
  * @param ms how long to wait at most, ms of real time
+ * @param everyMs the pause between two checks, ms (longer for a check that opens a connection)
  * @throws Error "timed out waiting: …" naming the check
  */
-export async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 20_000, everyMs = 20): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
