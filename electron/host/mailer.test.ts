@@ -5,14 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Mailer, type HeldSend, type OutgoingMessage, type SmtpSettings } from './mailer';
 import { startRawSmtp } from './testing/raw-smtp';
 
-/** A real SMTP server on 127.0.0.1 that keeps what it receives and answers as told. */
+/** A real SMTP server on 127.0.0.1 that keeps what it receives, counts the connections made to it, and answers as told. */
 async function smtpServer(answer: (count: number) => { code: number; text: string } | null = () => null) {
   const received: ParsedMail[] = [];
+  const connections = { count: 0 };
   let count = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections.count += 1;
+      callback();
+    },
     onData(stream: SMTPServerDataStream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -28,7 +33,7 @@ async function smtpServer(answer: (count: number) => { code: number; text: strin
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { received, connections, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 const message = (patch: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
@@ -104,6 +109,34 @@ describe('Mailer over a real SMTP server', () => {
       code: 550,
       message: '550 Mailbox unavailable',
     });
+  });
+
+  it("a failure before any attempt (a zone that does not exist) is a retry 'not sent: …' and nothing reaches the SMTP server", async () => {
+    const { server, mailer, smtp } = await setup();
+    const outcome = await mailer.send('mb1', smtp, { ...open, zone: 'America/Nowhere' }, message());
+    expect(outcome).toEqual({
+      status: 'retry',
+      code: null,
+      message: expect.stringMatching(/^not sent: .*America\/Nowhere/),
+    });
+    expect(server.connections.count).toBe(0);
+    // The same mailbox still sends once the zone is right: the failure took no slot and broke no queue.
+    expect(await mailer.send('mb1', smtp, open, message())).toMatchObject({ status: 'sent' });
+    expect(server.received.map((mail) => mail.messageId)).toEqual(['<first-1@example.com>']);
+  });
+
+  it('a stored password that cannot be read is a retry "not sent: …", and nothing reaches the SMTP server', async () => {
+    const server = await smtpServer();
+    const mailer = new Mailer(() => Promise.reject(new Error('the secret store is locked')));
+    cleanups.push(() => mailer.close(), server.close);
+    const smtp: SmtpSettings = { host: '127.0.0.1', port: server.port, security: 'none', user: 'rep' };
+    expect(await mailer.send('mb1', smtp, open, message())).toEqual({
+      status: 'retry',
+      code: null,
+      message: 'not sent: the secret store is locked',
+    });
+    expect(server.connections.count).toBe(0);
+    expect(server.received).toEqual([]);
   });
 
   it('classifies a refused connection as retry', async () => {

@@ -219,7 +219,11 @@ export class Mailer {
    *   {@link HOLD_HORIZON_MS} away waits here for it (the `held` callback is told), then goes:
    *   the outcome is the send's. {@link releaseHeld} lets it go back `deferred` before then.
    * @returns `sent` with the server's reply; `deferred` with the next allowed instant (UTC ms);
-   *   `retry` for a 4xx reply or a connection error; `failed` for a 5xx reply, with the server's text.
+   *   `retry` for a 4xx reply or a connection error, and "not sent: …" for a failure before any
+   *   SMTP attempt (an unknown zone in `limits.zone`, a stored password that cannot be read, a
+   *   pool that cannot be made); `failed` for a 5xx reply, with the server's text; `unknown`
+   *   when the connection ended without a reply after the data was handed over. Throws only
+   *   after the transfer (a bug): the engine reads that as `unknown`, never a retry.
    */
   async send(
     mailboxId: string,
@@ -228,28 +232,54 @@ export class Mailer {
     message: OutgoingMessage,
     options: { keepRaw?: boolean; waitForSlot?: boolean } = {},
   ): Promise<SendOutcome> {
+    let admission: Awaited<ReturnType<Mailer['admitted']>>;
+    try {
+      admission = await this.admitted(mailboxId, smtp, limits, message.messageId, options.waitForSlot === true);
+    } catch (error) {
+      // SPEC §5: a failure of the mailer's own before any SMTP attempt (a zone that does not
+      // exist, a stored password that cannot be read, a pool that cannot be made) is answered,
+      // not thrown: nothing went, so the engine tries again. A thrown error reads as `unknown`.
+      return { status: 'retry', code: null, message: `not sent: ${(error as Error)?.message || String(error)}` };
+    }
+    if ('status' in admission) return admission;
+    return this.transfer(admission.state, message, admission.slot, options.keepRaw === true);
+  }
+
+  /**
+   * A send's admission (R11): its mailbox's pool, then the daily limit and the minimum gap,
+   * waiting here for a min-gap slot when asked to (see {@link send}). Attempts nothing.
+   * @returns the pool and the reserved slot, or the outcome that ends the send (`deferred`).
+   * @throws what fails before any attempt: the stored password, the pool, an unknown zone.
+   */
+  private async admitted(
+    mailboxId: string,
+    smtp: SmtpSettings,
+    limits: SendLimits,
+    messageId: string,
+    waitForSlot: boolean,
+  ): Promise<SendOutcome | { state: MailboxState; slot: { at: number; undo: () => void } }> {
     let told: number | undefined;
     for (;;) {
       const state = await this.state(mailboxId, smtp);
       // Admission is serial, so two concurrent sends can never both take the last slot of the day.
-      const admitted = state.queue.then(() => this.admit(state, mailboxId, limits, message.messageId));
+      const admitted = state.queue.then(() => this.admit(state, mailboxId, limits, messageId));
       state.queue = admitted.catch(() => undefined);
       const admission = await admitted;
-      if (!('status' in admission)) return this.transfer(state, message, admission, options.keepRaw === true);
+      if (!('status' in admission)) return { state, slot: admission };
       if (
-        !options.waitForSlot ||
+        !waitForSlot ||
         admission.status !== 'deferred' ||
         admission.reason !== 'min-gap' ||
         admission.until - this.now() > HOLD_HORIZON_MS ||
-        this.waiting.has(message.messageId)
+        this.waiting.has(messageId)
       )
         return admission;
-      const woken = new Promise<'due' | 'released'>((resolve) => this.waiting.set(message.messageId, resolve));
+      const woken = new Promise<'due' | 'released'>((resolve) => this.waiting.set(messageId, resolve));
       if (told !== admission.until) {
         told = admission.until;
-        this.held?.({ mailboxId, messageId: message.messageId, until: admission.until, reason: 'min-gap' });
+        this.held?.({ mailboxId, messageId, until: admission.until, reason: 'min-gap' });
       }
-      this.slots.set([{ id: message.messageId, dueAt: admission.until }]);
+      this.slots.set([{ id: messageId, dueAt: admission.until }]);
       if ((await woken) === 'released') return admission;
     }
   }

@@ -1,10 +1,8 @@
 import 'fake-indexeddb/auto';
 import { inProcessHost } from '../../../electron/host/testing/in-process';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { engineRig, until } from '../../../electron/host/testing/engine-rig';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostCallName } from '../../../core/host/contract';
-import { createHost } from '../../../electron/host/services';
 import { announcePulled, setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
@@ -12,10 +10,8 @@ import { createContact } from '../db/repos/contacts';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox, type MailboxInput } from '../db/repos/mailboxes';
 import { CLAIM_CHUNK, Engine, RETRY_BACKOFF_MS, SEND_CONCURRENCY } from './engine';
-import WS from 'ws';
-import { startWebHost } from '../../../electron/host/web-server';
 import { startRawSmtp } from '../../../electron/host/testing/raw-smtp';
-import { webSocketBridge, type HostClient as Client } from '../host/client';
+import type { HostClient as Client } from '../host/client';
 import { sendTaskEmail } from '../db/repos/tasks';
 import { rescheduleSends } from '../db/repos/sends';
 import { removeEnrollments } from '../db/repos/enrollments';
@@ -42,36 +38,23 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+const rig = engineRig((cleanup) => cleanups.push(cleanup));
+
 /** A real SMTP server: every message's Message-ID, and its Date header as an ISO instant, in arrival order. */
 async function smtp(): Promise<{ port: number; received: string[]; dates: string[] }> {
   const received: string[] = [];
   const dates: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 100,
-    onData(stream, _session, callback) {
-      let head = '';
-      stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
-      stream.on('end', () => {
-        received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
-        dates.push(new Date(/^Date: (.*)$/im.exec(head)?.[1] ?? NaN).toISOString());
-        callback();
-      });
-    },
+  const { port } = await rig.smtp(({ raw }) => {
+    received.push(/^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '?');
+    dates.push(new Date(/^Date: (.*)$/im.exec(raw)?.[1] ?? NaN).toISOString());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received, dates };
+  return { port, received, dates };
 }
 
 /** The host in test mode, and a client on it that counts the calls made of it. */
 function host() {
-  const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const { client, calls: made } = inProcessHost<Client>(runtime);
+  const { runtime, client, calls: made } = rig.host();
   const calls = { get: (name: HostCallName) => made.filter((call) => call.name === name).length };
-  cleanups.push(() => runtime.close());
   return { runtime, client, calls };
 }
 
@@ -141,14 +124,6 @@ async function launched(
   return db;
 }
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('the send engine, with the host and a real SMTP server', () => {
   it(`a burst larger than one claim chunk (${CLAIM_CHUNK}) goes out once each, and every step run is recorded sent`, async () => {
     const server = await smtp();
@@ -156,13 +131,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(people, server.port);
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === people);
@@ -179,13 +148,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const { runtime, client, calls } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
     await runtime.handlers['test/set-offline']({ offline: true });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE + 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -214,13 +177,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     ]);
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     // The task falls due at 09:00 in New York; the salesperson writes it at 15:17 and sends it.
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T13:00:00Z') });
@@ -246,13 +203,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
       setClock(() => DUE + 45 * 60_000);
       const { runtime, client } = host();
       await runtime.handlers['test/set-clock']({ now: DUE + 45 * 60_000 });
-      const engine = new Engine(client);
-      cleanups.push(async () => {
-        engine.stop();
-        // A batch still on its way finishes before the next test swaps the database under it.
-        await engine.idle();
-        await engine.sentCopies.idle();
-      });
+      const engine = rig.engine(client);
       await engine.start();
       // Settled: the send recorded as sent (not just received), or the person held as overdue.
       const sent = async () => (await db.stepRuns.toArray()).some((run) => run.state === 'sent');
@@ -286,13 +237,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(new Date((await db.enrollments.toArray())[0]!.nextDueAt).toISOString()).toBe('2026-03-09T14:00:00.000Z');
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T14:00:00Z') });
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
@@ -330,13 +275,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(first.nextMoved).toEqual({ kind: 'window', dueAt: first.nextDueAt });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: Date.parse('2026-03-09T15:00:00Z') });
     await until(async () => (await db.enrollments.toArray())[0]!.nextStepIndex === 1);
@@ -352,13 +291,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(3, port, ONE_EMAIL, { overdueGraceMs: 0 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.toArray()).filter((run) => run.state === 'sent').length === 3);
@@ -371,13 +304,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(3, port, ONE_EMAIL, { minGapMs: 120_000 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     const waiting = () =>
@@ -401,12 +328,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
     const { runtime, client, calls } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => server.received.length === 1);
@@ -452,12 +374,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const second = host();
     await second.runtime.handlers['test/set-clock']({ now: DUE + 30 * 60_000 });
     setClock(() => DUE + 30 * 60_000);
-    const again = new Engine(second.client);
-    cleanups.push(async () => {
-      again.stop();
-      await again.idle();
-      await again.sentCopies.idle();
-    });
+    const again = rig.engine(second.client);
     await again.start();
     await rescheduleSends([third.id], DUE + 35 * 60_000);
     await second.runtime.handlers['test/set-clock']({ now: DUE + 35 * 60_000 });
@@ -475,12 +392,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(1, server.port, ONE_EMAIL, { dailyLimit: 2 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     const [mailbox] = await db.mailboxes.toArray();
     const enrollment = (await db.enrollments.toArray())[0]!;
@@ -592,12 +504,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
@@ -620,12 +527,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(3, server.port, ONE_EMAIL, { minGapMs: 60_000 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.enrollments.filter((e) => e.nextDueAt > DUE).count()) === 2);
@@ -648,37 +550,13 @@ describe('the send engine, with the host and a real SMTP server', () => {
   it('R11 in the host: the page’s connection drops while the host holds a send for its slot: the email goes once, not by the host at the slot and by the page again', async () => {
     const server = await smtp();
     const db = await launched(2, server.port, ONE_EMAIL, { minGapMs: 60_000 });
-    const saved = globalThis.WebSocket;
-    class PageSocket extends WS {
-      constructor(url: string) {
-        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
-      }
-    }
-    Object.assign(globalThis, { WebSocket: PageSocket });
-    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
-    const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-    cleanups.push(() => runtime.close());
+    rig.pageSocket();
+    const { runtime } = rig.host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    let web = await startWebHost({ handlers: runtime.handlers, port: 0, serve: () => undefined });
-    runtime.emit = (event, payload) => web.emit(event, payload);
-    const port = Number(new URL(web.url).port);
-    const bridge = webSocketBridge(`ws://127.0.0.1:${port}/host`);
-    const client = {
-      ...bridge,
-      tryCall: async (name: HostCallName, input: never) => {
-        try {
-          return { data: await bridge.call(name, input) };
-        } catch (error) {
-          return { error: (error as Error).message };
-        }
-      },
-    } as unknown as Client;
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    let web = await rig.webHost(runtime);
+    const port = web.port;
+    const client = rig.pageClient(port);
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => server.received.length === 1);
@@ -686,8 +564,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const held = (await db.stepRuns.where('state').equals('sending').toArray())[0]!;
     // The connection drops; the host runs on and the page connects again.
     await web.close();
-    web = await startWebHost({ handlers: runtime.handlers, port, serve: () => undefined });
-    runtime.emit = (event, payload) => web.emit(event, payload);
+    web = await rig.webHost(runtime, port);
     cleanups.push(() => web.close());
     await until(async () => (await db.stepRuns.get(held.id))?.state !== 'sending');
     await until(async () => (await client.tryCall('clock/now', {})).data !== undefined);
@@ -738,12 +615,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const held = send('<held-1@example.com>');
     // The reloaded window's engine starts on the same host.
     const { client } = inProcessHost<Client>(runtime);
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     expect(await held).toMatchObject({ status: 'deferred', reason: 'min-gap' });
     await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 0);
@@ -768,13 +640,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     ]);
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.get((await db.enrollments.toArray())[0]!.id + ':s1'))?.state === 'sent');
@@ -793,13 +659,7 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const db = await launched(1, peer.port);
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     let at = DUE;
     await runtime.handlers['test/set-clock']({ now: at });
@@ -819,21 +679,56 @@ describe('the send engine, with the host and a real SMTP server', () => {
     expect(enrollment).toMatchObject({ status: 'active', hold: 'needs-attention' });
   }, 30_000);
 
+  it('SPEC §5: the host answers `internal` after the SMTP server took the email: Needs attention (unknown), one copy, never retried', async () => {
+    const server = await smtp();
+    const db = await launched(2, server.port);
+    const [ana, bo] = await db.enrollments.orderBy('contactId').toArray();
+    const anaEmail = (await db.contacts.get(ana!.contactId))!.email;
+    // Bo's email goes after the first retry would have (1 minute): when it is sent, the engine has
+    // handled that instant, so a retry of Ana's would have gone by then.
+    const later = DUE + RETRY_BACKOFF_MS[0]! + 60_000;
+    await rescheduleSends([bo!.id], later);
+    rig.pageSocket();
+    const { runtime } = rig.host();
+    // The real services' mail/send, failing after the mailer's send resolved (a host bug after the transfer).
+    const send = runtime.handlers['mail/send'];
+    runtime.handlers['mail/send'] = async (input) => {
+      const outcome = await send(input);
+      if (input.message.to.address === anaEmail) throw new Error(`the host lost the outcome (${outcome.status})`);
+      return outcome;
+    };
+    await runtime.handlers['test/set-clock']({ now: T0 });
+    const web = await rig.webHost(runtime);
+    cleanups.push(() => web.close());
+    const client = rig.pageClient(web.port);
+    const engine = rig.engine(client);
+    await engine.start();
+    await runtime.handlers['test/set-clock']({ now: DUE });
+    await until(
+      async () => server.received.length === 1 && (await db.stepRuns.get(`${ana!.id}:s1`))?.state !== 'sending',
+    );
+    expect((await db.stepRuns.get(`${ana!.id}:s1`))?.state).toBe('unknown');
+    expect(server.received).toHaveLength(1);
+    expect(await db.enrollments.get(ana!.id)).toMatchObject({ status: 'active', hold: 'needs-attention' });
+    expect((await db.stepRuns.get(`${ana!.id}:s1`))?.reason).toBe(
+      'the host failed while sending, the email may have gone (the host lost the outcome (sent))',
+    );
+    // Past the 1-minute retry: only Bo's email goes; Ana's is never sent again.
+    await runtime.handlers['test/set-clock']({ now: later });
+    await until(async () => (await db.stepRuns.get(`${bo!.id}:s1`))?.state === 'sent');
+    await engine.idle();
+    const anaRun = (await db.stepRuns.get(`${ana!.id}:s1`))!;
+    expect(server.received).toEqual([anaRun.messageId, (await db.stepRuns.get(`${bo!.id}:s1`))!.messageId]);
+    expect(anaRun.state).toBe('unknown');
+  }, 30_000);
+
   it('arming by difference: one rescheduled person is one call carrying only their job, a removed one only their id; a restarted host is armed with everything', async () => {
     const { port, received } = await smtp();
     const db = await launched(5, port);
-    const saved = globalThis.WebSocket;
-    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
-    class PageSocket extends WS {
-      constructor(url: string) {
-        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
-      }
-    }
-    Object.assign(globalThis, { WebSocket: PageSocket });
-    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    rig.pageSocket();
     // What each web host was asked to arm, in order.
     const start = async (at: number, now: number) => {
-      const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+      const { runtime } = rig.host();
       const arms: { call: string; input: unknown }[] = [];
       for (const name of ['scheduler/set', 'scheduler/remove'] as const) {
         const handler = runtime.handlers[name] as (input: unknown) => Promise<never>;
@@ -843,34 +738,18 @@ describe('the send engine, with the host and a real SMTP server', () => {
         };
       }
       await runtime.handlers['test/set-clock']({ now });
-      const web = await startWebHost({ handlers: runtime.handlers, port: at, serve: () => undefined });
-      runtime.emit = (event, payload) => web.emit(event, payload);
+      const web = await rig.webHost(runtime, at);
       const stop = async () => {
         await web.close();
         await runtime.close();
       };
-      return { runtime, arms, stop, port: Number(new URL(web.url).port) };
+      return { runtime, arms, stop, port: web.port };
     };
     const first = await start(0, T0);
     let stopFirst: (() => Promise<void>) | undefined = first.stop;
     cleanups.push(() => stopFirst?.());
-    const bridge = webSocketBridge(`ws://127.0.0.1:${first.port}/host`);
-    const client = {
-      ...bridge,
-      tryCall: async (name: HostCallName, input: never) => {
-        try {
-          return { data: await bridge.call(name, input) };
-        } catch (error) {
-          return { error: (error as Error).message };
-        }
-      },
-    } as unknown as Client;
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const client = rig.pageClient(first.port);
+    const engine = rig.engine(client);
     await engine.start();
     const people = await db.enrollments.orderBy('id').toArray();
     const everyone = people.map((e) => ({ id: e.id, dueAt: DUE })).sort((a, b) => a.id.localeCompare(b.id));
@@ -925,68 +804,30 @@ describe('the send engine, with the host and a real SMTP server', () => {
     let hold = true;
     const held: (() => void)[] = [];
     const received: string[] = [];
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      closeTimeout: 100,
-      onData(stream, _session, callback) {
-        let head = '';
-        stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
-        stream.on('end', () => {
-          received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
-          if (hold) held.push(() => callback());
-          else callback();
-        });
-      },
+    const server = await rig.smtp(({ raw }) => {
+      received.push(/^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '?');
+      if (hold) return new Promise<void>((resolve) => held.push(resolve));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const people = SEND_CONCURRENCY + 60;
-    const db = await launched(people, (server.server.address() as AddressInfo).port);
+    const db = await launched(people, server.port);
 
     // A real web host and the renderer's real WebSocket client (the `ws` package stands in for the browser's).
-    const saved = globalThis.WebSocket;
-    // A browser sends its page's Origin, which the web host requires (ARCHITECTURE "The web host").
-    class PageSocket extends WS {
-      constructor(url: string) {
-        super(url, { origin: new URL(url).origin.replace(/^ws/, 'http') });
-      }
-    }
-    Object.assign(globalThis, { WebSocket: PageSocket });
-    cleanups.push(() => void Object.assign(globalThis, { WebSocket: saved }));
+    rig.pageSocket();
     let handed = 0;
     const start = async (port: number, now: number) => {
-      const runtime = createHost({ host: 'web', version: 'test', testMode: true });
+      const { runtime } = rig.host();
       const send = runtime.handlers['mail/send'];
       runtime.handlers['mail/send'] = (input) => {
         handed++;
         return send(input);
       };
       await runtime.handlers['test/set-clock']({ now });
-      const web = await startWebHost({ handlers: runtime.handlers, port, serve: () => undefined });
-      runtime.emit = (event, payload) => web.emit(event, payload);
-      return { runtime, web, port: Number(new URL(web.url).port) };
+      const web = await rig.webHost(runtime, port);
+      return { runtime, web, port: web.port };
     };
     const first = await start(0, T0);
-    const bridge = webSocketBridge(`ws://127.0.0.1:${first.port}/host`);
-    const client = {
-      ...bridge,
-      tryCall: async (name: HostCallName, input: never) => {
-        try {
-          return { data: await bridge.call(name, input) };
-        } catch (error) {
-          return { error: (error as Error).message };
-        }
-      },
-    } as unknown as Client;
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const client = rig.pageClient(first.port);
+    const engine = rig.engine(client);
     await engine.start();
     await first.runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => handed === SEND_CONCURRENCY);

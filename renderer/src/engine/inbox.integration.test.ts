@@ -1,11 +1,7 @@
 import 'fake-indexeddb/auto';
-import type { HostClient } from '../host/client';
-import { inProcessHost } from '../../../electron/host/testing/in-process';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { engineRig, until } from '../../../electron/host/testing/engine-rig';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../../core/model';
-import { createHost } from '../../../electron/host/services';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
@@ -13,7 +9,6 @@ import { createContact } from '../db/repos/contacts';
 import { applyInboxBatch } from '../db/repos/inbox';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox } from '../db/repos/mailboxes';
-import { Engine } from './engine';
 
 /**
  * The inbox and the send engine together, with the host's services in test mode (scheduler,
@@ -34,6 +29,7 @@ beforeEach(() => {
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+const rig = engineRig((cleanup) => cleanups.push(cleanup));
 
 interface Received {
   to: string;
@@ -46,39 +42,22 @@ async function smtp(
   beforeReply?: (message: Received) => Promise<void>,
 ): Promise<{ port: number; received: Received[] }> {
   const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 100,
-    onData(stream, session, callback) {
-      let head = '';
-      stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
-      stream.on('end', () => {
-        const message = {
-          to: session.envelope.rcptTo.map((r) => r.address).join(','),
-          messageId: /^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?',
-          subject: /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '?',
-        };
-        received.push(message);
-        // The server holds its reply while `beforeReply` runs (mail that arrives meanwhile).
-        (beforeReply?.(message) ?? Promise.resolve()).then(
-          () => callback(),
-          (error: Error) => callback(error),
-        );
-      });
-    },
+  const { port } = await rig.smtp(({ raw, rcptTo }) => {
+    const message = {
+      to: rcptTo.join(','),
+      messageId: /^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '?',
+      subject: /^Subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? '?',
+    };
+    received.push(message);
+    // The server holds its reply while `beforeReply` runs (mail that arrives meanwhile).
+    return beforeReply?.(message);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+  return { port, received };
 }
 
 /** The host in test mode and a client on it. */
 function host() {
-  const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const { client } = inProcessHost<HostClient>(runtime);
-  cleanups.push(() => runtime.close());
+  const { runtime, client } = rig.host();
   return { runtime, client };
 }
 
@@ -141,14 +120,6 @@ async function launched(port: number): Promise<{ db: CampaignDeskDb; mailboxId: 
   return { db, mailboxId: mailbox.id, ids };
 }
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('the inbox and the send engine, with the host and a real SMTP server', () => {
   it('an address suppressed after launch (as a synced unsubscribe arrives) is never sent to; it waits in Needs attention saying why', async () => {
     const server = await smtp();
@@ -157,13 +128,7 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     await db.suppressions.put({ id: 'ana@example.org', address: 'ana@example.org', reason: 'unsubscribed', at: T0 });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
@@ -186,13 +151,7 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     await db.contacts.update(ids[0]!, { bounced: true });
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').anyOf('sent', 'blocked').count()) === 2);
@@ -205,13 +164,7 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     const { db, mailboxId } = await launched(server.port);
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(() => server.received.length === 2);
@@ -276,13 +229,7 @@ describe('the inbox and the send engine, with the host and a real SMTP server', 
     mailboxId = launchedNow.mailboxId;
     const { runtime, client } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
-    const engine = new Engine(client);
-    cleanups.push(async () => {
-      engine.stop();
-      // A batch still on its way finishes before the next test swaps the database under it.
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const engine = rig.engine(client);
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
     await until(async () => (await db.stepRuns.where('state').equals('sent').count()) === 2);

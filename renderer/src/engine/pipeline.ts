@@ -501,11 +501,18 @@ export class SendPipeline {
       const delivery = error instanceof HostCallError ? error.delivery : 'refused';
       // The request never left this window: the host attempted nothing.
       if (delivery === 'unreachable') return { status: 'not-handed-over', message };
-      // The host answered with an error: nothing went. Its input check (`invalid-input`) and an
-      // `internal` error both come before the transfer: Mailer.transfer answers every failure of
-      // its own as an outcome (one after the data reached the connection is `unknown`), so a
-      // thrown error is from admission or the mailbox's pool (its stored password), never after SMTP.
-      if (delivery === 'refused') return { status: 'retry', code: null, message: `not sent: ${message}` };
+      // The host refused the call before running it (its input check, an unknown call, a page it
+      // does not serve): nothing was attempted, so it is tried again.
+      const type = error instanceof HostCallError ? error.type : 'internal';
+      if (delivery === 'refused' && type !== 'internal')
+        return { status: 'retry', code: null, message: `not sent: ${message}` };
+      // An `internal` error can come after the transfer: the mailer answers its own failures as
+      // outcomes (those before any attempt are a retry "not sent: …"), so a thrown error is the
+      // host's or the page's transport failing (a rejected Electron invoke, an unreadable reply, a
+      // host bug after the server accepted the data). A retry could send the email twice (SPEC §5):
+      // a person decides.
+      if (delivery === 'refused')
+        return { status: 'unknown', message: `the host failed while sending, the email may have gone (${message})` };
       // The host went away with the request: the email may or may not have gone. A person decides.
       return { status: 'unknown', message: `the send was interrupted (${message})` };
     }

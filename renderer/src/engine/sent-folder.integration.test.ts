@@ -1,12 +1,9 @@
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { ImapFlow } from 'imapflow';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../../core/model';
-import { inProcessHost } from '../../../electron/host/testing/in-process';
-import { createHost } from '../../../electron/host/services';
+import { engineRig, until as waitUntil } from '../../../electron/host/testing/engine-rig';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
 import { createCampaign, saveCampaign } from '../db/repos/campaigns';
@@ -14,8 +11,6 @@ import { createContact } from '../db/repos/contacts';
 import { launch, previewLaunch } from '../db/repos/launch';
 import { saveMailbox, type MailboxInput } from '../db/repos/mailboxes';
 import { formatWhen } from '../format';
-import type { HostClient } from '../host/client';
-import { Engine } from './engine';
 
 /**
  * The copy in Sent (issue 11) end to end: the engine sends through a real SMTP server (the
@@ -49,42 +44,24 @@ beforeEach(() => {
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+const rig = engineRig((cleanup) => cleanups.push(cleanup));
+// Every 50 ms: some checks open an IMAP connection to the real Dovecot.
+const until = (check: () => boolean | Promise<boolean>) => waitUntil(check, 20_000, 50);
 
 /** smtp-server on 127.0.0.1: counts each message it takes, by Message-ID. */
 async function countingSmtp(): Promise<{ port: number; received: string[] }> {
   const received: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 100,
-    onData(stream, _session, callback) {
-      let head = '';
-      stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
-      stream.on('end', () => {
-        received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
-        callback();
-      });
-    },
+  const { port } = await rig.smtp(({ raw }) => {
+    received.push(/^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '?');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+  return { port, received };
 }
 
 /** The host in test mode, a client on it, and an engine on that client (stopped after the test). */
 async function engineOn() {
-  const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-  const { client, calls } = inProcessHost<HostClient>(runtime);
-  cleanups.push(() => runtime.close());
+  const { runtime, client, calls } = rig.host();
   await runtime.handlers['test/set-clock']({ now: T0 });
-  const engine = new Engine(client);
-  cleanups.push(async () => {
-    engine.stop();
-    // A batch still on its way finishes before the next test swaps the database under it.
-    await engine.idle();
-    await engine.sentCopies.idle();
-  });
+  const engine = rig.engine(client);
   return { runtime, engine, saveCalls: () => calls.filter((call) => call.name === 'mail/save-sent').length };
 }
 
@@ -181,14 +158,6 @@ async function inFolder(
     await client.logout();
   }
 }
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe.skipIf(!haveStack)('a copy of each sent email in Sent, with the real Postfix and Dovecot', () => {
   it('the email Postfix delivered to Ana is in rep’s Sent with the same Message-ID and subject, read', async () => {

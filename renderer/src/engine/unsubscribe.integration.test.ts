@@ -1,7 +1,5 @@
 import 'fake-indexeddb/auto';
-import type { AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
-import { SMTPServer } from 'smtp-server';
 import Dexie from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contactBadges } from '../../../core/inbox/badges';
@@ -10,6 +8,7 @@ import type { WorkspaceResponse } from '../../../core/sync/protocol';
 import { mintUnsubscribeToken } from '../../../core/unsubscribe-token';
 import { createHost } from '../../../electron/host/services';
 import { inProcessHost } from '../../../electron/host/testing/in-process';
+import { engineRig, until } from '../../../electron/host/testing/engine-rig';
 import { startServer, type RunningServer } from '../../../server/index';
 import { setClock } from '../db/change';
 import { CampaignDeskDb, setDb } from '../db/database';
@@ -21,7 +20,7 @@ import { saveMailbox } from '../db/repos/mailboxes';
 import { sendTaskEmail } from '../db/repos/tasks';
 import type { HostClient } from '../host/client';
 import { SyncClient } from '../sync/client';
-import { Engine } from './engine';
+import type { Engine } from './engine';
 
 /**
  * SPEC §12 end to end: the engine sends through a real SMTP server on 127.0.0.1, the
@@ -42,36 +41,24 @@ beforeEach(() => {
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+const rig = engineRig((cleanup) => cleanups.push(cleanup));
 
 /** A real SMTP server: each message's headers as received (unfolded, RFC 5322 §2.2.3) and its HTML body decoded, in arrival order. */
 async function smtp(): Promise<{ port: number; received: { headers: Map<string, string>; body: string }[] }> {
   const received: { headers: Map<string, string>; body: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 100,
-    onData(stream, _session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', async () => {
-        const cut = raw.indexOf('\r\n\r\n');
-        const headers = new Map<string, string>();
-        for (const line of raw
-          .slice(0, cut)
-          .replace(/\r\n(?=[ \t])/g, '')
-          .split('\r\n')) {
-          const colon = line.indexOf(':');
-          headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-        }
-        received.push({ headers, body: (await PostalMime.parse(raw)).html ?? '' });
-        callback();
-      });
-    },
+  const { port } = await rig.smtp(async ({ raw }) => {
+    const cut = raw.indexOf('\r\n\r\n');
+    const headers = new Map<string, string>();
+    for (const line of raw
+      .slice(0, cut)
+      .replace(/\r\n(?=[ \t])/g, '')
+      .split('\r\n')) {
+      const colon = line.indexOf(':');
+      headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+    }
+    received.push({ headers, body: (await PostalMime.parse(raw)).html ?? '' });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+  return { port, received };
 }
 
 /** One device: its own database, host (test mode) and sync client. */
@@ -136,23 +123,9 @@ async function launchedForAna(a: ReturnType<typeof device>, port: number, steps:
   return { ana };
 }
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 async function started(a: ReturnType<typeof device>): Promise<Engine> {
   await a.runtime.handlers['test/set-clock']({ now: T0 });
-  const engine = new Engine(a.client);
-  cleanups.push(async () => {
-    engine.stop();
-    // A batch still on its way finishes before the next test swaps the database under it.
-    await engine.idle();
-    await engine.sentCopies.idle();
-  });
+  const engine = rig.engine(a.client);
   await engine.start();
   return engine;
 }

@@ -1,9 +1,6 @@
 import 'fake-indexeddb/auto';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHost } from '../../../../electron/host/services';
-import { inProcessHost } from '../../../../electron/host/testing/in-process';
+import { engineRig, until as waitUntil } from '../../../../electron/host/testing/engine-rig';
 import { coalescedLiveQuery } from '../../composables/live';
 import { setClock } from '../../db/change';
 import { CampaignDeskDb, setDb } from '../../db/database';
@@ -11,8 +8,6 @@ import { createCampaign, saveCampaign } from '../../db/repos/campaigns';
 import { createContact } from '../../db/repos/contacts';
 import { launch, previewLaunch } from '../../db/repos/launch';
 import { saveMailbox } from '../../db/repos/mailboxes';
-import { Engine } from '../../engine/engine';
-import type { HostClient } from '../../host/client';
 import { PAGE, readSentPage } from './kit';
 
 /**
@@ -29,33 +24,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${String(check)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const rig = engineRig((cleanup) => cleanups.push(cleanup));
+const until = (check: () => boolean | Promise<boolean>) => waitUntil(check, 60_000);
 
 describe('the Sent folder during a send burst', () => {
   it(`shows the newest ${PAGE} of ${PEOPLE} emails and counts all ${PEOPLE} once the burst ends`, async () => {
     setClock(() => T0);
     let received = 0;
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      closeTimeout: 100,
-      onData(stream, _session, callback) {
-        stream.resume();
-        stream.on('end', () => {
-          received += 1;
-          callback();
-        });
-      },
+    const server = await rig.smtp(() => {
+      received += 1;
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const db = new CampaignDeskDb(`sent-burst-${crypto.randomUUID()}`);
     setDb(db);
     await db.open();
@@ -65,7 +43,7 @@ describe('the Sent folder during a send burst', () => {
         name: 'Rep One',
         email: 'rep@example.com',
         timeZone: 'America/New_York',
-        smtp: { host: '127.0.0.1', port: (server.server.address() as AddressInfo).port, security: 'none', user: '' },
+        smtp: { host: '127.0.0.1', port: server.port, security: 'none', user: '' },
         dailyLimit: 10_000,
         minGapMs: 0,
       },
@@ -116,14 +94,8 @@ describe('the Sent folder during a send burst', () => {
     await until(() => shown.length > 0);
     expect(shown[0]!.total).toBe(0);
 
-    const runtime = createHost({ host: 'web', version: 'test', testMode: true });
-    cleanups.push(() => runtime.close());
-    const engine = new Engine(inProcessHost<HostClient>(runtime).client);
-    cleanups.push(async () => {
-      engine.stop();
-      await engine.idle();
-      await engine.sentCopies.idle();
-    });
+    const { runtime, client } = rig.host();
+    const engine = rig.engine(client);
     await runtime.handlers['test/set-clock']({ now: T0 });
     await engine.start();
     await runtime.handlers['test/set-clock']({ now: DUE });
