@@ -429,24 +429,10 @@ describe('the send engine, with the host and a real SMTP server', () => {
     const received: string[] = [];
     let letSecondGo: () => void = () => undefined;
     const secondWaits = new Promise<void>((resolve) => (letSecondGo = resolve));
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      closeTimeout: 100,
-      onData(stream, _session, callback) {
-        let head = '';
-        stream.on('data', (chunk: Buffer) => (head += chunk.toString()));
-        stream.on('end', () => {
-          received.push(/^Message-ID: (<[^>]+>)/im.exec(head)?.[1] ?? '?');
-          if (received.length === 2) void secondWaits.then(() => callback());
-          else callback();
-        });
-      },
+    const { port } = await rig.smtp(({ raw }) => {
+      received.push(/^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '?');
+      return received.length === 2 ? secondWaits : undefined;
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.server.address() as AddressInfo).port;
     const db = await launched(3, port, ONE_EMAIL, { dailyLimit: 3, minGapMs: 60_000 });
     const { runtime, client, calls } = host();
     await runtime.handlers['test/set-clock']({ now: T0 });
