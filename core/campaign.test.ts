@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plannedSubject, readDay, STEP_KIND_LABELS, taskTitleLabel } from './campaign';
+import { plannedSubject, readDay, STEP_KIND_LABELS, stepLabel, taskTitleLabel } from './campaign';
 
 describe('a step day as typed in the editor (SPEC §1, §8)', () => {
   it.each([
@@ -76,5 +76,15 @@ describe('what each step kind is called on every screen', () => {
     ['custom', 'Task title'],
   ] as const)('the title field of a %s step: %j', (kind, label) => {
     expect(taskTitleLabel(kind)).toBe(label);
+  });
+});
+
+describe('the one name of a step on every screen', () => {
+  it('is its number, its day and its kind, an email sent by hand an "Email task"', () => {
+    expect(stepLabel({ type: 'email', day: 1, send: { timing: 'at_time' } }, 0)).toBe('Step 1 · Day 1 · Email');
+    expect(stepLabel({ type: 'email', day: 2, send: { timing: 'task' } }, 1)).toBe('Step 2 · Day 2 · Email task');
+    expect(stepLabel({ type: 'call', day: 4 }, 2)).toBe('Step 3 · Day 4 · Call');
+    expect(stepLabel({ type: 'linkedin', day: 5 }, 3)).toBe('Step 4 · Day 5 · LinkedIn');
+    expect(stepLabel({ type: 'custom', day: 9 }, 4)).toBe('Step 5 · Day 9 · Task');
   });
 });

@@ -49,6 +49,32 @@ export const STEP_KIND_LABELS: Readonly<Record<Step['type'], string>> = {
   custom: 'Task',
 };
 
+/** The little of a step its label reads: its kind, its day and, for an email, how it is sent. */
+export interface LabelledStep {
+  type: Step['type'];
+  day: number;
+  send?: { timing: string } | undefined;
+}
+
+/**
+ * What kind of step this is, in {@link STEP_KIND_LABELS}' words, with the one distinction the
+ * kind alone does not make: an email the person sends by hand (timing `task`) is an
+ * "Email task". E.g. "Email", "Email task", "Call", "LinkedIn", "Task".
+ */
+export function stepKindLabel(step: Pick<LabelledStep, 'type' | 'send'>): string {
+  return step.type === 'email' && step.send?.timing === 'task' ? 'Email task' : STEP_KIND_LABELS[step.type];
+}
+
+/**
+ * The one way every screen names a step of a campaign (the people list, the launch preview,
+ * the results): its number, its day and its kind, "Step 3 · Day 4 · Call".
+ * @param step the step (its `day` is the campaign's day, from 1)
+ * @param index its place in the campaign's steps, from 0
+ */
+export function stepLabel(step: LabelledStep, index: number): string {
+  return `Step ${index + 1} · Day ${step.day} · ${stepKindLabel(step)}`;
+}
+
 /**
  * The words over a task step's title field in the editor, from {@link STEP_KIND_LABELS}:
  * "Call title", "LinkedIn task title" (not "LinkedIn title", read as a person's job title),

@@ -1,3 +1,4 @@
+import { stepLabel, type LabelledStep } from './campaign';
 import { ZoneClock, isoWeekday, wallDay, DAY_MS } from './zones';
 
 /**
@@ -131,7 +132,7 @@ export type FunnelKey =
 /** A step's funnel. `overdue` (open tasks past due) depends on the clock, so it is passed in. */
 export interface StepFunnel {
   stepId: string;
-  /** `Step 2 · Email · day 3`. */
+  /** `Step 2 · Day 3 · Email`, as every screen names a step (campaign.ts `stepLabel`). */
   title: string;
   kind: 'email' | 'task';
   measures: FunnelMeasure[];
@@ -156,10 +157,9 @@ const LABELS: Record<FunnelKey, string> = {
  * overdue (each of reached). `overdue` maps step id → open tasks past due now.
  */
 export function stepFunnels(
-  steps: readonly { id: string; type: string; day: number }[],
+  steps: readonly (LabelledStep & { id: string })[],
   counters: Counters,
   overdue: Readonly<Record<string, number>> = {},
-  kindLabels: Readonly<Record<string, string>> = {},
 ): StepFunnel[] {
   return steps.map((step, i) => {
     const get = (key: string) => counters[`step:${step.id}:${key}`] ?? 0;
@@ -171,7 +171,7 @@ export function stepFunnels(
       of,
       rate: formatRate(count, whole),
     });
-    const title = `Step ${i + 1} · ${kindLabels[step.type] ?? step.type} · day ${step.day}`;
+    const title = stepLabel(step, i);
     if (step.type === 'email') {
       const sent = get('sent');
       return {

@@ -6,7 +6,8 @@ import { isIanaZone } from './zones';
  * `zone`, with the zone named, so no time is ambiguous: "Mon 9 Mar, 09:30 EDT" (luxon
  * `ccc d LLL, HH:mm ZZZZ`, in English; a zone with no common abbreviation is named by its
  * offset, "Sun 10 Mar, 16:10 GMT+1"). A time that belongs to a mailbox's send is written in
- * the mailbox's zone; other times (a sync, an edit) in the computer's.
+ * the mailbox's zone; other times (a sync, an edit) in the computer's; a list that mixes
+ * both (the Live Feed) writes all of them in one zone (renderer/src/format.ts `listZone`).
  * @param ms the instant, UTC epoch milliseconds
  * @param zone an IANA zone name; one the zone database does not know falls back to UTC
  *   (named as such), never throws

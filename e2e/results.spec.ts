@@ -74,7 +74,7 @@ test('results: 40 sent and 6 replied read 15 % on the Campaigns list and the fun
   await expect(page.getByRole('heading', { name: 'Results' })).toBeVisible();
   await expect(page.getByTestId('results-summary')).toHaveText('50 people · 40 emailed · 6 replied (15 %)');
   const step = page.getByTestId('funnel-row').first();
-  await expect(step.getByRole('rowheader')).toHaveText('Step 1 · Email · day 1');
+  await expect(step.getByRole('rowheader')).toHaveText('Step 1 · Day 1 · Email');
   const read = async (key: string) => [
     await step.getByTestId(`funnel-${key}`).innerText(),
     await step.getByTestId(`rate-${key}`).innerText(),
@@ -86,12 +86,12 @@ test('results: 40 sent and 6 replied read 15 % on the Campaigns list and the fun
   expect(await read('ooo')).toEqual(['1', '3 %']);
   expect(await read('unsubscribed')).toEqual(['1', '3 %']);
   await expect(step.getByTestId('funnel-replied')).toHaveAccessibleName(
-    'Step 1 · Email · day 1: 6 replied, 15 % of sent; show these people',
+    'Step 1 · Day 1 · Email: 6 replied, 15 % of sent; show these people',
   );
 
   await step.getByTestId('funnel-replied').click();
   const behind = page.getByTestId('people-behind');
-  await expect(behind.getByRole('heading')).toContainText('Step 1 · Email · day 1 · Replied: 6 people');
+  await expect(behind.getByRole('heading')).toContainText('Step 1 · Day 1 · Email · Replied: 6 people');
   await expect(behind.getByTestId('person-behind')).toHaveCount(6);
   await expect(behind.getByTestId('person-behind').first()).toContainText('person00000@spring.example.org');
   await step.getByTestId('funnel-bounced').click();
@@ -164,7 +164,7 @@ test('results: twelve steps and 10,000 people fit the window, and a day past the
   await seed(page, { campaignId: 'twelve', name: 'Twelve steps', shape: 'many', people: 300, steps: 12 });
   await page.goto('/#/campaigns/twelve/results');
   await expect(page.getByTestId('funnel-row')).toHaveCount(12);
-  await expect(page.getByTestId('funnel-row').nth(2).getByRole('rowheader')).toHaveText('Step 3 · Call · day 5');
+  await expect(page.getByTestId('funnel-row').nth(2).getByRole('rowheader')).toHaveText('Step 3 · Day 5 · Call');
   await shots(page, 'twelve-steps');
 
   await seed(page, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatWhen, movedNote } from './format';
+import { formatWhen, listZone, movedNote } from './format';
 
 // Monday 9 March 2026, 13:30Z: 09:30 in New York (EDT since 8 March), 14:30 in Berlin (CET).
 const AT = Date.parse('2026-03-09T13:30:00Z');
@@ -53,5 +53,24 @@ describe('movedNote', () => {
     expect(movedNote({ kind: 'holiday', holiday: { date: '2026-12-24', name: 'a day off' } }, MONDAY_NINE, 'UTC')).toBe(
       'Moved — 24 Dec is one of your days off',
     );
+  });
+});
+
+describe('listZone', () => {
+  it("writes a list in the mailbox's zone when every mailbox has that one, else in this computer's", () => {
+    expect(listZone(['America/New_York'], 'Europe/Berlin')).toEqual({ zone: 'America/New_York', whose: 'mailbox' });
+    expect(listZone(['America/New_York', 'America/New_York'], 'Europe/Berlin')).toEqual({
+      zone: 'America/New_York',
+      whose: 'mailbox',
+    });
+    expect(listZone([], 'Europe/Berlin')).toEqual({ zone: 'Europe/Berlin', whose: 'computer' });
+    expect(listZone(['America/New_York', 'Asia/Tokyo'], 'Europe/Berlin')).toEqual({
+      zone: 'Europe/Berlin',
+      whose: 'computer',
+    });
+  });
+
+  it('counts a mailbox zone the database does not know as UTC, as its times are written', () => {
+    expect(listZone(['Mars/Olympus'], 'Europe/Berlin')).toEqual({ zone: 'UTC', whose: 'mailbox' });
   });
 });

@@ -80,3 +80,26 @@ export function nextMovedNote(
   if (!moved || moved.dueAt !== enrollment.nextDueAt) return undefined;
   return movedNote(moved, enrollment.nextDueAt, enrollment.zone, here);
 }
+
+/** The one zone a list of times of several kinds (the Live Feed) is written in, and whose it is. */
+export interface ListZone {
+  /** IANA name, always one the zone database knows. */
+  zone: string;
+  /** `mailbox`: the zone every mailbox sends in; `computer`: this computer's ({@link localZone}). */
+  whose: 'mailbox' | 'computer';
+}
+
+/**
+ * Picks the single zone for a list whose rows mix sends, edits and syncs (the Live Feed), so
+ * no two of its times are written in different zones: the mailboxes' zone when every mailbox
+ * has the same one (one mailbox, typically), else (no mailbox, or mailboxes in different
+ * zones) this computer's. A mailbox zone the database does not know counts as UTC, as
+ * {@link formatWhen} writes it. Never throws.
+ * @param mailboxZones each mailbox's `timeZone` (IANA), in any order, repeats allowed
+ * @param here this computer's zone (default {@link localZone})
+ */
+export function listZone(mailboxZones: readonly string[], here: string = localZone()): ListZone {
+  const zones = new Set(mailboxZones.map((zone) => (isIanaZone(zone) ? zone : 'UTC')));
+  if (zones.size === 1) return { zone: [...zones][0]!, whose: 'mailbox' };
+  return { zone: here, whose: 'computer' };
+}

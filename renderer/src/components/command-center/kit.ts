@@ -1,5 +1,5 @@
 import { ref, type Ref } from 'vue';
-import { plannedSubject, STEP_KIND_LABELS } from '../../../../core/campaign';
+import { plannedSubject, stepKindLabel } from '../../../../core/campaign';
 import { mergeContext, renderTemplate } from '../../../../core/templating';
 import { useDb, type CampaignDeskDb } from '../../db/database';
 import { displayName, toCoreContact } from '../../db/repos/contacts';
@@ -70,9 +70,9 @@ export function nextStepLabel(refs: Refs | undefined, e: EnrollmentRecord): stri
   if (!refs || !step) return '';
   if (step.type === 'email') {
     const subject = plannedSubject(steps, e.nextStepIndex, (template) => forPerson(refs, template, e));
-    return `${step.send.timing === 'task' ? 'Email task' : STEP_KIND_LABELS.email}: ${subject}`;
+    return `${stepKindLabel(step)}: ${subject}`;
   }
-  return `${STEP_KIND_LABELS[step.type]}: ${forPerson(refs, step.title, e)}`;
+  return `${stepKindLabel(step)}: ${forPerson(refs, step.title, e)}`;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
