@@ -11,8 +11,9 @@ export interface TaskAlert {
 /**
  * Task-due alerts shown inside the app when the operating system shows none (`notify/show`
  * answered `shown: false`, Electron's Notification `failed`, or the page's Web Notification
- * is not allowed): one per task, kept until the person opens or dismisses it. Their count
- * goes to the tray (`app/set-status` `dueAlerts`).
+ * is not allowed): one per task, in the order they fell due, kept until the person opens or
+ * dismisses it (TaskAlerts.vue shows two as banners, more as one summary). Their count goes to
+ * the tray (`app/set-status` `dueAlerts`).
  */
 export const useTaskAlerts = defineStore('task-alerts', () => {
   const alerts = ref<TaskAlert[]>([]);
@@ -22,16 +23,41 @@ export const useTaskAlerts = defineStore('task-alerts', () => {
     alerts.value = [...alerts.value.filter((a) => a.taskId !== alert.taskId), alert];
   }
 
+  /** Takes away the alert for `taskId` (none there: nothing happens). */
   function dismiss(taskId: string): void {
     alerts.value = alerts.value.filter((a) => a.taskId !== taskId);
   }
 
-  return { alerts, add, dismiss };
+  /** Takes away every alert (the tasks stay due in the Command Center's Tasks due folder). */
+  function dismissAll(): void {
+    alerts.value = [];
+  }
+
+  return { alerts, add, dismiss, dismissAll };
 });
 
 /** Where a task opens: the Command Center with that task (as Electron's deep links and notifications use). */
 export function taskRoute(taskId: string): string {
   return `/command-center?task=${encodeURIComponent(taskId)}`;
+}
+
+/** The Command Center's Tasks due folder (CommandCenterView's `?folder=`), where every due task is listed. */
+export const TASKS_DUE_ROUTE = '/command-center?folder=tasks';
+
+/** At most this many alerts show as their own banners; with more, one summary banner stands for all. */
+export const MAX_TASK_BANNERS = 2;
+
+/**
+ * The summary banner's words for `alerts` (more than `MAX_TASK_BANNERS`), the first to fall due
+ * named: `{ heading: '4 tasks due:', names: 'Call Ana Lima, Call Kenji Mori and 2 more' }`.
+ */
+export function taskAlertSummary(alerts: readonly TaskAlert[]): { heading: string; names: string } {
+  const named = alerts.slice(0, MAX_TASK_BANNERS).map((alert) => alert.title);
+  const more = alerts.length - named.length;
+  return {
+    heading: `${alerts.length.toLocaleString()} tasks due:`,
+    names: more > 0 ? `${named.join(', ')} and ${more.toLocaleString()} more` : named.join(' and '),
+  };
 }
 
 /**
