@@ -102,3 +102,92 @@ test('a task falling due with no system notification shows inside the app, count
   await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(0);
   await context.close();
 });
+
+test('more than two tasks falling due show as one banner that opens the Tasks due folder or dismisses them all', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  await runtime.handlers['test/set-clock']({ now: Date.parse(LAUNCH) });
+  const context = await browser.newContext({
+    baseURL: host.url,
+    permissions: [],
+    viewport: { width: 1024, height: 700 },
+  });
+  const page = await context.newPage();
+  const settings = new SettingsPage(page);
+  await settings.goto();
+  await settings.addMailbox('rep@example.com', 'Europe/Berlin');
+  const contacts = new ContactsPage(page);
+  await contacts.goto();
+  await contacts.importCsv('contacts-sample.csv');
+  const editor = new CampaignPage(page);
+  await editor.create('Four calls');
+  const first = await editor.add('call');
+  await first.getByTestId('step-title').fill('Call {{ first_name }} {{ last_name }}');
+  const second = await editor.add('call');
+  await editor.setDay(second, 2);
+  await editor.card(1).getByTestId('step-title').fill('Call {{ first_name }} again');
+  await editor.waitSaved();
+  await page.getByTestId('launch-open').click();
+  const dialog = page.getByRole('dialog', { name: 'Launch Four calls' });
+  for (const email of [
+    'ana.lima@example.org',
+    'kenji.mori@example.net',
+    'priya.nair@example.in',
+    'luis.perez@example.org',
+  ])
+    await dialog.getByTestId(`launch-pick-${email}`).check();
+  await dialog.getByTestId('launch-preview').click();
+  await dialog.getByTestId('launch-confirm').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Launched Four calls for 4 people');
+
+  // The person is in the Command Center's Replies folder when the four calls fall due.
+  await page.getByTestId('nav-command-center').click();
+  await page.getByTestId('folder-replies').click();
+  const firstDue = (await page.evaluate(ENROLLMENT_DUE)) as number[];
+  await runtime.handlers['test/set-clock']({ now: Math.max(...firstDue) + 1000 });
+  const summary = page.getByTestId('task-alert-summary');
+  await expect(summary.getByTestId('task-alert-summary-text')).toHaveText(
+    '4 tasks due: Call Ana Lima, Call Kenji Mori and 2 more',
+    { timeout: 15_000 },
+  );
+  await expect(summary).toHaveCount(1);
+  await expect(page.getByTestId('task-alert')).toHaveCount(0);
+  await expect(page.getByRole('alert').getByRole('button')).toHaveText(['Open Tasks due', 'Dismiss all']);
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(4);
+  // One banner: the folder tabs stay near the top of a 1024×700 window.
+  const tabs = await page.getByRole('tablist', { name: 'Folders' }).boundingBox();
+  expect(tabs!.y).toBeLessThan(250);
+  await page.screenshot({ path: 'e2e/screenshots/task-alert-summary-1024x700.png' });
+
+  await summary.getByRole('button', { name: 'Open Tasks due' }).click();
+  await expect(page.getByTestId('folder-tasks')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('task-row')).toHaveCount(4);
+  for (const name of ['Ana Lima', 'Kenji Mori', 'Priya Nair', 'Luis Pérez'])
+    await expect(page.getByTestId('task-row').filter({ hasText: `Call ${name}` })).toHaveCount(1);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(0);
+
+  // The four calls done, the second ones fall due a day later; this time the person dismisses them all, by keyboard.
+  await page.getByTestId('select-all').click();
+  await page.getByTestId('bulk-complete').click();
+  await expect(page.getByTestId('task-row')).toHaveCount(0);
+  await expect
+    .poll(async () => Math.min(...((await page.evaluate(ENROLLMENT_DUE)) as number[])))
+    .toBeGreaterThan(Math.max(...firstDue) + 1000);
+  const secondDue = (await page.evaluate(ENROLLMENT_DUE)) as number[];
+  await runtime.handlers['test/set-clock']({ now: Math.max(...secondDue) + 1000 });
+  await expect(summary.getByTestId('task-alert-summary-text')).toHaveText(
+    '4 tasks due: Call Ana again, Call Kenji again and 2 more',
+    { timeout: 15_000 },
+  );
+  await summary.getByRole('button', { name: 'Open Tasks due' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(summary.getByRole('button', { name: 'Dismiss all' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(0);
+  // Dismissed, not done: the calls are still in the Tasks due folder.
+  await expect(page.getByTestId('task-row')).toHaveCount(4);
+  await context.close();
+});
