@@ -23,6 +23,7 @@ import { v3 } from './v3';
 import { v4 } from './v4';
 import { v5 } from './v5';
 import { v6 } from './v6';
+import { v7 } from './v7';
 import { maintainResults } from './results';
 
 /** The local database: IndexedDB through Dexie, typed per table. */
@@ -51,6 +52,7 @@ export class CampaignDeskDb extends Dexie {
     v4(this);
     v5(this);
     v6(this);
+    v7(this);
     captureWrites(this);
     maintainResults(this);
   }

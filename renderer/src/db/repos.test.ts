@@ -7,6 +7,9 @@ import { CampaignDeskDb, describeOpenFailure, setDb } from './database';
 import { v1 } from './v1';
 import { v2 } from './v2';
 import { v3 } from './v3';
+import { v4 } from './v4';
+import { v5 } from './v5';
+import { v6 } from './v6';
 import { campaignCounters } from './results';
 import { createCampaign, duplicateCampaign, renameCampaign, saveCampaign, setArchived } from './repos/campaigns';
 import {
@@ -63,7 +66,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('schema', () => {
   it('opens with every table the app needs', () => {
-    expect(db.verno).toBe(6);
+    expect(db.verno).toBe(7);
     expect(db.tables.map((t) => t.name).sort()).toEqual(
       [
         'campaignResults',
@@ -95,9 +98,52 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(6);
+    expect(upgraded.verno).toBe(7);
     expect((await upgraded.contacts.get('c1'))!.email).toBe('ana@example.org');
     expect(await upgraded.conflicts.count()).toBe(0);
+    upgraded.close();
+  });
+
+  it('a version-6 database opens under version 7: its enrollments are found by campaign, by campaign and status, and by campaign, status and due instant', async () => {
+    const name = `v6-${++n}`;
+    const old = new Dexie(name);
+    v1(old);
+    v2(old);
+    v3(old);
+    v4(old);
+    v5(old);
+    v6(old);
+    await old.open();
+    await old.table('enrollments').bulkAdd([
+      { id: 'e1', campaignId: 'k1', contactId: 'c1', status: 'active', nextDueAt: 30 },
+      { id: 'e2', campaignId: 'k1', contactId: 'c2', status: 'paused', nextDueAt: 10 },
+      { id: 'e3', campaignId: 'k1', contactId: 'c3', status: 'active', nextDueAt: 20 },
+      { id: 'e4', campaignId: 'k2', contactId: 'c1', status: 'active', nextDueAt: 20 },
+    ]);
+    old.close();
+    const upgraded = new CampaignDeskDb(name);
+    await upgraded.open();
+    expect(upgraded.verno).toBe(7);
+    expect(upgraded.enrollments.schema.indexes.map((i) => i.name)).not.toContain('[campaignId+nextDueAt]');
+    expect(
+      await upgraded.enrollments
+        .where('[campaignId+status+nextDueAt]')
+        .between(['k1', ''], ['k1', '\uffff'])
+        .primaryKeys(),
+    ).toEqual(['e3', 'e1', 'e2']);
+    expect(await upgraded.enrollments.where('[campaignId+status]').equals(['k1', 'active']).primaryKeys()).toEqual([
+      'e3',
+      'e1',
+    ]);
+    expect(
+      await upgraded.enrollments.where('[campaignId+status]').anyOf(['k1', 'active'], ['k1', 'paused']).count(),
+    ).toBe(3);
+    expect(
+      await upgraded.enrollments
+        .where('[campaignId+status+nextDueAt]')
+        .between(['k1', 'active', 15], ['k1', 'active', 25])
+        .primaryKeys(),
+    ).toEqual(['e3']);
     upgraded.close();
   });
 
@@ -149,7 +195,7 @@ describe('schema', () => {
     old.close();
     const upgraded = new CampaignDeskDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(6);
+    expect(upgraded.verno).toBe(7);
     expect((await upgraded.inboxMessages.where('[kind+at]').between(['reply', 0], ['reply', 10]).first())?.id).toBe(
       'm1:1:7',
     );

@@ -200,7 +200,8 @@ async function runsOf(down: DBCore, trans: DBCoreTransaction, enrollmentIds: rea
 
 async function hasEnrollments(down: DBCore, trans: DBCoreTransaction, campaignId: string): Promise<boolean> {
   const table = down.table('enrollments');
-  const index = table.schema.getIndexByKeyPath(['campaignId', 'nextDueAt'])!;
+  // Every status of the campaign: statuses are words, so they lie between '' and '\uffff' (v7).
+  const index = table.schema.getIndexByKeyPath(['campaignId', 'status', 'nextDueAt'])!;
   const res = await table.query({
     trans,
     values: false,
@@ -209,8 +210,8 @@ async function hasEnrollments(down: DBCore, trans: DBCoreTransaction, campaignId
       index,
       range: {
         type: RANGE,
-        lower: [campaignId, -Infinity],
-        upper: [campaignId, Infinity],
+        lower: [campaignId, ''],
+        upper: [campaignId, '\uffff'],
         lowerOpen: false,
         upperOpen: false,
       },
@@ -262,7 +263,7 @@ export async function countFromRows(db: Dexie, campaignIds: readonly string[]): 
   const enrollments = (
     await Promise.all(
       campaignIds.map((id) =>
-        db.table('enrollments').where('[campaignId+nextDueAt]').between([id, -Infinity], [id, Infinity]).toArray(),
+        db.table('enrollments').where('[campaignId+status+nextDueAt]').between([id, ''], [id, '\uffff']).toArray(),
       ),
     )
   ).flat() as EnrollmentRecord[];

@@ -74,6 +74,19 @@ export async function resultsFirstPaint(
   return { campaign, mailbox, counters: kept?.counters ?? {}, overdue };
 }
 
+/**
+ * Every enrollment of a campaign, soonest `nextDueAt` first (ties by id): the campaign's slice of
+ * the `[campaignId+status+nextDueAt]` index (v7; statuses are words, between '' and '\uffff'),
+ * in the order the `[campaignId+nextDueAt]` index of v6 gave them.
+ */
+async function campaignEnrollments(campaignId: string): Promise<EnrollmentRecord[]> {
+  const rows = await useDb()
+    .enrollments.where('[campaignId+status+nextDueAt]')
+    .between([campaignId, ''], [campaignId, '\uffff'])
+    .toArray();
+  return rows.sort((a, b) => a.nextDueAt - b.nextDueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** One person behind a number on the results screen. */
 export interface PersonRow {
   enrollmentId: string;
@@ -99,10 +112,7 @@ export async function peopleBehind(
   const campaign = await db.campaigns.get(campaignId);
   if (!campaign?.steps.some((s) => s.id === stepId))
     throw new InputError([{ path: 'stepId', message: `${show(stepId)} is not a step of this campaign` }]);
-  const enrollments = await db.enrollments
-    .where('[campaignId+nextDueAt]')
-    .between([campaignId, -Infinity], [campaignId, Infinity])
-    .toArray();
+  const enrollments = await campaignEnrollments(campaignId);
   const ids = enrollments.flatMap((e) => campaign.steps.map((s) => `${e.id}:${s.id}`));
   const [runs, tasks] = await Promise.all([
     db.stepRuns.bulkGet(ids),
@@ -167,9 +177,9 @@ export async function nextFourteenDays(campaignId: string, now: number, zone: st
   const until = now + 15 * DAY_MS;
   const [due, open] = await Promise.all([
     db.enrollments
-      .where('[campaignId+nextDueAt]')
-      .between([campaignId, now - DAY_MS], [campaignId, until])
-      .filter((e) => e.status === 'active' && !e.hold)
+      .where('[campaignId+status+nextDueAt]')
+      .between([campaignId, 'active', now - DAY_MS], [campaignId, 'active', until])
+      .filter((e) => !e.hold)
       .toArray(),
     Promise.all(
       (campaign?.steps ?? []).map((step) =>
@@ -205,10 +215,7 @@ export async function exportActivity(campaignId: string, layout: CrmLayout): Pro
   const db = useDb();
   const campaign = await db.campaigns.get(campaignId);
   if (!campaign) throw new InputError([{ path: 'campaignId', message: `${show(campaignId)} is not a campaign` }]);
-  const enrollments = await db.enrollments
-    .where('[campaignId+nextDueAt]')
-    .between([campaignId, -Infinity], [campaignId, Infinity])
-    .toArray();
+  const enrollments = await campaignEnrollments(campaignId);
   const ids = enrollments.flatMap((e) => campaign.steps.map((s) => `${e.id}:${s.id}`));
   const [runs, tasks, contacts] = await Promise.all([
     db.stepRuns.bulkGet(ids),
