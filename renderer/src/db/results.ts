@@ -5,7 +5,15 @@ import Dexie, {
   type DBCoreTable,
   type DBCoreTransaction,
 } from 'dexie';
-import { applyCounters, enrollmentCounters, taskCounters, type Counters, type RunFacts } from '../../../core/results';
+import {
+  applyCounters,
+  enrollmentCounters,
+  runChangeAlone,
+  sameEnrollmentCounters,
+  taskCounters,
+  type Counters,
+  type RunFacts,
+} from '../../../core/results';
 import { now } from './change';
 import type { CampaignDeskDb } from './database';
 import type { CampaignResultsRecord, EnrollmentRecord, StepRunRecord, TaskRecord } from './records';
@@ -104,14 +112,22 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       if (before[i] && !after[i]) invalid.add(String(key));
     });
   } else if (name === 'enrollments') {
-    // A new enrollment has no runs yet; an existing one's runs are read once.
-    const existing = before.filter((e): e is Record<string, unknown> => !!e) as unknown as EnrollmentRecord[];
+    // A new enrollment has no runs yet; an existing one's runs are read once. One whose status,
+    // zone and out-of-office state stay (the engine moving it to its next step) counts the same
+    // whatever its runs: neither read nor counted again.
+    const same = keys.map((_, i) => {
+      const was = before[i] as EnrollmentRecord | undefined;
+      const now = after[i] as EnrollmentRecord | undefined;
+      return !!was && !!now && was.campaignId === now.campaignId && sameEnrollmentCounters(was, now);
+    });
+    const existing = before.filter((e, i) => !!e && !same[i]) as unknown as EnrollmentRecord[];
     const runs = await runsOf(
       down,
       trans,
       existing.map((e) => e.id),
     );
     keys.forEach((_, i) => {
+      if (same[i]) return;
       const was = before[i] as EnrollmentRecord | undefined;
       const now = after[i] as EnrollmentRecord | undefined;
       if (was) deltaOf(deltas, was.campaignId).minus.push(...enrollmentCounters(was, runs.get(was.id) ?? []));
@@ -119,16 +135,33 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
         deltaOf(deltas, now.campaignId).plus.push(...enrollmentCounters(now, was ? (runs.get(was.id) ?? []) : []));
     });
   } else {
-    // Step runs: an enrollment's outcome is counted at its last email, so its other runs are read too.
+    // Step runs: an enrollment's outcome is counted at its last email, so when a sent run is among
+    // its writes its other runs are read too. A run that neither was nor is sent (the engine's
+    // claim, a launch's first run) changes only its step's `reached`, counted by itself.
     const runIds = new Set<string>();
+    const alone = new Map<string, { minus: string[]; plus: string[] }[]>();
     keys.forEach((_, i) => {
       const r = (after[i] ?? before[i]) as StepRunRecord | undefined;
-      if (r) runIds.add(r.enrollmentId);
+      if (!r) return;
+      const change = runChangeAlone(before[i] as RunFacts | undefined, after[i] as RunFacts | undefined);
+      if (change) alone.set(r.enrollmentId, [...(alone.get(r.enrollmentId) ?? []), change]);
+      else runIds.add(r.enrollmentId);
     });
+    for (const id of runIds) alone.delete(id);
     const ids = [...runIds];
-    const enrollments = (await down.table('enrollments').getMany({ trans, keys: ids })) as (
+    const quick = [...alone.keys()];
+    const enrollments = (await down.table('enrollments').getMany({ trans, keys: [...ids, ...quick] })) as (
       EnrollmentRecord | undefined
     )[];
+    quick.forEach((id, j) => {
+      const e = enrollments[ids.length + j];
+      if (!e) return; // a run of an enrollment not (yet) here: counted when the enrollment comes
+      const d = deltaOf(deltas, e.campaignId);
+      for (const change of alone.get(id)!) {
+        d.minus.push(...change.minus);
+        d.plus.push(...change.plus);
+      }
+    });
     const runs = await runsOf(down, trans, ids);
     ids.forEach((id, j) => {
       const e = enrollments[j];
