@@ -84,6 +84,7 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   const results = down.table('campaignResults');
   if (req.type === 'deleteRange') {
     // A table cleared: every campaign is counted again from its rows when next read.
+    runsKnown.delete(trans);
     const out = await inZone(() => table.mutate(req));
     await inZone(() =>
       results.mutate({ type: 'deleteRange', trans, range: { type: RANGE, lower: '', upper: '\uffff' } as never }),
@@ -97,6 +98,7 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   const after = keys.map((_, i) => (req.type === 'delete' ? undefined : (req.values[i] as Record<string, unknown>)));
 
   const deltas: Deltas = new Map();
+  const learned: [string, RunFacts[]][] = [];
   const invalid = new Set<string>();
   const created: string[] = [];
   if (name === 'tasks') {
@@ -148,6 +150,8 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       else runIds.add(r.enrollmentId);
     });
     for (const id of runIds) alone.delete(id);
+    // The runs read for an enrollment earlier in this transaction no longer hold for these.
+    for (const id of alone.keys()) runsKnown.get(trans)?.delete(id);
     const ids = [...runIds];
     const quick = [...alone.keys()];
     const enrollments = (await down.table('enrollments').getMany({ trans, keys: [...ids, ...quick] })) as (
@@ -177,11 +181,20 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       const d = deltaOf(deltas, e.campaignId);
       d.minus.push(...enrollmentCounters(e, old));
       d.plus.push(...enrollmentCounters(e, [...next.values()]));
+      // The enrollment's runs once this write lands: its own write next in this transaction
+      // (the engine records the send, then moves the enrollment on) need not read them again.
+      learned.push([id, [...next.values()]]);
     });
   }
 
   const out = await inZone(() => table.mutate(req));
-  if (out.numFailures > 0) for (const id of deltas.keys()) invalid.add(id);
+  if (out.numFailures > 0) {
+    for (const id of deltas.keys()) invalid.add(id);
+    runsKnown.delete(trans);
+  } else if (learned.length > 0) {
+    const known = knownRuns(trans);
+    for (const [id, runs] of learned) known.set(id, runs);
+  }
   const ids = [...new Set([...deltas.keys(), ...invalid, ...created])];
   if (ids.length === 0) return out;
   const rows = (await results.getMany({ trans, keys: ids })) as (CampaignResultsRecord | undefined)[];
@@ -209,14 +222,33 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   return out;
 }
 
-/** Each enrollment's step runs (by the `[enrollmentId+stepId]` index), read in the transaction. */
+/**
+ * Per transaction, each enrollment's step runs as a step-run write in it left them (the write
+ * goes down right after its counts are taken; a failed one forgets them all). Every write to
+ * `stepRuns` passes this middleware, so they stay true for the transaction's life.
+ */
+const runsKnown = new WeakMap<DBCoreTransaction, Map<string, RunFacts[]>>();
+
+function knownRuns(trans: DBCoreTransaction): Map<string, RunFacts[]> {
+  let known = runsKnown.get(trans);
+  if (!known) runsKnown.set(trans, (known = new Map()));
+  return known;
+}
+
+/** Each enrollment's step runs (by the `[enrollmentId+stepId]` index), read in the transaction, or as known from a write in it. */
 async function runsOf(down: DBCore, trans: DBCoreTransaction, enrollmentIds: readonly string[]) {
   const out = new Map<string, RunFacts[]>();
   if (enrollmentIds.length === 0) return out;
+  const known = runsKnown.get(trans);
+  const unread = enrollmentIds.filter((id) => {
+    const runs = known?.get(id);
+    if (runs) out.set(id, runs);
+    return !runs;
+  });
   const runs = down.table('stepRuns');
   const index = runs.schema.getIndexByKeyPath(['enrollmentId', 'stepId'])!;
   await Promise.all(
-    enrollmentIds.map(async (id) => {
+    unread.map(async (id) => {
       const res = await runs.query({
         trans,
         values: true,
