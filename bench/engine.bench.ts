@@ -293,10 +293,14 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
         figure.ratio.push(engineRate / bareRate);
         figure.settle.push(run.screenSettleMs);
         const calls = Object.entries(run.calls)
-          .map(
-            ([name, s]) =>
-              `${name} ×${s.count} (${Math.round(s.totalMs)} ms summed${s.jobs ? `, ${s.jobs} jobs` : ''})`,
-          )
+          .map(([name, s]) => {
+            const span = s.lastEnd - s.firstStart;
+            const flight =
+              s.inFlight && span > 0 && s.count > 100
+                ? `, ${(s.inFlight.weighted / span).toFixed(0)} in flight on average, fewer than 8 for ${Math.round((100 * s.inFlight.starvedMs) / span)} % of the time`
+                : '';
+            return `${name} ×${s.count} (${Math.round(s.totalMs)} ms summed${s.jobs ? `, ${s.jobs} jobs` : ''}${flight})`;
+          })
           .join(', ');
         console.log(
           `engine round ${round + 1}, screen ${screen}: ${Math.round(run.totalMs)} ms = due→page ${run.dueToReceiptMs} ms, ` +
@@ -340,7 +344,17 @@ interface EngineRun {
   lastReplyToEndMs: number;
   transactions: { readwrite: number; readonly: number; byStores: string[] };
   explicit: { count: number; totalMs: number; each: number[] };
-  calls: Record<string, { count: number; totalMs: number; jobs: number }>;
+  calls: Record<
+    string,
+    {
+      count: number;
+      totalMs: number;
+      jobs: number;
+      firstStart: number;
+      lastEnd: number;
+      inFlight?: { weighted: number; starvedMs: number };
+    }
+  >;
   parts: { perEmailReadsMs: number; composeMs: number; batchedReadsMs: number };
   screenSettleMs: number;
   messages: {

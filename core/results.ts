@@ -95,6 +95,38 @@ export function enrollmentCounters(e: EnrollmentFacts, runs: readonly (RunFacts 
   return out;
 }
 
+/** Whether a run counts as an email sent (`enrollmentCounters` counts only these as sent). */
+const countsSent = (run: RunFacts | undefined): boolean => run?.state === 'sent' && run.sentAt !== null;
+
+/**
+ * What one step run's change adds and takes away by itself (counter names, one per unit), when
+ * neither its old nor its new version counts as sent: then only its step's `reached` can change,
+ * and the enrollment's other runs (which decide its last email sent, where a reply or a bounce
+ * counts) do not matter. The same as `enrollmentCounters(e, runs with it) − enrollmentCounters(e,
+ * runs without it)` for any `e` and other runs.
+ * @param was the run before the write (undefined: it is new); @param now after (undefined: deleted)
+ * @returns the change, or undefined when either version counts as sent: the enrollment's counters
+ *   must then be taken again from all its runs.
+ */
+export function runChangeAlone(
+  was: RunFacts | undefined,
+  now: RunFacts | undefined,
+): { minus: string[]; plus: string[] } | undefined {
+  if (countsSent(was) || countsSent(now)) return undefined;
+  const reached = (run: RunFacts | undefined): string[] => (run && !run.outside ? [`step:${run.stepId}:reached`] : []);
+  return { minus: reached(was), plus: reached(now) };
+}
+
+/**
+ * Whether an enrollment's write leaves what it counts as it was, whatever its step runs: the same
+ * status, zone (the local hour of each send) and out-of-office state (a new step index or due
+ * instant counts nothing). Its runs need not be read then.
+ */
+export function sameEnrollmentCounters(was: EnrollmentFacts, now: EnrollmentFacts): boolean {
+  const away = (e: EnrollmentFacts): boolean => e.outOfOfficeUntil !== null && e.outOfOfficeUntil !== undefined;
+  return was.status === now.status && was.zone === now.zone && away(was) === away(now);
+}
+
 /** The counters one task adds: its step is reached, and it is open, done or skipped. */
 export function taskCounters(task: TaskFacts): string[] {
   return [`step:${task.stepId}:reached`, `step:${task.stepId}:${task.status}`];

@@ -29,6 +29,17 @@ interface CallStats {
   firstStart: number;
   lastEnd: number;
   jobs: number;
+  /** Calls of this name on their way at once: the time-weighted mean, and the share of time fewer than 8 were. */
+  inFlight?: { now: number; since: number; weighted: number; starvedMs: number };
+}
+
+/** Adds the time since the last change of `entry`'s in-flight count to its running figures. */
+function tick(entry: CallStats, at: number): void {
+  const f = (entry.inFlight ??= { now: 0, since: at, weighted: 0, starvedMs: 0 });
+  const span = at - f.since;
+  f.weighted += f.now * span;
+  if (f.now < 8) f.starvedMs += span;
+  f.since = at;
 }
 
 /** A HostClient over the web host's WebSocket (the shape `useHost` builds), timing every call. */
@@ -36,11 +47,19 @@ function timedClient(stats: Map<string, CallStats>): HostClient {
   const bridge = webSocketBridge(hostUrl());
   const call: HostClient['call'] = async (name, input) => {
     const start = performance.now();
+    const began = stats.get(name) ?? { count: 0, totalMs: 0, firstStart: Infinity, lastEnd: 0, jobs: 0 };
+    stats.set(name, began);
+    tick(began, start);
+    began.inFlight!.now += 1;
     try {
       return await bridge.call(name, input);
     } finally {
       const end = performance.now();
       const entry = stats.get(name) ?? { count: 0, totalMs: 0, firstStart: Infinity, lastEnd: 0, jobs: 0 };
+      if (entry === began && entry.inFlight) {
+        tick(entry, end);
+        entry.inFlight.now -= 1;
+      }
       entry.count += 1;
       entry.totalMs += end - start;
       entry.firstStart = Math.min(entry.firstStart, start);

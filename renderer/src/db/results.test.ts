@@ -111,6 +111,39 @@ describe('results counters kept as rows change', () => {
     expect(kept['day:2026-03-02']).toBe(40);
   });
 
+  it('the engine’s record in one transaction (runs sent, then the enrollments moved on or finished, then more writes to the same people) keeps what counting every row gives', async () => {
+    await db.campaigns.add(campaign);
+    await db.enrollments.bulkAdd(Array.from({ length: 10 }, (_, i) => enrollment(i)));
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      newStepRun({ id: `e${i}:s1`, enrollmentId: `e${i}`, stepId: 's1', dueAt: MONDAY_10_NY }),
+    );
+    // The claim: scheduled → sending (counted by itself, no run read).
+    await db.transaction('rw', db.stepRuns, () => db.stepRuns.bulkPut(runs.map((r) => ({ ...r, state: 'sending' }))));
+    expect((await db.campaignResults.get('c1'))!.counters).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    await db.transaction('rw', [db.stepRuns, db.enrollments], async () => {
+      await db.stepRuns.bulkPut(
+        runs.map((r) => ({ ...r, state: 'sent', sentAt: MONDAY_10_NY, messageId: `<${r.id}@x>` })),
+      );
+      // Half move on to the call (same status: nothing new counted), half finish.
+      await db.enrollments.bulkPut(
+        Array.from({ length: 10 }, (_, i) => ({
+          ...enrollment(i),
+          nextStepIndex: 1,
+          status: i < 5 ? ('active' as const) : ('finished' as const),
+        })),
+      );
+      // Then, in the same transaction, a run undone for one and a reply for another.
+      await db.stepRuns.put({ ...runs[0]!, state: 'unknown' });
+      await db.enrollments.update('e0', { status: 'paused' });
+      await db.enrollments.update('e1', { status: 'replied' });
+    });
+    const kept = (await db.campaignResults.get('c1'))!.counters;
+    expect(kept).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    expect([kept['sent'], kept['status:finished'], kept['status:replied'], kept['step:s1:replied']]).toEqual([
+      9, 5, 1, 1,
+    ]);
+  });
+
   it('a campaign with no kept row (written around Dexie, or before schema 4) is counted once from its rows, then kept', async () => {
     await db.campaigns.add(campaign);
     await db.campaignResults.delete('c1');

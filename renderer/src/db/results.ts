@@ -5,7 +5,15 @@ import Dexie, {
   type DBCoreTable,
   type DBCoreTransaction,
 } from 'dexie';
-import { applyCounters, enrollmentCounters, taskCounters, type Counters, type RunFacts } from '../../../core/results';
+import {
+  applyCounters,
+  enrollmentCounters,
+  runChangeAlone,
+  sameEnrollmentCounters,
+  taskCounters,
+  type Counters,
+  type RunFacts,
+} from '../../../core/results';
 import { now } from './change';
 import type { CampaignDeskDb } from './database';
 import type { CampaignResultsRecord, EnrollmentRecord, StepRunRecord, TaskRecord } from './records';
@@ -76,6 +84,7 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   const results = down.table('campaignResults');
   if (req.type === 'deleteRange') {
     // A table cleared: every campaign is counted again from its rows when next read.
+    runsKnown.delete(trans);
     const out = await inZone(() => table.mutate(req));
     await inZone(() =>
       results.mutate({ type: 'deleteRange', trans, range: { type: RANGE, lower: '', upper: '\uffff' } as never }),
@@ -89,6 +98,7 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   const after = keys.map((_, i) => (req.type === 'delete' ? undefined : (req.values[i] as Record<string, unknown>)));
 
   const deltas: Deltas = new Map();
+  const learned: [string, RunFacts[]][] = [];
   const invalid = new Set<string>();
   const created: string[] = [];
   if (name === 'tasks') {
@@ -104,14 +114,22 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       if (before[i] && !after[i]) invalid.add(String(key));
     });
   } else if (name === 'enrollments') {
-    // A new enrollment has no runs yet; an existing one's runs are read once.
-    const existing = before.filter((e): e is Record<string, unknown> => !!e) as unknown as EnrollmentRecord[];
+    // A new enrollment has no runs yet; an existing one's runs are read once. One whose status,
+    // zone and out-of-office state stay (the engine moving it to its next step) counts the same
+    // whatever its runs: neither read nor counted again.
+    const same = keys.map((_, i) => {
+      const was = before[i] as EnrollmentRecord | undefined;
+      const now = after[i] as EnrollmentRecord | undefined;
+      return !!was && !!now && was.campaignId === now.campaignId && sameEnrollmentCounters(was, now);
+    });
+    const existing = before.filter((e, i) => !!e && !same[i]) as unknown as EnrollmentRecord[];
     const runs = await runsOf(
       down,
       trans,
       existing.map((e) => e.id),
     );
     keys.forEach((_, i) => {
+      if (same[i]) return;
       const was = before[i] as EnrollmentRecord | undefined;
       const now = after[i] as EnrollmentRecord | undefined;
       if (was) deltaOf(deltas, was.campaignId).minus.push(...enrollmentCounters(was, runs.get(was.id) ?? []));
@@ -119,16 +137,35 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
         deltaOf(deltas, now.campaignId).plus.push(...enrollmentCounters(now, was ? (runs.get(was.id) ?? []) : []));
     });
   } else {
-    // Step runs: an enrollment's outcome is counted at its last email, so its other runs are read too.
+    // Step runs: an enrollment's outcome is counted at its last email, so when a sent run is among
+    // its writes its other runs are read too. A run that neither was nor is sent (the engine's
+    // claim, a launch's first run) changes only its step's `reached`, counted by itself.
     const runIds = new Set<string>();
+    const alone = new Map<string, { minus: string[]; plus: string[] }[]>();
     keys.forEach((_, i) => {
       const r = (after[i] ?? before[i]) as StepRunRecord | undefined;
-      if (r) runIds.add(r.enrollmentId);
+      if (!r) return;
+      const change = runChangeAlone(before[i] as RunFacts | undefined, after[i] as RunFacts | undefined);
+      if (change) alone.set(r.enrollmentId, [...(alone.get(r.enrollmentId) ?? []), change]);
+      else runIds.add(r.enrollmentId);
     });
+    for (const id of runIds) alone.delete(id);
+    // The runs read for an enrollment earlier in this transaction no longer hold for these.
+    for (const id of alone.keys()) runsKnown.get(trans)?.delete(id);
     const ids = [...runIds];
-    const enrollments = (await down.table('enrollments').getMany({ trans, keys: ids })) as (
+    const quick = [...alone.keys()];
+    const enrollments = (await down.table('enrollments').getMany({ trans, keys: [...ids, ...quick] })) as (
       EnrollmentRecord | undefined
     )[];
+    quick.forEach((id, j) => {
+      const e = enrollments[ids.length + j];
+      if (!e) return; // a run of an enrollment not (yet) here: counted when the enrollment comes
+      const d = deltaOf(deltas, e.campaignId);
+      for (const change of alone.get(id)!) {
+        d.minus.push(...change.minus);
+        d.plus.push(...change.plus);
+      }
+    });
     const runs = await runsOf(down, trans, ids);
     ids.forEach((id, j) => {
       const e = enrollments[j];
@@ -144,11 +181,20 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       const d = deltaOf(deltas, e.campaignId);
       d.minus.push(...enrollmentCounters(e, old));
       d.plus.push(...enrollmentCounters(e, [...next.values()]));
+      // The enrollment's runs once this write lands: its own write next in this transaction
+      // (the engine records the send, then moves the enrollment on) need not read them again.
+      learned.push([id, [...next.values()]]);
     });
   }
 
   const out = await inZone(() => table.mutate(req));
-  if (out.numFailures > 0) for (const id of deltas.keys()) invalid.add(id);
+  if (out.numFailures > 0) {
+    for (const id of deltas.keys()) invalid.add(id);
+    runsKnown.delete(trans);
+  } else if (learned.length > 0) {
+    const known = knownRuns(trans);
+    for (const [id, runs] of learned) known.set(id, runs);
+  }
   const ids = [...new Set([...deltas.keys(), ...invalid, ...created])];
   if (ids.length === 0) return out;
   const rows = (await results.getMany({ trans, keys: ids })) as (CampaignResultsRecord | undefined)[];
@@ -176,14 +222,33 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
   return out;
 }
 
-/** Each enrollment's step runs (by the `[enrollmentId+stepId]` index), read in the transaction. */
+/**
+ * Per transaction, each enrollment's step runs as a step-run write in it left them (the write
+ * goes down right after its counts are taken; a failed one forgets them all). Every write to
+ * `stepRuns` passes this middleware, so they stay true for the transaction's life.
+ */
+const runsKnown = new WeakMap<DBCoreTransaction, Map<string, RunFacts[]>>();
+
+function knownRuns(trans: DBCoreTransaction): Map<string, RunFacts[]> {
+  let known = runsKnown.get(trans);
+  if (!known) runsKnown.set(trans, (known = new Map()));
+  return known;
+}
+
+/** Each enrollment's step runs (by the `[enrollmentId+stepId]` index), read in the transaction, or as known from a write in it. */
 async function runsOf(down: DBCore, trans: DBCoreTransaction, enrollmentIds: readonly string[]) {
   const out = new Map<string, RunFacts[]>();
   if (enrollmentIds.length === 0) return out;
+  const known = runsKnown.get(trans);
+  const unread = enrollmentIds.filter((id) => {
+    const runs = known?.get(id);
+    if (runs) out.set(id, runs);
+    return !runs;
+  });
   const runs = down.table('stepRuns');
   const index = runs.schema.getIndexByKeyPath(['enrollmentId', 'stepId'])!;
   await Promise.all(
-    enrollmentIds.map(async (id) => {
+    unread.map(async (id) => {
       const res = await runs.query({
         trans,
         values: true,

@@ -10,6 +10,7 @@ import {
 } from '../../../core/engine/outcome';
 import { newMessageId } from '../../../core/threading';
 import { inChange, now, type Change } from '../db/change';
+import { ignoreWrites } from '../db/capture';
 import { useDb } from '../db/database';
 import { readDeviceId } from '../db/device';
 import { releasePatch } from '../db/repos/release';
@@ -451,6 +452,9 @@ export class SendPipeline {
       'rw',
       [db.stepRuns, db.enrollments, db.contacts, db.suppressions],
       async () => {
+        // The claim records no change (the send's outcome does): the sync capture need not read
+        // each step run as it was before the put.
+        ignoreWrites();
         stopped.length = 0;
         const current = await db.enrollments.bulkGet(sends.map((p) => p.enrollment.id));
         const runs = await db.stepRuns.bulkGet(sends.map((p) => p.claimed.id));
