@@ -1,11 +1,11 @@
 import { chromium, type Browser } from '@playwright/test';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { CHROMIUM_ARGS } from '../e2e/chromium';
 import { createHost } from '../electron/host/services';
 import { startWebHost } from '../electron/host/web-server';
-import { report } from './harness';
+import { childrenCpuMs, report } from './harness';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,37 +24,6 @@ async function withBrowser<T>(work: (browser: Browser) => Promise<T>): Promise<T
   } finally {
     await browser.close();
   }
-}
-
-/**
- * CPU time (user + system, ms) used so far by every process this one started (the browser and its
- * renderer, GPU and utility processes), read from Linux's /proc; NaN elsewhere. Clock ticks are
- * 10 ms, so it suits spans of several hundred ms.
- */
-function childrenCpuMs(): number {
-  if (!existsSync('/proc/self/stat')) return NaN;
-  const procs = new Map<number, { parent: number; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state, ppid, … utime (14th), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // the process ended while being read
-    }
-  }
-  let ticks = 0;
-  for (const proc of procs.values()) {
-    for (let up = proc.parent, depth = 0; up > 1 && depth < 16; up = procs.get(up)?.parent ?? 0, depth++) {
-      if (up === process.pid) {
-        ticks += proc.ticks;
-        break;
-      }
-    }
-  }
-  return ticks * 10;
 }
 
 /** `launch` group: 10,000 people into a 6-step campaign vs a plain bulkPut, in Chromium's IndexedDB. */

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { HostHandlers } from '../core/host/contract';
 import { createHost, type Host } from '../electron/host/services';
 import { startWebHost } from '../electron/host/web-server';
-import { report } from './harness';
+import { ownAndChildrenCpuMs, report } from './harness';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CHILD = 'BENCH_ENGINE_CHILD';
@@ -191,6 +191,7 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
     resolve: { alias: candidate ? [{ find: /^.*\/renderer\/src\/engine\/engine$/, replacement: candidate }] : [] },
     build: {
       outDir: `${root}out/bench-engine`,
+      minify: process.env.BENCH_NO_MINIFY ? false : undefined,
       emptyOutDir: true,
       rollupOptions: { input: `${root}bench/browser/engine.html` },
     },
@@ -199,18 +200,34 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
   // Each run gets a fresh host (scheduler, Mailer and its pool) behind the same web server.
   let current: Host = createHost({ host: 'web', version: 'bench' });
   // The host's own time per mail/send (validation excluded: admission and the SMTP transfer).
-  const hostSend = { count: 0, totalMs: 0 };
+  // And the CPU time the machine's processes of this run (this one: host, SMTP server; the
+  // browser's) used from the first mail/send's arrival to the last one's answer.
+  const hostSend = {
+    count: 0,
+    totalMs: 0,
+    cpuAtFirst: undefined as { own: number; children: number } | undefined,
+    cpuAtLast: undefined as { own: number; children: number } | undefined,
+    wallFirst: 0,
+    wallLast: 0,
+  };
   const handlers = new Proxy({} as HostHandlers, {
     get: (_target, name) => {
       const handler = current.handlers[name as keyof HostHandlers] as (input: unknown) => Promise<unknown>;
       if (name !== 'mail/send') return handler;
       return async (input: unknown) => {
         const start = performance.now();
+        if (!hostSend.cpuAtFirst) {
+          hostSend.cpuAtFirst = ownAndChildrenCpuMs();
+          hostSend.wallFirst = start;
+        }
         try {
           return await handler(input);
         } finally {
           hostSend.count += 1;
           hostSend.totalMs += performance.now() - start;
+          hostSend.wallLast = performance.now();
+          // Every 50th and the last (the 1,000th) answer: /proc is read a few times, not 1,000.
+          if (hostSend.count % 50 === 0) hostSend.cpuAtLast = ownAndChildrenCpuMs();
         }
       };
     },
@@ -265,6 +282,8 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
         smtp.count = 0;
         hostSend.count = 0;
         hostSend.totalMs = 0;
+        hostSend.cpuAtFirst = undefined;
+        hostSend.cpuAtLast = undefined;
         // BENCH_PROFILE=<dir>: a V8 CPU profile of the page for each round (open it in DevTools).
         const profileDir = process.env.BENCH_PROFILE;
         const cdp = profileDir ? await page.context().newCDPSession(page) : undefined;
@@ -284,7 +303,20 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
         if (run.sent !== 1000 || smtp.count !== 1000)
           throw new Error(`the engine sent ${run.sent} (SMTP server saw ${smtp.count}), not 1,000`);
         smtp.count = 0;
+        const bareCpu0 = ownAndChildrenCpuMs();
         const bareMs = await sendBare(smtp.port, run.messages);
+        const bareCpu1 = ownAndChildrenCpuMs();
+        // Set by the handler while the page ran (TypeScript cannot see that).
+        type Cpu = { own: number; children: number } | undefined;
+        const [first, last] = [hostSend.cpuAtFirst as Cpu, hostSend.cpuAtLast as Cpu];
+        const engineCpu =
+          first && last
+            ? {
+                own: last.own - first.own,
+                browser: last.children - first.children,
+                wall: hostSend.wallLast - hostSend.wallFirst,
+              }
+            : undefined;
         if (smtp.count !== 1000) throw new Error(`bare nodemailer delivered ${smtp.count}, not 1,000`);
         const engineRate = 1000 / (run.totalMs / 1000);
         const bareRate = 1000 / (bareMs / 1000);
@@ -311,6 +343,11 @@ async function benchInBrowser(options: { fireLatency: boolean; screens: ScreenNa
             `(${Math.round(hostSend.totalMs / Math.max(1, hostSend.count))} ms each); prepare parts alone: per-email reads ` +
             `${Math.round(run.parts.perEmailReadsMs)} ms, compose ${Math.round(run.parts.composeMs)} ms, batched reads ` +
             `${Math.round(run.parts.batchedReadsMs)} ms; bare nodemailer ${Math.round(bareMs)} ms` +
+            (engineCpu
+              ? `; CPU from the first mail/send to the last answer (${Math.round(engineCpu.wall)} ms): this process ` +
+                `(host, SMTP server) ${Math.round(engineCpu.own)} ms, the browser's processes ${Math.round(engineCpu.browser)} ms; ` +
+                `bare nodemailer's run (its page closed): this process ${Math.round(bareCpu1.own - bareCpu0.own)} ms`
+              : '') +
             (screen === 'none'
               ? ''
               : `; screen showed the final state ${Math.round(run.screenSettleMs)} ms after the last record`),
