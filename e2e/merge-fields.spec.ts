@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { CampaignPage } from './pages/campaign';
-import { ContactsPage } from './pages/contacts';
-import { SettingsPage } from './pages/settings';
 import { setClock } from './support/host';
+import { addEmailStep, mailboxAndContacts } from './support/setup';
 import { startSmtp } from './support/smtp';
 
 const SHOTS = 'e2e/screenshots';
@@ -17,24 +16,15 @@ test('a body merge field empty for one person blocks only that email, and a cont
   const smtp = await startSmtp();
   try {
     await setClock(baseURL!, '2026-03-09T06:00:00Z');
-    const settings = new SettingsPage(page);
-    await settings.goto();
-    await settings.addMailbox('rep@example.com', 'America/New_York', {
-      host: '127.0.0.1',
-      port: smtp.port,
-      gapSeconds: 0,
-    });
-    const contacts = new ContactsPage(page);
-    await contacts.goto();
     // Mallory's company is markup from a CSV; Nora has no title.
-    await contacts.importCsv('contacts-markup.csv');
+    await mailboxAndContacts(page, 'America/New_York', smtp.port, 'contacts-markup.csv');
     const editor = new CampaignPage(page);
     await editor.create('Titles');
-    const first = await editor.add('email');
-    await first.getByTestId('step-time').fill('09:30');
-    await first.getByTestId('step-subject').fill('A note for {{ first_name }}');
-    await first.getByTestId('step-body').click();
-    await page.keyboard.type('As {{ title }} you lead {{ company }}.');
+    await addEmailStep(editor, page, {
+      time: '09:30',
+      subject: 'A note for {{ first_name }}',
+      body: 'As {{ title }} you lead {{ company }}.',
+    });
     await editor.waitSaved();
     await page.getByTestId('launch-open').click();
     const dialog = page.getByRole('dialog', { name: 'Launch Titles' });

@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { CampaignPage } from './pages/campaign';
-import { ContactsPage } from './pages/contacts';
-import { SettingsPage } from './pages/settings';
 import { setClock } from './support/host';
+import { addCallStep, addEmailStep, mailboxAndContacts } from './support/setup';
 import { startSmtp } from './support/smtp';
 
 const SHOTS = 'e2e/screenshots';
@@ -14,27 +13,11 @@ test('the launch preview and the people list name a step alike: "Step 2 · Day 4
   try {
     // Mon 9 Mar 2026 06:00Z, 02:00 in New York: the first email waits for 09:30.
     await setClock(baseURL!, '2026-03-09T06:00:00Z');
-    const settings = new SettingsPage(page);
-    await settings.goto();
-    await settings.addMailbox('rep@example.com', 'America/New_York', {
-      host: '127.0.0.1',
-      port: smtp.port,
-      gapSeconds: 0,
-    });
-    const contacts = new ContactsPage(page);
-    await contacts.goto();
-    await contacts.importCsv('contacts-sample.csv');
-
+    await mailboxAndContacts(page, 'America/New_York', smtp.port);
     const editor = new CampaignPage(page);
     await editor.create('Spring outreach');
-    const first = await editor.add('email');
-    await first.getByTestId('step-time').fill('09:30');
-    await first.getByTestId('step-subject').fill('Intro for {{ first_name }}');
-    await first.getByTestId('step-body').click();
-    await page.keyboard.type('Hello there.');
-    const call = await editor.add('call');
-    await editor.setDay(call, 4);
-    await editor.card(1).getByTestId('step-title').fill('Call {{ first_name }}');
+    await addEmailStep(editor, page, { time: '09:30', subject: 'Intro for {{ first_name }}', body: 'Hello there.' });
+    await addCallStep(editor, 'Call {{ first_name }}', 4);
     await editor.waitSaved();
 
     await page.getByTestId('launch-open').click();

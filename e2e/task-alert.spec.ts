@@ -4,8 +4,7 @@ import type { HostCallInput, HostHandlers } from '../core/host/contract';
 import { createHost } from '../electron/host/services';
 import { startWebHost, type WebHost } from '../electron/host/web-server';
 import { CampaignPage } from './pages/campaign';
-import { ContactsPage } from './pages/contacts';
-import { SettingsPage } from './pages/settings';
+import { addCallStep, mailboxAndContacts } from './support/setup';
 
 /**
  * SPEC: a due task always reaches the person. The web host shows no system notification
@@ -55,17 +54,11 @@ test('a task falling due with no system notification shows inside the app, count
   // This spec's own host (it records the tray status): the page objects' paths go to it.
   const context = await browser.newContext({ baseURL: host.url, permissions: [] });
   const page = await context.newPage();
-  const settings = new SettingsPage(page);
-  await settings.goto();
+  await mailboxAndContacts(page, 'Europe/Berlin');
   expect(await page.evaluate('Notification.permission')).not.toBe('granted');
-  await settings.addMailbox('rep@example.com', 'Europe/Berlin');
-  const contacts = new ContactsPage(page);
-  await contacts.goto();
-  await contacts.importCsv('contacts-sample.csv');
   const editor = new CampaignPage(page);
   await editor.create('Calls');
-  const call = await editor.add('call');
-  await call.getByTestId('step-title').fill('Call {{ first_name }} {{ last_name }}');
+  await addCallStep(editor, 'Call {{ first_name }} {{ last_name }}');
   await editor.waitSaved();
   await page.getByTestId('launch-open').click();
   const dialog = page.getByRole('dialog', { name: 'Launch Calls' });
@@ -114,19 +107,11 @@ test('more than two tasks falling due show as one banner that opens the Tasks du
     viewport: { width: 1024, height: 700 },
   });
   const page = await context.newPage();
-  const settings = new SettingsPage(page);
-  await settings.goto();
-  await settings.addMailbox('rep@example.com', 'Europe/Berlin');
-  const contacts = new ContactsPage(page);
-  await contacts.goto();
-  await contacts.importCsv('contacts-sample.csv');
+  await mailboxAndContacts(page, 'Europe/Berlin');
   const editor = new CampaignPage(page);
   await editor.create('Four calls');
-  const first = await editor.add('call');
-  await first.getByTestId('step-title').fill('Call {{ first_name }} {{ last_name }}');
-  const second = await editor.add('call');
-  await editor.setDay(second, 2);
-  await editor.card(1).getByTestId('step-title').fill('Call {{ first_name }} again');
+  await addCallStep(editor, 'Call {{ first_name }} {{ last_name }}');
+  await addCallStep(editor, 'Call {{ first_name }} again', 2);
   await editor.waitSaved();
   await page.getByTestId('launch-open').click();
   const dialog = page.getByRole('dialog', { name: 'Launch Four calls' });
