@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { stepFunnels } from '../../../core/results';
 import { CampaignDeskDb, setDb } from './database';
 import { newStepRun, type CampaignRecord, type EnrollmentRecord } from './records';
-import { campaignCounters, countFromRows } from './results';
+import { campaignCounters, countFromRows, countingPulledRows } from './results';
 
 let db: CampaignDeskDb;
 let n = 0;
@@ -142,6 +142,45 @@ describe('results counters kept as rows change', () => {
     expect([kept['sent'], kept['status:finished'], kept['status:replied'], kept['step:s1:replied']]).toEqual([
       9, 5, 1, 1,
     ]);
+  });
+
+  it('the same run twice in one write, and a run object changed and put again in one transaction, keep what counting every row gives', async () => {
+    await db.campaigns.add(campaign);
+    await db.enrollments.bulkAdd([enrollment(0), enrollment(1)]);
+    const run = newStepRun({ id: 'e0:s1', enrollmentId: 'e0', stepId: 's1', dueAt: MONDAY_10_NY });
+    await db.transaction('rw', db.stepRuns, () => db.stepRuns.bulkPut([run, { ...run, state: 'sending' }]));
+    expect((await db.campaignResults.get('c1'))!.counters).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    expect((await db.campaignResults.get('c1'))!.counters['step:s1:reached']).toBe(1);
+    await db.transaction('rw', [db.stepRuns, db.enrollments], async () => {
+      const mine = { ...newStepRun({ id: 'e1:s1', enrollmentId: 'e1', stepId: 's1', dueAt: MONDAY_10_NY }) };
+      Object.assign(mine, { state: 'sent', sentAt: MONDAY_10_NY });
+      await db.stepRuns.put(mine);
+      // The same object, changed after it was put, put again: the counts start from the stored row.
+      Object.assign(mine, { state: 'unknown', sentAt: null });
+      await db.stepRuns.put(mine);
+      await db.enrollments.update('e1', { status: 'paused' });
+    });
+    const kept = (await db.campaignResults.get('c1'))!.counters;
+    expect(kept).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    expect(kept['sent']).toBeUndefined();
+  });
+
+  it('a pull that brings another device’s sent runs before their enrollment counts them when the enrollment comes', async () => {
+    await db.campaigns.add(campaign);
+    await db.transaction('rw', [db.stepRuns, db.enrollments], async () => {
+      countingPulledRows();
+      await db.stepRuns.bulkPut(
+        [0, 1, 2].map((i) => ({
+          ...newStepRun({ id: `e${i}:s1`, enrollmentId: `e${i}`, stepId: 's1', dueAt: MONDAY_10_NY }),
+          state: 'sent' as const,
+          sentAt: MONDAY_10_NY,
+        })),
+      );
+      await db.enrollments.bulkPut([0, 1, 2].map((i) => ({ ...enrollment(i), nextStepIndex: 1 })));
+    });
+    const kept = (await db.campaignResults.get('c1'))!.counters;
+    expect(kept).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+    expect([kept['sent'], kept['emailed'], kept['people']]).toEqual([3, 3, 3]);
   });
 
   it('a campaign with no kept row (written around Dexie, or before schema 4) is counted once from its rows, then kept', async () => {

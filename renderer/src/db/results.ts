@@ -35,6 +35,20 @@ const WATCHED = new Set(['enrollments', 'stepRuns', 'tasks', 'campaigns']);
 const SCOPE = ['campaignResults', 'enrollments', 'stepRuns', 'tasks'];
 const RANGE = 2 as DBCoreRangeType;
 
+/** Transactions applying rows pulled by sync ({@link countingPulledRows}). */
+const pulling = new WeakSet<object>();
+
+/**
+ * Says the current transaction applies rows pulled by sync: a new enrollment written in it is
+ * counted with the step runs already stored for it (another device's rows come in the order
+ * they changed there, so its runs may arrive a page before it). Elsewhere a new enrollment has
+ * no runs yet, and they are not looked for (a launch of 10,000 would read 10,000 ranges).
+ */
+export function countingPulledRows(): void {
+  const trans = Dexie.currentTransaction?.idbtrans as object | undefined;
+  if (trans) pulling.add(trans);
+}
+
 /** Installs the middleware on `db` (before it opens). */
 export function maintainResults(db: Dexie): void {
   db.use({
@@ -122,19 +136,18 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       const now = after[i] as EnrollmentRecord | undefined;
       return !!was && !!now && was.campaignId === now.campaignId && sameEnrollmentCounters(was, now);
     });
-    const existing = before.filter((e, i) => !!e && !same[i]) as unknown as EnrollmentRecord[];
-    const runs = await runsOf(
-      down,
-      trans,
-      existing.map((e) => e.id),
-    );
-    keys.forEach((_, i) => {
+    // A new one pulled by sync may find its runs already here (a page of another device's rows
+    // can bring runs before their enrollment): in a pull, its runs are read too.
+    const pulledIn = pulling.has(trans);
+    const read = keys.flatMap((key, i) => (!same[i] && (before[i] || (pulledIn && after[i])) ? [String(key)] : []));
+    const runs = await runsOf(down, trans, read);
+    keys.forEach((key, i) => {
       if (same[i]) return;
       const was = before[i] as EnrollmentRecord | undefined;
       const now = after[i] as EnrollmentRecord | undefined;
-      if (was) deltaOf(deltas, was.campaignId).minus.push(...enrollmentCounters(was, runs.get(was.id) ?? []));
-      if (now)
-        deltaOf(deltas, now.campaignId).plus.push(...enrollmentCounters(now, was ? (runs.get(was.id) ?? []) : []));
+      const its = runs.get(String(key)) ?? [];
+      if (was) deltaOf(deltas, was.campaignId).minus.push(...enrollmentCounters(was, its));
+      if (now) deltaOf(deltas, now.campaignId).plus.push(...enrollmentCounters(now, its));
     });
   } else {
     // Step runs: an enrollment's outcome is counted at its last email, so when a sent run is among
@@ -142,10 +155,17 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
     // claim, a launch's first run) changes only its step's `reached`, counted by itself.
     const runIds = new Set<string>();
     const alone = new Map<string, { minus: string[]; plus: string[] }[]>();
-    keys.forEach((_, i) => {
+    const written = new Set<string>();
+    keys.forEach((key, i) => {
       const r = (after[i] ?? before[i]) as StepRunRecord | undefined;
       if (!r) return;
-      const change = runChangeAlone(before[i] as RunFacts | undefined, after[i] as RunFacts | undefined);
+      // The same run twice in one write: its `before` is the row as it was for both, so only the
+      // full count from its enrollment's runs (the last value wins) is right.
+      const repeated = written.has(String(key));
+      written.add(String(key));
+      const change = repeated
+        ? undefined
+        : runChangeAlone(before[i] as RunFacts | undefined, after[i] as RunFacts | undefined);
       if (change) alone.set(r.enrollmentId, [...(alone.get(r.enrollmentId) ?? []), change]);
       else runIds.add(r.enrollmentId);
     });
@@ -183,7 +203,8 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
       d.plus.push(...enrollmentCounters(e, [...next.values()]));
       // The enrollment's runs once this write lands: its own write next in this transaction
       // (the engine records the send, then moves the enrollment on) need not read them again.
-      learned.push([id, [...next.values()]]);
+      // Copies of what the counters read, not the caller's objects (which it may change and put again).
+      learned.push([id, [...next.values()].map(factsOf)]);
     });
   }
 
@@ -225,9 +246,17 @@ async function mutateKeeping(down: DBCore, name: string, table: DBCoreTable, req
 /**
  * Per transaction, each enrollment's step runs as a step-run write in it left them (the write
  * goes down right after its counts are taken; a failed one forgets them all). Every write to
- * `stepRuns` passes this middleware, so they stay true for the transaction's life.
+ * `stepRuns` passes this middleware, so they stay true for the transaction's life, provided its
+ * writes are awaited one after another (as every write in this app is: two writes of one
+ * enrollment's rows racing in one transaction are counted from what each read before the other).
  */
 const runsKnown = new WeakMap<DBCoreTransaction, Map<string, RunFacts[]>>();
+
+/** What the counters read of a step run (and its id), copied. */
+function factsOf(run: RunFacts): RunFacts & { id: string } {
+  const { stepId, state, sentAt, outside } = run;
+  return { id: (run as StepRunRecord).id, stepId, state, sentAt, ...(outside === undefined ? {} : { outside }) };
+}
 
 function knownRuns(trans: DBCoreTransaction): Map<string, RunFacts[]> {
   let known = runsKnown.get(trans);

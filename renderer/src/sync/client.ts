@@ -15,6 +15,7 @@ import {
   type Table as SyncTableName,
 } from '../../../core/sync/protocol';
 import { ignoreWrites } from '../db/capture';
+import { countingPulledRows } from '../db/results';
 import { announcePulled, now } from '../db/change';
 import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
@@ -476,6 +477,7 @@ export class SyncClient {
     const wrote = new Set<string>();
     await db.transaction('rw', [...tables, db.outbox, db.meta], async () => {
       ignoreWrites();
+      countingPulledRows();
       const pending = new Map<string, { base: unknown; value: unknown; deleted: boolean }>();
       await db.outbox.each((row) => {
         for (const write of row.writes ?? []) {
