@@ -86,6 +86,11 @@ export function preloadBridge(preload: PreloadBridge): HostBridge {
           /^Error invoking remote method '[^']*': (?:\w*Error: )?/,
           '',
         );
+        // Refusals of Electron's own before anything ran: the input could not be cloned to the
+        // main process, or no handler is registered yet (a call during start-up). Nothing was
+        // attempted (a send is tried again, not put before a person as "may have gone").
+        if (/could not be cloned|No handler registered/i.test(message))
+          throw new HostCallError('unreachable', '', message);
         throw new HostCallError('internal', '', message);
       }
       return unwrapReply(reply) as never;

@@ -199,6 +199,23 @@ describe('host errors cross both transports as data, in the same words', () => {
     });
   });
 
+  it('Electron refusing a call before anything ran (no handler yet, an input it cannot clone) is unreachable, not internal: nothing was attempted', async () => {
+    const [channel, handler] = [...electron.handlers].find(([name]) => name.startsWith('host:'))!;
+    electron.handlers.delete(channel);
+    try {
+      expect(await outcome(desktop, 'clock/now', {})).toMatchObject({
+        error: { type: 'unreachable', message: expect.stringContaining('No handler registered') },
+        delivery: 'unreachable',
+      });
+    } finally {
+      electron.handlers.set(channel, handler);
+    }
+    expect(await outcome(desktop, 'clock/now', { when: () => 0 })).toMatchObject({
+      error: { type: 'unreachable', message: expect.stringContaining('could not be cloned') },
+      delivery: 'unreachable',
+    });
+  });
+
   it('an unknown call is not-found on both', async () => {
     expect(await onBoth('mail/send-all', {})).toEqual({
       error: { type: 'not-found', path: 'call', message: 'call: "mail/send-all" is not a host call' },
