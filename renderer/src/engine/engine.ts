@@ -298,12 +298,12 @@ export class Engine {
       await db.stepRuns.where('[state+sentAt]').between(['sent', earliest], ['sent', Infinity], true, true).toArray()
     ).filter((run) => run.mailboxId !== undefined && run.sentAt !== null && run.sentAt >= since.get(run.mailboxId)!);
     // Whose send each was: the device that launched its enrollment (SPEC §7: only it sends them).
-    // One whose enrollment is gone (removed) counts as this device's: the host's own count covers it.
+    // One whose enrollment is gone (removed) is not known to be this device's, so it counts as
+    // another's: counted twice at worst (a later send waits), never missed (a limit broken).
     const device = await thisDevice();
     const enrollmentIds = [...new Set(runs.map((run) => run.enrollmentId))];
-    const elsewhere = new Set(
-      (await db.enrollments.bulkGet(enrollmentIds)).flatMap((e) => (e && e.deviceId !== device ? [e.id] : [])),
-    );
+    const found = await db.enrollments.bulkGet(enrollmentIds);
+    const elsewhere = new Set(enrollmentIds.filter((id, i) => found[i]?.deviceId !== device));
     for (const run of runs) {
       const count = counts.get(run.mailboxId!);
       if (!count) continue;
