@@ -138,7 +138,7 @@ test('more than two tasks falling due show as one banner that opens the Tasks du
   );
   await expect(summary).toHaveCount(1);
   await expect(page.getByTestId('task-alert')).toHaveCount(0);
-  await expect(page.getByRole('alert').getByRole('button')).toHaveText(['Open Tasks due', 'Dismiss all']);
+  await expect(page.getByRole('alert').getByRole('button')).toHaveText(['Open Tasks due', 'Dismiss alerts']);
   await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(4);
   // One banner: the folder tabs stay near the top of a 1024×700 window.
   const tabs = await page.getByRole('tablist', { name: 'Folders' }).boundingBox();
@@ -168,7 +168,7 @@ test('more than two tasks falling due show as one banner that opens the Tasks du
   );
   await summary.getByRole('button', { name: 'Open Tasks due' }).focus();
   await page.keyboard.press('Tab');
-  await expect(summary.getByRole('button', { name: 'Dismiss all' })).toBeFocused();
+  await expect(summary.getByRole('button', { name: 'Dismiss these alerts (the tasks stay due)' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect.poll(() => statuses.at(-1)?.dueAlerts).toBe(0);

@@ -71,6 +71,10 @@ describe('listZone', () => {
   });
 
   it('counts a mailbox zone the database does not know as UTC, as its times are written', () => {
-    expect(listZone(['Mars/Olympus'], 'Europe/Berlin')).toEqual({ zone: 'UTC', whose: 'mailbox' });
+    expect(listZone(['Mars/Olympus'], 'Europe/Berlin')).toEqual({
+      zone: 'UTC',
+      whose: 'mailbox',
+      unknown: 'Mars/Olympus',
+    });
   });
 });

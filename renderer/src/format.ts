@@ -87,6 +87,8 @@ export interface ListZone {
   zone: string;
   /** `mailbox`: the zone every mailbox sends in; `computer`: this computer's ({@link localZone}). */
   whose: 'mailbox' | 'computer';
+  /** The mailbox's zone as stored when the zone database does not know it (then `zone` is UTC). */
+  unknown?: string;
 }
 
 /**
@@ -100,6 +102,9 @@ export interface ListZone {
  */
 export function listZone(mailboxZones: readonly string[], here: string = localZone()): ListZone {
   const zones = new Set(mailboxZones.map((zone) => (isIanaZone(zone) ? zone : 'UTC')));
-  if (zones.size === 1) return { zone: [...zones][0]!, whose: 'mailbox' };
+  if (zones.size === 1) {
+    const unknown = mailboxZones.find((zone) => !isIanaZone(zone));
+    return { zone: [...zones][0]!, whose: 'mailbox', ...(unknown === undefined ? {} : { unknown }) };
+  }
   return { zone: here, whose: 'computer' };
 }
