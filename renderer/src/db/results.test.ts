@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stepFunnels } from '../../../core/results';
 import { CampaignDeskDb, setDb } from './database';
@@ -211,4 +212,101 @@ describe('results counters kept as rows change', () => {
     await db.enrollments.delete('e1');
     expect((await db.campaignResults.get('c1'))!.counters).toEqual({});
   });
+});
+
+describe('results counters against counting every row, random writes', () => {
+  // One write of a random kind: runs (one or several in one bulk write, the same run twice
+  // allowed), enrollments (status, out-of-office, moved on), deletes; several per transaction.
+  type Op =
+    | { kind: 'runs'; writes: { e: number; step: 's1' | 's2'; state: string; sent: boolean; outside: boolean }[] }
+    | { kind: 'enrollment'; e: number; status: string; away: boolean; step: number }
+    | { kind: 'delete-run'; e: number; step: 's1' | 's2' }
+    | { kind: 'delete-enrollment'; e: number };
+  const person = fc.integer({ min: 0, max: 3 });
+  const step = fc.constantFrom('s1' as const, 's2' as const);
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      kind: fc.constant('runs' as const),
+      writes: fc.array(
+        fc.record({
+          e: person,
+          step,
+          state: fc.constantFrom('scheduled', 'sending', 'sent', 'unknown', 'skipped'),
+          sent: fc.boolean(),
+          outside: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('enrollment' as const),
+      e: person,
+      status: fc.constantFrom('active', 'finished', 'replied', 'bounced', 'paused'),
+      away: fc.boolean(),
+      step: fc.integer({ min: 0, max: 1 }),
+    }),
+    fc.record({ kind: fc.constant('delete-run' as const), e: person, step }),
+    fc.record({ kind: fc.constant('delete-enrollment' as const), e: person }),
+  );
+
+  /** One write; `pulled`: as a sync pull writes (runs may come before their enrollment), else as the app does (runs only of an enrollment it has). */
+  async function apply(o: Op, pulled: boolean): Promise<void> {
+    if (o.kind === 'runs') {
+      const here = new Set((await db.enrollments.toCollection().primaryKeys()) as string[]);
+      const writes = pulled ? o.writes : o.writes.filter((w) => here.has(`e${w.e}`));
+      await db.stepRuns.bulkPut(
+        writes.map((w) => ({
+          ...newStepRun({ id: `e${w.e}:${w.step}`, enrollmentId: `e${w.e}`, stepId: w.step, dueAt: MONDAY_10_NY }),
+          state: w.state as 'scheduled',
+          sentAt: w.sent ? MONDAY_10_NY + w.e * 3_600_000 : null,
+          ...(w.outside ? { outside: true } : {}),
+        })),
+      );
+    } else if (o.kind === 'enrollment')
+      await db.enrollments.put({
+        ...enrollment(o.e),
+        status: o.status as 'active',
+        nextStepIndex: o.step,
+        outOfOfficeUntil: o.away ? MONDAY_10_NY : null,
+      });
+    else if (o.kind === 'delete-run') await db.stepRuns.delete(`e${o.e}:${o.step}`);
+    else if (pulled) await db.enrollments.delete(`e${o.e}`);
+    else {
+      // The app never deletes an enrollment (it is paused, finished or removed by its status);
+      // a pull may (another device's row deleted), and re-add its id later.
+      return;
+    }
+  }
+
+  let round = 0;
+  it.each([
+    ['the app’s own writes', false],
+    ['sync pulls (a run may come before its enrollment)', true],
+  ])(
+    '%s: any sequence of transactions of writes, awaited one after another, keeps what counting every row gives',
+    async (_name, pulled) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(op, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }),
+          async (transactions) => {
+            db.close();
+            db = new CampaignDeskDb(`results-random-${++round}`);
+            setDb(db);
+            await db.open();
+            await db.campaigns.add(campaign);
+            await db.enrollments.bulkAdd([0, 1, 2].map(enrollment));
+            for (const ops of transactions)
+              await db.transaction('rw', [db.stepRuns, db.enrollments], async () => {
+                if (pulled) countingPulledRows();
+                for (const o of ops) await apply(o, pulled);
+              });
+            const kept = (await db.campaignResults.get('c1'))?.counters;
+            expect(kept).toEqual((await countFromRows(db, ['c1'])).get('c1'));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+    120_000,
+  );
 });
