@@ -21,8 +21,9 @@ import { useDb, type CampaignDeskDb } from '../db/database';
 import { deviceIdOrCreate } from '../db/device';
 import { keepCapturing, startCapture, SYNC_URL_KEY } from '../db/snapshot';
 import { saveServerWorkspace } from '../db/unsubscribe';
-import type { OutboxRecord, SuppressionRecord } from '../db/records';
+import type { CampaignRecord, MailboxRecord, OutboxRecord, SuppressionRecord } from '../db/records';
 import { stopSuppressed } from '../db/repos/inbox';
+import { replanAfterPull } from '../db/repos/replan';
 import type { HostClient } from '../host/client';
 import { setAside } from './problems';
 
@@ -475,7 +476,10 @@ export class SyncClient {
     const db = this.db;
     const tables = LOCAL_TABLES.map((name) => db.table(name));
     const wrote = new Set<string>();
+    const hoursBefore = { mailboxes: [] as MailboxRecord[], campaigns: [] as CampaignRecord[] };
     await db.transaction('rw', [...tables, db.outbox, db.meta], async () => {
+      hoursBefore.mailboxes.length = 0; // a retried transaction starts clean
+      hoursBefore.campaigns.length = 0;
       ignoreWrites();
       countingPulledRows();
       const pending = new Map<string, { base: unknown; value: unknown; deleted: boolean }>();
@@ -505,6 +509,12 @@ export class SyncClient {
         );
       }
       for (const [table, { puts, deletes }] of byTable) {
+        // SPEC R12/R13: hours changed on another device date this device's sends again (after commit).
+        if ((table === 'mailboxes' || table === 'campaigns') && puts.length > 0) {
+          const rows = (await db.table(table).bulkGet(puts.map((row) => row.id))).filter((row) => !!row);
+          if (table === 'mailboxes') hoursBefore.mailboxes.push(...(rows as MailboxRecord[]));
+          else hoursBefore.campaigns.push(...(rows as CampaignRecord[]));
+        }
         let keep = puts;
         if (table === 'stepRuns' && puts.length > 0) {
           const current = await db.stepRuns.bulkGet(puts.map((row) => row.id));
@@ -519,6 +529,10 @@ export class SyncClient {
     // Committed: another device's sends of today, or a mailbox's zone, change what the host must
     // count for R11 (the engine re-tells it).
     announcePulled([...wrote]);
+    if (hoursBefore.mailboxes.length > 0 || hoursBefore.campaigns.length > 0)
+      await replanAfterPull(hoursBefore).catch((error: unknown) =>
+        console.error('sync: cannot date the scheduled sends again for the pulled hours', error),
+      );
   }
 
   /**

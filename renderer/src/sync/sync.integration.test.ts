@@ -192,6 +192,71 @@ describe('sync client against the sync server', () => {
     b.close();
   });
 
+  it('sending hours changed on another device date this device’s scheduled email again at its pull (SPEC R12: a window change applies to sends not yet claimed)', async () => {
+    const own = await server.createToken('rep', 'hours');
+    // Mon 9 Mar 2026, 02:00 in New York: Ana's email is planned for 09:30 EDT (13:30Z).
+    setClock(() => Date.parse('2026-03-09T06:00:00Z'));
+    const a = await device('a');
+    const b = await device('b');
+    await a.sync.configure(server.url, own);
+    const mailboxInput = {
+      name: 'Rep',
+      email: 'rep@northwind.example',
+      timeZone: 'America/New_York',
+      smtp: { host: 'smtp.northwind.example', port: 587, security: 'starttls' as const, user: 'rep' },
+      dailyLimit: 400,
+      minGapMs: 20_000,
+    };
+    const enrollmentId = await a.on(async () => {
+      await saveMailbox(mailboxInput, false);
+      const ana = await createContact({ ...person('ana@brooklyn.example', 'Ana'), timeZone: 'America/New_York' });
+      const campaign = await createCampaign('Hours');
+      const steps = [
+        {
+          id: 's1',
+          day: 1,
+          type: 'email' as const,
+          subject: 'Hi',
+          body: '<p>Hi</p>',
+          send: { timing: 'at_time' as const, time: '09:30', followUp: false },
+        },
+      ];
+      await saveCampaign(campaign.id, { steps }, 1);
+      await launch(await previewLaunch(campaign.id, [ana.id], Date.parse('2026-03-09T06:00:00Z'), null));
+      return (await a.db.enrollments.toArray())[0]!.id;
+    });
+    expect(new Date((await a.db.enrollments.get(enrollmentId))!.nextDueAt).toISOString()).toBe(
+      '2026-03-09T13:30:00.000Z',
+    );
+    await a.sync.syncNow();
+
+    // On the rep's other computer, the mailbox's hours become weekdays 10:00–18:00.
+    await b.sync.configure(server.url, own);
+    const weekdays = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => [day, [['10:00', '18:00']]]));
+    await b.on(async () => {
+      const [mailbox] = await b.db.mailboxes.toArray();
+      await saveMailbox({ ...mailboxInput, id: mailbox!.id, sendingWindow: weekdays }, false);
+    });
+    await b.sync.syncNow();
+    // B launched nothing: it moved nothing of A's.
+    expect(new Date((await b.db.enrollments.get(enrollmentId))!.nextDueAt).toISOString()).toBe(
+      '2026-03-09T13:30:00.000Z',
+    );
+
+    await a.on(() => a.sync.syncNow()); // device A is the app: its database is the one its repositories use
+    expect(new Date((await a.db.enrollments.get(enrollmentId))!.nextDueAt).toISOString()).toBe(
+      '2026-03-09T14:00:00.000Z',
+    );
+    expect((await a.db.feed.toArray()).map((row) => row.text)).toContain(
+      'Sending hours changed on another device (rep@northwind.example): 1 scheduled email moved for the new hours or days off',
+    );
+    // Pulled again: nothing more moves, nothing more is said.
+    await a.on(() => a.sync.syncNow());
+    expect((await a.db.feed.toArray()).filter((row) => row.text.startsWith('Sending hours changed'))).toHaveLength(1);
+    a.close();
+    b.close();
+  });
+
   it('a pulled unsubscribe whose stop was lost (a crash after its page was applied) is stopped at the next start', async () => {
     const own = await server.createToken('rep', 'oneclick-crash');
     const a = await device('a');

@@ -1,3 +1,4 @@
+import { inChange, now } from '../change';
 import { useDb } from '../database';
 import { readDeviceId } from '../device';
 import type { CampaignRecord, EnrollmentRecord, MailboxRecord } from '../records';
@@ -84,4 +85,63 @@ async function planned(e: EnrollmentRecord): Promise<boolean> {
   const run = await db.stepRuns.get(id);
   if (run && run.state !== 'scheduled') return false;
   return !(await db.tasks.get(id));
+}
+
+/** Whether a mailbox's sending hours or days off differ between two versions of it. */
+export function mailboxHoursChanged(before: MailboxRecord, after: MailboxRecord): boolean {
+  return (
+    JSON.stringify(before.sendingWindow ?? null) !== JSON.stringify(after.sendingWindow ?? null) ||
+    JSON.stringify(before.holidays ?? null) !== JSON.stringify(after.holidays ?? null)
+  );
+}
+
+/**
+ * SPEC R12/R13 when the new hours come from another device (a sync pull wrote a mailbox's
+ * sending hours or days off, or a campaign's own hours): this device's scheduled sends of that
+ * mailbox or campaign are dated again, as when the hours are saved here ({@link replanScheduled};
+ * only this device's enrollments, never earlier than now), in one change with a Live Feed row
+ * naming how many moved. Nothing is written when the hours did not change or nothing moved.
+ * @param before the rows as they were before the pull wrote them (absent: new, nothing to move)
+ * @returns how many enrollments got a new due instant
+ */
+export async function replanAfterPull(before: {
+  mailboxes: MailboxRecord[];
+  campaigns: CampaignRecord[];
+}): Promise<number> {
+  const db = useDb();
+  const mailboxes = (await db.mailboxes.bulkGet(before.mailboxes.map((m) => m.id))).flatMap((now, i) =>
+    now && mailboxHoursChanged(before.mailboxes[i]!, now) ? [before.mailboxes[i]!] : [],
+  );
+  const campaigns = (await db.campaigns.bulkGet(before.campaigns.map((c) => c.id))).flatMap((now, i) =>
+    now && JSON.stringify(before.campaigns[i]!.sendingWindow ?? null) !== JSON.stringify(now.sendingWindow ?? null)
+      ? [before.campaigns[i]!]
+      : [],
+  );
+  if (mailboxes.length === 0 && campaigns.length === 0) return 0;
+  const at = now();
+  return inChange(
+    [db.enrollments, db.stepRuns, db.tasks, db.campaigns, db.mailboxes],
+    async () => {
+      let moved = 0;
+      for (const mailbox of mailboxes) moved += await replanScheduled({ mailboxId: mailbox.id }, at, { mailbox });
+      for (const campaign of campaigns) moved += await replanScheduled({ campaignId: campaign.id }, at, { campaign });
+      const names = [...mailboxes.map((m) => m.email), ...campaigns.map((c) => c.name)].join(', ');
+      return {
+        result: moved,
+        change: {
+          name: 'enrollment/replan',
+          args: { mailboxIds: mailboxes.map((m) => m.id), campaignIds: campaigns.map((c) => c.id), at },
+          ...(moved > 0
+            ? {
+                feed: {
+                  kind: 'mailbox.saved',
+                  text: `Sending hours changed on another device (${names}): ${moved} scheduled ${moved === 1 ? 'email' : 'emails'} moved for the new hours or days off`,
+                },
+              }
+            : {}),
+        },
+      };
+    },
+    at,
+  );
 }
