@@ -103,7 +103,7 @@ test('results: 40 sent and 6 replied read 15 % on the Campaigns list and the fun
   );
   await expect(page.getByTestId('chart-heat').getByRole('img')).toHaveAttribute(
     'aria-label',
-    "Replies by weekday and hour the email went out, in each person's time: most at Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).",
+    "Replies by weekday and hour the email went out, in each person's own time: most at Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).",
   );
   await expect(page.getByTestId('chart-replies-by-step').getByRole('img')).toHaveAttribute(
     'aria-label',
@@ -208,7 +208,7 @@ test('results: the reply heat map names its weekdays Mon to Sun and its hours in
   await expect(page.getByTestId('results-summary')).toHaveText('50 people · 40 emailed · 6 replied (15 %)');
   const caption = 'Tuesday 10:00 (3 of 20 sent, 15 %); Wednesday 14:00 (3 of 20 sent, 15 %).';
   await expect(page.getByTestId('heat-help')).toHaveText(
-    "Each square is a weekday and hour an email went out, in each person's own time; the darker, the more replies.",
+    "Each square is a weekday and hour an email went out, in each person's own time; the darker, the more replies (a grey square: emails went out then, no reply yet).",
   );
   await expect(page.getByTestId('heat-caption')).toContainText(caption);
   await expect(page.getByTestId('chart-heat').getByRole('img')).toHaveAttribute(

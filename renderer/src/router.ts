@@ -66,6 +66,10 @@ const routes: RouteRecordRaw[] = [
 // Hash history: the packaged app loads from file://, where path URLs do not resolve.
 export const router = createRouter({ history: createWebHashHistory(), routes });
 
-router.afterEach((to) => {
+// Only a navigation that happened names the window: one cancelled by a newer one (the start's
+// redirect to Campaigns still loading its screen when the person clicks Live Feed) can end
+// after it, and would put back the old title over the screen shown.
+router.afterEach((to, _from, failure) => {
+  if (failure) return;
   document.title = `${String(to.meta.title ?? 'Campaign Desk')} · Campaign Desk`;
 });
