@@ -69,7 +69,8 @@ export const router = createRouter({ history: createWebHashHistory(), routes });
 // Only a navigation that happened names the window: one cancelled by a newer one (the start's
 // redirect to Campaigns still loading its screen when the person clicks Live Feed) can end
 // after it, and would put back the old title over the screen shown.
-router.afterEach((to, _from, failure) => {
+router.afterEach((_to, _from, failure) => {
   if (failure) return;
-  document.title = `${String(to.meta.title ?? 'Campaign Desk')} · Campaign Desk`;
+  const shown = router.currentRoute.value;
+  document.title = `${String(shown.meta.title ?? 'Campaign Desk')} · Campaign Desk`;
 });
