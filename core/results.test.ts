@@ -127,3 +127,13 @@ describe('sameEnrollmentCounters: an enrollment write that counts nothing new', 
     );
   });
 });
+
+describe('enrollmentCounters', () => {
+  it('does not depend on the order of the runs: two sends at the same instant are told apart by step id', () => {
+    const replied: EnrollmentFacts = { status: 'replied', zone: 'America/New_York' };
+    const runs = [run('s1', 'sent'), run('s2', 'sent')];
+    const counted = (list: RunFacts[]) => [...enrollmentCounters(replied, list)].sort();
+    expect(counted(runs)).toEqual(counted([...runs].reverse()));
+    expect(enrollmentCounters(replied, runs)).toContain('step:s2:replied');
+  });
+});

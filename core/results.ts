@@ -79,7 +79,9 @@ export function enrollmentCounters(e: EnrollmentFacts, runs: readonly (RunFacts 
     if (run.state !== 'sent' || run.sentAt === null) continue;
     const slot = localSlot(run.sentAt, e.zone);
     out.push(`step:${run.stepId}:sent`, 'sent', `day:${slot.date}`, `heat:sent:${slot.weekday}:${slot.hour}`);
-    if (!last || run.sentAt > last.sentAt!) last = run;
+    // The latest send; two at the same instant are told apart by step id, so the counters never
+    // depend on the order the runs are read in (an index, a write's own order).
+    if (!last || run.sentAt > last.sentAt! || (run.sentAt === last.sentAt && run.stepId > last.stepId)) last = run;
   }
   if (last) out.push('emailed');
   const away = e.outOfOfficeUntil !== null && e.outOfOfficeUntil !== undefined;
