@@ -528,6 +528,34 @@ describe('mailboxes', () => {
 });
 
 describe('launch', () => {
+  it('planned in the mailbox’s zone, an email landing at night or on a weekend in the person’s zone is warned of', async () => {
+    await saveMailbox(mailbox, true);
+    const campaign = await createCampaign('Night');
+    const email = (id: string, day: number) => ({
+      id,
+      day,
+      type: 'email' as const,
+      subject: 'Hi',
+      body: '<p>Hi</p>',
+      send: { timing: 'at_time' as const, time: '09:30', followUp: false },
+    });
+    await saveCampaign(campaign.id, { steps: [email('s1', 1)] }, 1);
+    const kenji = await createContact(
+      person({ email: 'kenji@example.net', firstName: 'Kenji', timeZone: 'Asia/Tokyo' }),
+    );
+    const grace = await createContact(
+      person({ email: 'grace@example.com', firstName: 'Grace', timeZone: 'America/New_York' }),
+    );
+    const launchAt = Date.parse('2026-03-06T12:00:00Z'); // Fri 07:00 in New York
+    setClock(() => launchAt);
+    const preview = await previewLaunch(campaign.id, [kenji.id, grace.id], launchAt, null);
+    // 09:30 in New York is 23:30 in Tokyo.
+    expect(preview.people[0]!.warnings).toEqual([
+      'step 1 lands at Fri 6 Mar, 23:30 GMT+9 in their time (Asia/Tokyo): "Each person\'s time zone" sends at their local times',
+    ]);
+    expect(preview.people[1]!.warnings).toEqual([]);
+  });
+
   it('writes one enrollment per person with the first due instant plan gives, all in one transaction', async () => {
     await saveMailbox(mailbox, true);
     const campaign = await createCampaign('Q2');

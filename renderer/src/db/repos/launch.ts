@@ -1,7 +1,8 @@
 import { InputError, show } from '../../../../core/errors';
 import { plan, type PlannedStep } from '../../../../core/plan';
 import { useDb } from '../database';
-import { ZoneClock, wallDay } from '../../../../core/zones';
+import { ZoneClock, isIanaZone, wallDay } from '../../../../core/zones';
+import { formatWhen } from '../../format';
 import { inChange, now } from '../change';
 import { deviceIdOrCreate, readDeviceId } from '../device';
 import { displayName } from './contacts';
@@ -42,10 +43,20 @@ export interface LaunchPreview {
   people: LaunchPreviewPerson[];
 }
 
+/** Whether `at` (UTC ms) is at night (21:00–07:00) or on a Saturday or Sunday in `zone` (IANA). */
+function oddHour(at: number, zone: string): boolean {
+  const wall = ZoneClock.for(zone).toWall(at);
+  const hour = new Date(wall).getUTCHours();
+  const weekday = new Date(wall).getUTCDay();
+  return hour < 7 || hour >= 21 || weekday === 0 || weekday === 6;
+}
+
 /**
  * Resolves every chosen person's schedule with core's `plan` (SPEC §4, never re-implemented
  * here) and lists the warnings SPEC §6 names: late day-1 sends, missing merge fields, no zone
- * in recipient mode, already active in another campaign, unsubscribed or bounced.
+ * in recipient mode, already active in another campaign, unsubscribed or bounced; and, planned
+ * in the mailbox's zone, an email landing at night (21:00–07:00) or on a weekend in the
+ * person's own zone.
  * @throws InputError with the campaign's first problem (it blocks launch), a send time missing
  *   or before `launchAt`, or a campaign without a mailbox.
  */
@@ -125,6 +136,20 @@ export async function previewLaunch(
       if (step.blocked) {
         const number = campaign.steps.findIndex((s) => s.id === step.stepId) + 1;
         warnings.push(`step ${number} cannot be sent as written (${step.blocked}): it will wait in Needs attention`);
+      }
+    }
+    // Planned in the mailbox's zone (sender mode), an email can land at night or on a weekend
+    // where the person is: said for the first such email, with the way to send at their times.
+    const theirs = campaign.timeZoneMode === 'sender' ? contact.timeZone : '';
+    if (theirs && theirs !== enrollment.zone && isIanaZone(theirs)) {
+      const odd = enrollment.steps.find(
+        (step) => step.action === 'send_email' && !step.blocked && oddHour(Date.parse(step.dueAt), theirs),
+      );
+      if (odd) {
+        const number = campaign.steps.findIndex((s) => s.id === odd.stepId) + 1;
+        warnings.push(
+          `step ${number} lands at ${formatWhen(Date.parse(odd.dueAt), theirs)} in their time (${theirs}): "Each person's time zone" sends at their local times`,
+        );
       }
     }
     const first = enrollment.steps[0];
