@@ -139,9 +139,10 @@ export async function previewLaunch(
       }
     }
     // Planned in the mailbox's zone (sender mode), an email can land at night or on a weekend
-    // where the person is: said for the first such email, with the way to send at their times.
+    // where the person is: said for the first such email, with the way to send at their times
+    // (not for someone left out of the launch).
     const theirs = campaign.timeZoneMode === 'sender' ? contact.timeZone : '';
-    if (theirs && theirs !== enrollment.zone && isIanaZone(theirs)) {
+    if (!excluded && theirs && theirs !== enrollment.zone && isIanaZone(theirs)) {
       const odd = enrollment.steps.find(
         (step) => step.action === 'send_email' && !step.blocked && oddHour(Date.parse(step.dueAt), theirs),
       );
